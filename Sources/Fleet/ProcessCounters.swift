@@ -1,0 +1,29 @@
+import Synchronization
+public import Wire
+
+/// Counters a process reports to the supervisor in each heartbeat (and so in `/metrics`).
+public final class ProcessCounters: Sendable {
+    private struct Values {
+        var processed: UInt64 = 0
+        var malformed: UInt64 = 0
+        var ready = false
+    }
+    private let values = Mutex(Values())
+
+    /// Creates zeroed counters.
+    public init() {}
+
+    /// Counts `n` processed commands or requests.
+    public func addProcessed(_ n: Int) { values.withLock { $0.processed &+= UInt64(n) } }
+    /// Counts one dropped malformed message.
+    public func addMalformed() { values.withLock { $0.malformed &+= 1 } }
+    /// Marks the process ready (or not).
+    public func setReady(_ ready: Bool) { values.withLock { $0.ready = ready } }
+    /// Malformed messages so far.
+    public var malformed: UInt64 { values.withLock { $0.malformed } }
+
+    /// The heartbeat body for the current values.
+    public func heartbeat() -> HeartbeatMessage {
+        values.withLock { HeartbeatMessage(processed: $0.processed, malformed: $0.malformed, ready: $0.ready) }
+    }
+}

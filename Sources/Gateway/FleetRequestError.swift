@@ -1,0 +1,23 @@
+/// Why a gateway request to the fleet produced no reply.
+public struct FleetRequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Matchable reason.
+    public enum Code: String, Sendable, Hashable {
+        /// No reply before the deadline (no reachable owner, or the owner is down).
+        case timeout
+        /// The worker could not decode the command.
+        case malformed
+        /// The worker's storage failed and the command may not be retried.
+        case failed
+        /// The gateway is shutting down.
+        case shuttingDown
+    }
+
+    /// The reason.
+    public var code: Code
+
+    /// Creates an error.
+    public init(_ code: Code) { self.code = code }
+
+    /// The code's name.
+    public var description: String { code.rawValue }
+}

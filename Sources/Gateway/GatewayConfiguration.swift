@@ -1,0 +1,34 @@
+public import Steps
+
+/// Settings of one gateway process (docs/operations.md).
+public struct GatewayConfiguration: Sendable {
+    /// The fleet link.
+    public var fleet: FleetClient.Configuration
+    /// Address the product listeners bind to.
+    public var listenHost: String
+    /// Step tracker REST port (contracts §1: 8080).
+    public var stepsHTTPPort: Int
+    /// Step tracker WebSocket port (contracts §1: 8081).
+    public var stepsWebSocketPort: Int
+    /// Largest WebSocket message accepted; a larger one closes the connection with 1009.
+    public var maxFrameSize: Int
+    /// Updates of one connection in flight to the fleet; the connection is not read while it is at the limit.
+    public var maxInFlightPerConnection: Int
+    /// Step tracker limits.
+    public var stepsLimits: StepsLimits
+
+    /// Creates a configuration with the contract's defaults.
+    public init(
+        fleet: FleetClient.Configuration, listenHost: String = "0.0.0.0", stepsHTTPPort: Int = 8080,
+        stepsWebSocketPort: Int = 8081, maxFrameSize: Int = 64 * 1024, maxInFlightPerConnection: Int = 1024,
+        stepsLimits: StepsLimits = .default
+    ) {
+        self.fleet = fleet
+        self.listenHost = listenHost
+        self.stepsHTTPPort = stepsHTTPPort
+        self.stepsWebSocketPort = stepsWebSocketPort
+        self.maxFrameSize = maxFrameSize
+        self.maxInFlightPerConnection = maxInFlightPerConnection
+        self.stepsLimits = stepsLimits
+    }
+}

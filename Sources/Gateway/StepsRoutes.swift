@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import Steps
+import Wire
+
+/// `GET /users/{username}/steps` (contracts §1).
+struct StepsRoutes: Sendable {
+    let fleet: FleetClient
+    let limits: StepsLimits
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/users/:username/steps") { request, context in
+            try await self.steps(request, context: context)
+        }
+    }
+
+    private func steps(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        // Hummingbird hands the raw path segment over; `a%2Fb` names the user `a/b`.
+        guard let raw = context.parameters.get("username"), let username = raw.removingPercentEncoding else {
+            return .json(StepsJSON.error("username is not valid percent-encoded UTF-8"), status: .badRequest)
+        }
+        guard !username.isEmpty, username.utf8.count <= limits.maxUsernameBytes else {
+            return .json(StepsJSON.error("User doesn't exist"), status: .notFound)
+        }
+        let result = await fleet.request(
+            product: .steps, key: username, body: StepsCommand.get(username: username).encoded(), idempotent: true)
+        switch result {
+        case .success(let body):
+            guard case .user(let user) = try? StepsReply(decoding: body) else {
+                return .json(StepsJSON.error("Unexpected reply from the fleet"), status: .badGateway)
+            }
+            guard let user else { return .json(StepsJSON.error("User doesn't exist"), status: .notFound) }
+            return .json(StepsJSON.steps(user))
+        case .failure(let error):
+            return .json(
+                StepsJSON.error("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+        }
+    }
+}

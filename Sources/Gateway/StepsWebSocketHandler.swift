@@ -1,0 +1,70 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Steps
+import Wire
+
+/// One step-tracker WebSocket connection: every text frame is an update (contracts §1).
+struct StepsWebSocketHandler: Sendable {
+    let fleet: FleetClient
+    let validator: StepsValidator
+    let maxMessageSize: Int
+    let maxInFlight: Int
+    /// How long an update may wait for its commit; past it the client gets no ack and should resend.
+    let updateTimeout: Duration
+
+    /// Whether the upgrade request opted into acknowledgements (`?ack=1`).
+    static func wantsAcks(_ request: HTTPRequest) -> Bool {
+        guard let path = request.path, let query = path.split(separator: "?", maxSplits: 1).dropFirst().first else {
+            return false
+        }
+        return query.split(separator: "&").contains { $0 == "ack=1" || $0 == "ack=true" }
+    }
+
+    func handle(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, acks: Bool, logger: Logger
+    ) async throws {
+        let (replies, replyQueue) = AsyncStream.makeStream(of: String.self)
+        let limiter = InFlightLimiter(limit: maxInFlight)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Acks come back on the fleet's thread in any order; one writer task keeps socket writes serial.
+            group.addTask {
+                for await text in replies { try await outbound.write(.text(text)) }
+            }
+            defer { replyQueue.finish() }
+            for try await message in inbound.messages(maxSize: maxMessageSize) {
+                let outcome: Result<StepsUpdate, StepsRejection>
+                switch message {
+                case .text(let text):
+                    outcome = validator.validate(Array(text.utf8))
+                case .binary:
+                    outcome = .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
+                }
+                switch outcome {
+                case .failure(let rejection):
+                    if acks { replyQueue.yield(StepsJSON.rejected(rejection)) }
+                case .success(let update):
+                    await limiter.acquire()
+                    fleet.request(
+                        product: .steps, key: update.username, body: StepsCommand.update(update).encoded(),
+                        idempotent: true, timeout: updateTimeout
+                    ) { result in
+                        limiter.release()
+                        guard acks else { return }
+                        switch result {
+                        case .success(let body):
+                            if case .updated = try? StepsReply(decoding: body) {
+                                replyQueue.yield(StepsJSON.ack(update.updateID))
+                            }
+                        case .failure(let error):
+                            logger.warning(
+                                "update not acknowledged", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+                        }
+                    }
+                }
+            }
+            replyQueue.finish()
+            try await group.waitForAll()
+        }
+    }
+}

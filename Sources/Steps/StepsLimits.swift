@@ -1,0 +1,19 @@
+/// Limits of the step tracker (docs/operations.md lists each as a setting).
+public struct StepsLimits: Sendable, Hashable {
+    /// Longest username in UTF-8 bytes (contracts §1).
+    public var maxUsernameBytes: Int
+    /// Longest update_id in UTF-8 bytes; longer ids are rejected so the dedupe table stays bounded.
+    public var maxUpdateIDBytes: Int
+    /// How many applied update ids are remembered per user for exactly-once.
+    public var dedupeWindow: Int
+
+    /// Creates limits.
+    public init(maxUsernameBytes: Int = 256, maxUpdateIDBytes: Int = 256, dedupeWindow: Int = 10_000) {
+        self.maxUsernameBytes = maxUsernameBytes
+        self.maxUpdateIDBytes = maxUpdateIDBytes
+        self.dedupeWindow = dedupeWindow
+    }
+
+    /// The defaults.
+    public static let `default` = StepsLimits()
+}

@@ -1,0 +1,80 @@
+public import GRDB
+import Foundation
+
+/// One partition's SQLite database (WAL), opened by the worker that owns the partition.
+///
+/// Only one process may own a partition at a time; within it this type serialises every transaction on GRDB's
+/// writer queue, so a batch of commands is one transaction (group commit).
+public final class PartitionDatabase: Sendable {
+    /// The partition this file belongs to.
+    public let partition: UInt16
+    /// Where the file lives (`:memory:` for tests).
+    public let path: String
+    private let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the partition's file and migrates it.
+    public init(path: String, partition: UInt16, durability: Durability = .full) throws {
+        self.partition = partition
+        self.path = path
+        var config = Configuration()
+        config.label = "partition-\(partition)"
+        if path == ":memory:" {
+            queue = try DatabaseQueue(configuration: config)
+        } else {
+            config.journalMode = .wal
+            config.busyMode = .timeout(5)
+            queue = try DatabaseQueue(path: path, configuration: config)
+            // Set after opening: GRDB's own setup may change synchronous after prepareDatabase runs.
+            let pragma = durability == .full ? "FULL" : "NORMAL"
+            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = \(pragma)") }
+        }
+        try Self.migrator.migrate(queue)
+    }
+
+    /// The file name of partition `p` inside a data folder: `p-0007.sqlite`.
+    public static func fileName(partition p: UInt16) -> String {
+        let digits = String(p)
+        return "p-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + ".sqlite"
+    }
+
+    /// Runs `body` in one write transaction, off the caller's thread.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await queue.write(body)
+    }
+
+    /// Runs `body` in one write transaction on the calling thread.
+    public func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.write(body)
+    }
+
+    /// Checkpoints the WAL and closes the file.
+    public func close() throws {
+        if path != ":memory:" {
+            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        try queue.close()
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("steps-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE steps_users(
+                        username TEXT PRIMARY KEY NOT NULL,
+                        cumulative_steps REAL NOT NULL,
+                        ts REAL NOT NULL,
+                        applied_count INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE steps_applied(
+                        username TEXT NOT NULL,
+                        update_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY(username, update_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX steps_applied_by_seq ON steps_applied(username, seq);
+                    """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,83 @@
+import Logging
+import Synchronization
+import Wire
+import ZeroMQ
+
+/// The supervisor's control socket: takes hellos and heartbeats, answers with the partition map.
+final class ControlService: Sendable {
+    private let registry: ProcessRegistry
+    private let engine: ZMQEngine
+    private let logger: Logger
+    private let socket = Mutex<ZMQSocketID?>(nil)
+    private let id = "supervisor"
+
+    init(registry: ProcessRegistry, engine: ZMQEngine, logger: Logger) {
+        self.registry = registry
+        self.engine = engine
+        self.logger = logger
+    }
+
+    /// Binds the ROUTER and returns the resolved endpoint.
+    func bind(_ endpoint: String) async throws -> String {
+        var options = ZMQSocketOptions()
+        options.lingerMilliseconds = 100
+        let router = try await engine.makeSocket(.router, options: options, bind: [endpoint])
+        socket.withLock { $0 = router }
+        return try await engine.lastEndpoint(router)
+    }
+
+    /// Serves until cancelled.
+    func run() async {
+        guard let router = socket.withLock({ $0 }) else { return }
+        for await batch in engine.messages(of: router) {
+            for frames in batch { handle(frames, on: router) }
+        }
+    }
+
+    /// Sends the current map to every live process.
+    func broadcast() {
+        guard let router = socket.withLock({ $0 }) else { return }
+        let map = registry.map
+        let identities = registry.records.compactMap(\.identity)
+        send(map, to: identities, on: router)
+    }
+
+    private func handle(_ frames: ZMQMessage, on router: ZMQSocketID) {
+        do {
+            let message = try WireMessage(frames: frames, routingFrames: 1)
+            let identity = frames[0]
+            let envelope = message.envelope
+            switch envelope.kind {
+            case .hello:
+                let hello = try HelloMessage(decoding: message.body)
+                guard let (map, targets) = registry.hello(from: envelope.origin, identity: identity, hello) else {
+                    throw WireError(.badValue, "hello from unknown process \(envelope.origin) as \(hello.role)")
+                }
+                logger.info(
+                    "process up",
+                    metadata: ["id": "\(envelope.origin)", "pid": "\(hello.pid)", "epoch": "\(map.epoch)"])
+                send(map, to: targets, on: router)
+            case .heartbeat:
+                let beat = try HeartbeatMessage(decoding: message.body)
+                if let map = registry.heartbeat(
+                    from: envelope.origin, identity: identity, knownEpoch: envelope.epoch, beat)
+                {
+                    send(map, to: [identity], on: router)
+                } else {
+                    let answer = Envelope(kind: .heartbeat, epoch: registry.epoch, origin: id)
+                    engine.send([identity] + WireMessage(answer).frames, on: router)
+                }
+            default:
+                throw WireError(.badValue, "unexpected \(envelope.kind) on the control socket")
+            }
+        } catch {
+            registry.countMalformed()
+            logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func send(_ map: PartitionMap, to identities: [[UInt8]], on router: ZMQSocketID) {
+        let frames = WireMessage(Envelope(kind: .map, epoch: map.epoch, origin: id), body: map.encoded()).frames
+        engine.send(identities.map { [$0] + frames }, on: router)
+    }
+}

@@ -1,0 +1,68 @@
+/// What the supervisor launches and how it wires it (docs/operations.md, "The fleet").
+public struct FleetSpec: Sendable {
+    /// One gateway process.
+    public struct GatewaySpec: Sendable {
+        /// Process id (`g1`).
+        public var id: String
+        /// Address its listeners bind to.
+        public var listenHost: String
+        /// Step tracker REST port.
+        public var stepsHTTPPort: Int
+        /// Step tracker WebSocket port.
+        public var stepsWebSocketPort: Int
+
+        /// Creates a gateway spec.
+        public init(id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int) {
+            self.id = id
+            self.listenHost = listenHost
+            self.stepsHTTPPort = stepsHTTPPort
+            self.stepsWebSocketPort = stepsWebSocketPort
+        }
+    }
+
+    /// Partition count, fixed at fleet creation.
+    public var partitionCount: Int
+    /// Worker ids (`w1`, `w2`, …).
+    public var workerIDs: [String]
+    /// Gateways.
+    public var gateways: [GatewaySpec]
+    /// Folder of the partition files.
+    public var dataDirectory: String
+    /// Where the supervisor's control ROUTER binds; a `*` port is resolved and passed to the children.
+    public var controlEndpoint: String
+    /// Host of the health endpoint.
+    public var healthHost: String
+    /// Port of `/health` and `/metrics`.
+    public var healthPort: Int
+    /// The `switchyard` binary the children run.
+    public var executable: String
+    /// Extra arguments given to every worker (durability, limits).
+    public var workerArguments: [String]
+    /// Extra arguments given to every gateway.
+    public var gatewayArguments: [String]
+    /// Heartbeat period of every process.
+    public var heartbeatInterval: Duration
+    /// A process whose last heartbeat is older than this is unhealthy.
+    public var heartbeatTimeout: Duration
+
+    /// Creates a spec.
+    public init(
+        partitionCount: Int, workerIDs: [String], gateways: [GatewaySpec], dataDirectory: String,
+        controlEndpoint: String, healthHost: String, healthPort: Int, executable: String,
+        workerArguments: [String] = [], gatewayArguments: [String] = [],
+        heartbeatInterval: Duration = .milliseconds(250), heartbeatTimeout: Duration = .seconds(2)
+    ) {
+        self.partitionCount = partitionCount
+        self.workerIDs = workerIDs
+        self.gateways = gateways
+        self.dataDirectory = dataDirectory
+        self.controlEndpoint = controlEndpoint
+        self.healthHost = healthHost
+        self.healthPort = healthPort
+        self.executable = executable
+        self.workerArguments = workerArguments
+        self.gatewayArguments = gatewayArguments
+        self.heartbeatInterval = heartbeatInterval
+        self.heartbeatTimeout = heartbeatTimeout
+    }
+}

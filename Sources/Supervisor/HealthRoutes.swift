@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import JSON
+import Prometheus
+import Wire
+
+/// `GET /health` and `GET /metrics` (contracts §5).
+struct HealthRoutes: Sendable {
+    let registry: ProcessRegistry
+    let metrics: SupervisorMetrics
+    let heartbeatTimeout: Duration
+    let products: [(String, String)]
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            let (healthy, body) = self.report()
+            return Response(
+                status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render(self.registry))))
+        }
+    }
+
+    /// Whether every process is up, ready and heartbeating, and the JSON report.
+    func report() -> (Bool, [UInt8]) {
+        let now = ContinuousClock.now
+        let records = registry.records
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var healthy = true
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        w.key("processes")
+        w.beginArray()
+        for r in records {
+            let age = r.lastHeartbeatAt.map { now - $0 }
+            let fresh = age.map { $0 < heartbeatTimeout } ?? false
+            let ok = r.state == .running && r.ready && fresh
+            healthy = healthy && ok
+            w.beginObject()
+            w.key("id")
+            w.value(r.id)
+            w.key("role")
+            w.value(r.role.description)
+            w.key("pid")
+            if let pid = r.pid { w.value(Int(pid)) } else { w.null() }
+            w.key("state")
+            w.value(r.state.rawValue)
+            w.key("healthy")
+            w.value(ok)
+            w.key("ready")
+            w.value(r.ready)
+            w.key("partitions")
+            w.beginArray()
+            for p in r.partitions { w.value(Int(p)) }
+            w.endArray()
+            w.key("lastHeartbeat")
+            if let t = r.lastHeartbeat { w.value(iso.string(from: t)) } else { w.null() }
+            w.key("lastHeartbeatAgeMs")
+            if let age { w.value(Int(age / .milliseconds(1))) } else { w.null() }
+            w.key("restarts")
+            w.value(r.restarts)
+            w.key("processed")
+            w.value(Double(r.processed))
+            w.key("malformed")
+            w.value(Double(r.malformed))
+            if r.role == .worker {
+                w.key("commandEndpoint")
+                w.value(r.commandEndpoint)
+                w.key("publishEndpoint")
+                w.value(r.publishEndpoint)
+            }
+            w.endObject()
+        }
+        w.endArray()
+        w.key("epoch")
+        w.value(Double(registry.epoch))
+        w.key("partitionCount")
+        w.value(registry.map.partitionCount)
+        w.key("products")
+        w.beginObject()
+        for (name, url) in products {
+            w.key(name)
+            w.value(url)
+        }
+        w.endObject()
+        w.key("status")
+        w.value(healthy ? "healthy" : "unhealthy")
+        w.endObject()
+        return (healthy, w.bytes)
+    }
+}

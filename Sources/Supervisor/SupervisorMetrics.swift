@@ -1,0 +1,41 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The supervisor's Prometheus registry: fleet figures refreshed from the registry at each scrape.
+final class SupervisorMetrics: Sendable {
+    private let prometheus = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    init() {
+        factory = PrometheusMetricsFactory(registry: prometheus)
+    }
+
+    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
+        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return gauges.withLock { gauges in
+            if let g = gauges[key] { return g }
+            let g = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            gauges[key] = g
+            return g
+        }
+    }
+
+    /// Prometheus text for the current state.
+    func render(_ registry: ProcessRegistry) -> [UInt8] {
+        for r in registry.records {
+            let dims = [("id", r.id), ("role", r.role.description)]
+            gauge("switchyard_process_up", dims).record(r.state == .running ? 1 : 0)
+            gauge("switchyard_process_ready", dims).record(r.ready ? 1 : 0)
+            gauge("switchyard_process_restarts", dims).record(r.restarts)
+            gauge("switchyard_process_processed", dims).record(Double(r.processed))
+            gauge("switchyard_wire_malformed_dropped", dims).record(Double(r.malformed))
+            gauge("switchyard_process_partitions", dims).record(r.partitions.count)
+        }
+        gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
+            .record(Double(registry.malformed))
+        gauge("switchyard_partition_map_epoch", []).record(Double(registry.epoch))
+        return prometheus.emitToBuffer()
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+import Wire
+import ZeroMQ
+
+/// Builds the supervisor's services: the health/metrics listener and the fleet runner (control socket + children).
+/// The runner is last, so on SIGTERM it drains the children before the health listener stops.
+public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any Service] {
+    let registry = ProcessRegistry(spec: spec)
+    let metrics = SupervisorMetrics()
+    let products = spec.gateways.flatMap { g -> [(String, String)] in
+        let host = g.listenHost == "0.0.0.0" ? "localhost" : g.listenHost
+        return [
+            ("steps.websocket.\(g.id)", "ws://\(host):\(g.stepsWebSocketPort)"),
+            ("steps.rest.\(g.id)", "http://\(host):\(g.stepsHTTPPort)"),
+        ]
+    }
+    let health = HealthRoutes(
+        registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products)
+    let router = Router()
+    health.register(on: router)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
+        logger: logger)
+    return [app, FleetRunner(spec: spec, registry: registry, health: health, logger: logger)]
+}
+
+/// Binds the control socket, launches every process and keeps it running.
+struct FleetRunner: Service {
+    let spec: FleetSpec
+    let registry: ProcessRegistry
+    let health: HealthRoutes
+    let logger: Logger
+
+    func run() async throws {
+        let engine = ZMQEngine(name: "supervisor", logger: logger)
+        let control = ControlService(registry: registry, engine: engine, logger: logger)
+        let endpoint = try await control.bind(spec.controlEndpoint)
+        try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
+        logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
+        let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
+        var children: [ChildProcess] = []
+        for id in spec.workerIDs {
+            let args =
+                [
+                    "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
+                    "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
+                ] + spec.workerArguments
+            children.append(child(id, args, control))
+        }
+        for g in spec.gateways {
+            let args =
+                [
+                    "gateway", "--id", g.id, "--supervisor", endpoint, "--listen-host", g.listenHost,
+                    "--steps-http-port", "\(g.stepsHTTPPort)", "--steps-ws-port", "\(g.stepsWebSocketPort)",
+                    "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
+                ] + spec.gatewayArguments
+            children.append(child(g.id, args, control))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await control.run() }
+            group.addTask { await announceWhenHealthy() }
+            for child in children {
+                group.addTask { try? await cancelWhenGracefulShutdown { await child.run() } }
+            }
+            // Children finish only on shutdown; then stop the control loop too.
+            for _ in children { await group.next() }
+            group.cancelAll()
+        }
+        await engine.shutdown()
+        logger.info("fleet stopped")
+    }
+
+    private func child(_ id: String, _ args: [String], _ control: ControlService) -> ChildProcess {
+        ChildProcess(
+            id: id, executable: spec.executable, arguments: args, registry: registry, control: control,
+            logger: logger, stopGrace: .seconds(10))
+    }
+
+    /// Prints where each product listens the first time the whole fleet is healthy.
+    private func announceWhenHealthy() async {
+        while !Task.isCancelled {
+            if health.report().0 {
+                var lines = ["switchyard: fleet ready (\(spec.workerIDs.count) workers, \(spec.partitionCount) partitions)"]
+                for (name, url) in health.products { lines.append("  \(name): \(url)") }
+                lines.append("  health: http://\(spec.healthHost):\(spec.healthPort)/health")
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+/// Which worker owns which partition, and where to reach it; versioned by `epoch` (docs/protocol.md §5.3).
+public struct PartitionMap: Sendable, Hashable {
+    /// One worker's entry.
+    public struct WorkerEntry: Sendable, Hashable {
+        /// Worker id (`w1`, …).
+        public var id: String
+        /// The worker's ROUTER endpoint; empty while the worker is not up.
+        public var commandEndpoint: String
+        /// The worker's PUB endpoint; empty while the worker is not up.
+        public var publishEndpoint: String
+        /// Partitions the worker owns, ascending.
+        public var partitions: [UInt16]
+
+        /// Creates an entry.
+        public init(id: String, commandEndpoint: String, publishEndpoint: String, partitions: [UInt16]) {
+            self.id = id
+            self.commandEndpoint = commandEndpoint
+            self.publishEndpoint = publishEndpoint
+            self.partitions = partitions
+        }
+
+        /// Whether the worker can take commands.
+        public var isReachable: Bool { !commandEndpoint.isEmpty && !publishEndpoint.isEmpty }
+    }
+
+    /// Incremented on every change; commands carry the epoch they were routed with.
+    public var epoch: UInt64
+    /// Fixed at fleet creation.
+    public var partitionCount: Int
+    /// Every worker.
+    public var workers: [WorkerEntry]
+
+    /// Creates a map.
+    public init(epoch: UInt64, partitionCount: Int, workers: [WorkerEntry]) {
+        self.epoch = epoch
+        self.partitionCount = partitionCount
+        self.workers = workers
+    }
+
+    /// The entry owning `partition`, if any.
+    public func owner(of partition: UInt16) -> WorkerEntry? {
+        workers.first { $0.partitions.contains(partition) }
+    }
+
+    /// Owner index per partition (`nil` where unowned), for O(1) routing.
+    public func ownerTable() -> [Int?] {
+        var table = [Int?](repeating: nil, count: partitionCount)
+        for (i, w) in workers.enumerated() {
+            for p in w.partitions where Int(p) < partitionCount { table[Int(p)] = i }
+        }
+        return table
+    }
+
+    /// Deals partitions round-robin over `workerIDs`: partition p goes to worker p mod n.
+    public static func roundRobin(partitionCount: Int, workerIDs: [String]) -> [String: [UInt16]] {
+        var result: [String: [UInt16]] = [:]
+        for id in workerIDs { result[id] = [] }
+        guard !workerIDs.isEmpty else { return result }
+        for p in 0..<partitionCount { result[workerIDs[p % workerIDs.count], default: []].append(UInt16(p)) }
+        return result
+    }
+
+    /// Encodes the body frame.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + partitionCount * 2)
+        w.write(UInt16(partitionCount))
+        w.write(UInt16(workers.count))
+        for entry in workers {
+            w.write(entry.id)
+            w.write(entry.commandEndpoint)
+            w.write(entry.publishEndpoint)
+            w.write(UInt16(entry.partitions.count))
+            for p in entry.partitions { w.write(p) }
+        }
+        return w.bytes
+    }
+
+    /// Decodes a body frame; `epoch` comes from the header. Rejects a partition outside the count or owned twice.
+    public init(decoding frame: [UInt8], epoch: UInt64) throws(WireError) {
+        var r = ByteReader(frame)
+        let count = Int(try r.readUInt16())
+        guard count > 0, count <= WireConstants.maxPartitionCount else {
+            throw WireError(.badValue, "partition count \(count)")
+        }
+        let workerCount = Int(try r.readUInt16())
+        var seen = [Bool](repeating: false, count: count)
+        var workers: [WorkerEntry] = []
+        for _ in 0..<workerCount {
+            let id = try r.readString()
+            guard Envelope.isValidOrigin(id) else { throw WireError(.badOrigin, "worker id \(id)") }
+            let command = try r.readString()
+            let publish = try r.readString()
+            let n = Int(try r.readUInt16())
+            var partitions: [UInt16] = []
+            partitions.reserveCapacity(n)
+            for _ in 0..<n {
+                let p = try r.readUInt16()
+                guard Int(p) < count, !seen[Int(p)] else { throw WireError(.badValue, "partition \(p)") }
+                seen[Int(p)] = true
+                partitions.append(p)
+            }
+            workers.append(WorkerEntry(id: id, commandEndpoint: command, publishEndpoint: publish, partitions: partitions))
+        }
+        try r.expectEnd()
+        self.init(epoch: epoch, partitionCount: count, workers: workers)
+    }
+}

@@ -1,0 +1,19 @@
+/// Every constant of the inter-process wire format, in one place (docs/protocol.md §2).
+public enum WireConstants {
+    /// The two magic bytes that open every header frame: ASCII "SY".
+    public static let magic: (UInt8, UInt8) = (0x53, 0x59)
+    /// The protocol version this build speaks. A receiver MUST drop any other version.
+    public static let version: UInt8 = 1
+    /// Size of the fixed part of the header frame, before the origin bytes.
+    public static let fixedHeaderSize = 33
+    /// Longest origin (gateway or process id) in bytes.
+    public static let maxOriginLength = 64
+    /// Longest string inside a body (u16 length prefix).
+    public static let maxStringLength = Int(UInt16.max)
+    /// Prefix of the PUB/SUB topic that carries replies to one gateway: `R/<origin>/`.
+    public static let replyTopicPrefix: [UInt8] = Array("R/".utf8)
+    /// Default number of partitions of a new fleet.
+    public static let defaultPartitionCount = 64
+    /// Most partitions a fleet may have (partition numbers are u16).
+    public static let maxPartitionCount = 4096
+}

@@ -1,0 +1,42 @@
+public import Storage
+public import Steps
+
+/// Settings of one worker process (docs/operations.md).
+public struct WorkerConfiguration: Sendable {
+    /// Worker id, unique in the fleet (`w1`).
+    public var id: String
+    /// The supervisor's control ROUTER.
+    public var supervisorEndpoint: String
+    /// Where to bind the command ROUTER; `tcp://127.0.0.1:*` picks a free port, reported in `hello`.
+    public var commandEndpoint: String
+    /// Where to bind the reply/event PUB.
+    public var publishEndpoint: String
+    /// Folder holding one SQLite file per partition.
+    public var dataDirectory: String
+    /// Commit durability.
+    public var durability: Durability
+    /// Heartbeat period towards the supervisor.
+    public var heartbeatInterval: Duration
+    /// Step-tracker limits (dedupe window, name lengths).
+    public var stepsLimits: StepsLimits
+    /// Exit when the launching supervisor is gone.
+    public var exitWhenOrphaned: Bool
+
+    /// Creates a configuration with the defaults of `switchyard up`.
+    public init(
+        id: String, supervisorEndpoint: String, dataDirectory: String,
+        commandEndpoint: String = "tcp://127.0.0.1:*", publishEndpoint: String = "tcp://127.0.0.1:*",
+        durability: Durability = .full, heartbeatInterval: Duration = .milliseconds(250),
+        stepsLimits: StepsLimits = .default, exitWhenOrphaned: Bool = false
+    ) {
+        self.id = id
+        self.supervisorEndpoint = supervisorEndpoint
+        self.commandEndpoint = commandEndpoint
+        self.publishEndpoint = publishEndpoint
+        self.dataDirectory = dataDirectory
+        self.durability = durability
+        self.heartbeatInterval = heartbeatInterval
+        self.stepsLimits = stepsLimits
+        self.exitWhenOrphaned = exitWhenOrphaned
+    }
+}

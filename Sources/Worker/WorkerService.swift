@@ -1,0 +1,78 @@
+import Fleet
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Steps
+import Storage
+import Wire
+import ZeroMQ
+
+/// One worker process: receive → decode → apply → commit → reply (docs/architecture.md).
+public struct WorkerService: Service {
+    private let configuration: WorkerConfiguration
+    private let logger: Logger
+
+    /// Creates the service.
+    public init(configuration: WorkerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws {
+        let config = configuration
+        try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let engine = ZMQEngine(name: "worker-\(config.id)", logger: logger)
+        let counters = ProcessCounters()
+        let ownership = PartitionOwnership(
+            workerID: config.id, directory: config.dataDirectory, durability: config.durability, logger: logger)
+        do {
+            let router = try await engine.makeSocket(.router, bind: [config.commandEndpoint])
+            var pubOptions = ZMQSocketOptions()
+            pubOptions.sendHighWaterMark = 1_000_000
+            let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: [config.publishEndpoint])
+            let hello = HelloMessage(
+                role: .worker, pid: UInt32(getpid()), commandEndpoint: try await engine.lastEndpoint(router),
+                publishEndpoint: try await engine.lastEndpoint(pub))
+            logger.info(
+                "worker listening",
+                metadata: ["commands": "\(hello.commandEndpoint)", "publish": "\(hello.publishEndpoint)"])
+            let membership = FleetMembership(
+                engine: engine, id: config.id, role: .worker, supervisorEndpoint: config.supervisorEndpoint,
+                heartbeatInterval: config.heartbeatInterval, logger: logger)
+            let processor = CommandProcessor(
+                workerID: config.id, engine: engine, publishSocket: pub, ownership: ownership, counters: counters,
+                stepsLimits: config.stepsLimits, logger: logger)
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await membership.run(
+                            hello: hello, exitWhenOrphaned: config.exitWhenOrphaned,
+                            status: { counters.heartbeat() },
+                            onMap: { map in counters.setReady(await ownership.adopt(map)) },
+                            malformed: { error in
+                                counters.addMalformed()
+                                logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])
+                            })
+                    }
+                    group.addTask {
+                        for await batch in engine.messages(of: router) {
+                            await processor.process(batch)
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.error("worker failed", metadata: ["error": "\(error)"])
+            await ownership.closeAll()
+            await engine.shutdown()
+            throw error
+        }
+        await ownership.closeAll()
+        await engine.shutdown()
+        logger.info("worker stopped")
+    }
+}

@@ -1,0 +1,26 @@
+extension ZMQEngine.Loop {
+    /// The I/O thread's record of one socket. Not `Sendable`: it never leaves the I/O thread.
+    final class Socket {
+        let id: ZMQSocketID
+        let type: ZMQSocketType
+        /// The libzmq socket; `nil` once closed.
+        var handle: UnsafeMutableRawPointer?
+        /// `ZMQ_LINGER`, reused as this socket's share of the shutdown flush budget.
+        let linger: Int32
+        /// Where inbound batches go; `nil` until `messages(of:)` is called, or after its consumer went away.
+        var inbox: AsyncStream<[ZMQMessage]>.Continuation?
+        /// Messages libzmq refused with EAGAIN, oldest first; non-empty only while waiting for POLLOUT.
+        var outbox = ZMQOutboundQueue()
+        /// Frames of a multipart message whose remaining frames have not been read yet.
+        var partial: ZMQMessage = []
+        /// Set when the outbox first overflows, so one overflow episode logs one warning.
+        var warnedOverflow = false
+
+        init(id: ZMQSocketID, type: ZMQSocketType, handle: UnsafeMutableRawPointer, linger: Int32) {
+            self.id = id
+            self.type = type
+            self.handle = handle
+            self.linger = linger
+        }
+    }
+}

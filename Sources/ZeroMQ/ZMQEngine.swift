@@ -1,0 +1,157 @@
+internal import CZeroMQ
+internal import Foundation
+public import Logging
+
+/// Owns a zmq context and one dedicated I/O thread that owns every socket created through it.
+///
+/// libzmq sockets must never be shared between threads (ZeroMQ guide, chapter 2), so callers never see one:
+/// they hold a `ZMQSocketID` and hand commands to the thread through a mailbox. Socket operations suspend
+/// until the thread has done them; sends only enqueue and never block; inbound messages arrive on an
+/// `AsyncStream` in batches, because one stream element per message caps fan-in near 0.45 M msg/s here.
+public final class ZMQEngine: Sendable {
+    /// The engine's name, used for the thread and log metadata.
+    public let name: String
+    let mailbox: Mailbox
+
+    /// Creates the context and starts the I/O thread.
+    ///
+    /// - Parameter outboundQueueLimit: messages that may wait per socket for libzmq to accept them (no peer yet,
+    ///   or its high-water mark reached); a message past the limit is dropped and counted in `droppedOutbound`.
+    public init(name: String, logger: Logger, outboundQueueLimit: Int = 1_000_000) {
+        self.name = name
+        self.mailbox = Mailbox()
+        var logger = logger
+        logger[metadataKey: "zmq.engine"] = "\(name)"
+        guard mailbox.startupError == nil else {
+            logger.critical("ZeroMQ engine cannot start", metadata: ["error": "\(mailbox.startupError!)"])
+            return
+        }
+        let loop: Loop
+        do {
+            loop = try Loop(mailbox: mailbox, logger: logger, outboundQueueLimit: max(outboundQueueLimit, 0))
+        } catch {
+            logger.critical("ZeroMQ engine cannot start", metadata: ["error": "\(error)"])
+            mailbox.failStartup()
+            return
+        }
+        // A plain thread, not a Task: zmq_poll blocks, and a blocked cooperative-pool thread starves async code.
+        let thread = Thread { loop.run() }
+        thread.name = "zmq-\(name)"
+        thread.start()
+    }
+
+    deinit {
+        // Without this a forgotten engine would keep its thread and context forever.
+        mailbox.requestShutdown(waiter: nil)
+    }
+
+    /// Creates a socket on the I/O thread, applies `options`, binds and connects; returns once all of that is done.
+    /// On any failure the socket is closed again and the `ZMQError` is thrown.
+    public func makeSocket(
+        _ type: ZMQSocketType,
+        options: ZMQSocketOptions = .init(),
+        bind: [String] = [],
+        connect: [String] = []
+    ) async throws -> ZMQSocketID {
+        let id = mailbox.makeSocketID()
+        try await submit("makeSocket(\(type))") { .open(id, type, options, bind: bind, connect: connect, $0) }
+        return id
+    }
+
+    /// Binds the socket to another endpoint (`zmq_bind`).
+    public func bind(_ socket: ZMQSocketID, to endpoint: String) async throws {
+        try await submit("zmq_bind(\(endpoint))") { .update(socket, .bind(endpoint), $0) }
+    }
+
+    /// Connects the socket to another endpoint (`zmq_connect`); succeeds before the peer is reachable.
+    public func connect(_ socket: ZMQSocketID, to endpoint: String) async throws {
+        try await submit("zmq_connect(\(endpoint))") { .update(socket, .connect(endpoint), $0) }
+    }
+
+    /// Disconnects the socket from an endpoint it connected to (`zmq_disconnect`).
+    public func disconnect(_ socket: ZMQSocketID, from endpoint: String) async throws {
+        try await submit("zmq_disconnect(\(endpoint))") { .update(socket, .disconnect(endpoint), $0) }
+    }
+
+    /// Adds a topic prefix to a SUB socket; an empty prefix subscribes to everything.
+    public func subscribe(_ socket: ZMQSocketID, to topic: [UInt8]) async throws {
+        try await submit("subscribe") { .update(socket, .subscribe(topic), $0) }
+    }
+
+    /// Removes a topic prefix from a SUB socket.
+    public func unsubscribe(_ socket: ZMQSocketID, from topic: [UInt8]) async throws {
+        try await submit("unsubscribe") { .update(socket, .unsubscribe(topic), $0) }
+    }
+
+    /// `ZMQ_LAST_ENDPOINT`: after binding `tcp://127.0.0.1:*` this names the port the system chose.
+    public func lastEndpoint(_ socket: ZMQSocketID) async throws -> String {
+        try await submit("lastEndpoint") { .lastEndpoint(socket, $0) }
+    }
+
+    /// Enqueues one message from any thread without blocking; the I/O thread sends it.
+    ///
+    /// Messages to one socket leave in the order they were enqueued. A message is dropped (and counted in
+    /// `droppedOutbound`) if the socket is unknown or closed, the engine is shutting down, the socket's
+    /// waiting queue is at `outboundQueueLimit`, or libzmq rejects it (e.g. a mandatory ROUTER's unknown peer).
+    public func send(_ message: ZMQMessage, on socket: ZMQSocketID) {
+        if !mailbox.enqueue(.send(socket, message)) {
+            mailbox.countDropped(1)
+        }
+    }
+
+    /// Enqueues several messages for one socket at the cost of one enqueue; same rules as `send(_:on:)`.
+    public func send(_ messages: [ZMQMessage], on socket: ZMQSocketID) {
+        guard !messages.isEmpty else { return }
+        if !mailbox.enqueue(.sendBatch(socket, messages)) {
+            mailbox.countDropped(messages.count)
+        }
+    }
+
+    /// The socket's inbound messages, each element a batch of everything that was readable at once (up to
+    /// `Loop.receiveBatchLimit`). Call at most once per socket; libzmq holds messages (up to the receive
+    /// high-water mark) until it is called. The stream finishes when the socket closes or the engine shuts down;
+    /// if the consumer goes away, the engine stops reading that socket.
+    public func messages(of socket: ZMQSocketID) -> AsyncStream<[ZMQMessage]> {
+        let (stream, continuation) = AsyncStream.makeStream(of: [ZMQMessage].self, bufferingPolicy: .unbounded)
+        if !mailbox.enqueue(.attach(socket, continuation)) {
+            continuation.finish()
+        }
+        return stream
+    }
+
+    /// Closes the socket: messages still waiting for libzmq get one last non-blocking attempt, then are dropped;
+    /// libzmq keeps delivering what it accepted for up to the linger time. Its stream finishes.
+    public func close(_ socket: ZMQSocketID) async {
+        await withCheckedContinuation { continuation in
+            if !mailbox.enqueue(.close(socket, continuation)) {
+                continuation.resume()
+            }
+        }
+    }
+
+    /// Flushes queued sends (for at most the sockets' linger time), closes every socket, terminates the context,
+    /// finishes every stream and returns once the I/O thread has ended. Idempotent; later operations throw `ETERM`.
+    public func shutdown() async {
+        await withCheckedContinuation { continuation in
+            mailbox.requestShutdown(waiter: continuation)
+        }
+    }
+
+    /// Messages dropped on the way out because a socket's queue passed its limit, the socket errored or was
+    /// unknown, or the engine was shutting down; for metrics.
+    public var droppedOutbound: Int {
+        mailbox.dropped.load(ordering: .relaxed)
+    }
+
+    /// Hands a command carrying a continuation to the I/O thread and waits for its answer.
+    private func submit<Value: Sendable>(
+        _ operation: @autoclosure () -> String,
+        _ command: (CheckedContinuation<Value, any Error>) -> Command
+    ) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            if !mailbox.enqueue(command(continuation)) {
+                continuation.resume(throwing: mailbox.refusal(operation()))
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// Opaque handle of a socket owned by a `ZMQEngine`; the socket itself never leaves the engine's I/O thread.
+public struct ZMQSocketID: Sendable, Hashable, CustomStringConvertible {
+    /// Unique within one engine, never reused.
+    let rawValue: UInt64
+
+    init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    /// `socket#N`, for logs.
+    public var description: String { "socket#\(rawValue)" }
+}

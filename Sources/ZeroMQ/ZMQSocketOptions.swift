@@ -1,0 +1,28 @@
+/// Options applied when the socket is created, before any bind or connect (libzmq ignores some of them afterwards).
+public struct ZMQSocketOptions: Sendable {
+    /// `ZMQ_SNDHWM`: messages libzmq queues per peer before a send would block (or PUB drops).
+    public var sendHighWaterMark: Int32 = 100_000
+    /// `ZMQ_RCVHWM`: messages libzmq queues per peer on the receiving side.
+    public var receiveHighWaterMark: Int32 = 100_000
+    /// `ZMQ_LINGER`: bounded so `zmq_ctx_term` never hangs on undelivered messages; also bounds the shutdown flush.
+    public var lingerMilliseconds: Int32 = 200
+    /// `ZMQ_ROUTING_ID`, for a DEALER whose ROUTER peer must recognise it across reconnects.
+    public var identity: [UInt8]? = nil
+    /// `ZMQ_SUBSCRIBE` prefixes; SUB only.
+    public var subscriptions: [[UInt8]] = []
+    /// `ZMQ_ROUTER_MANDATORY`: a ROUTER send to an unknown peer fails (and is counted as dropped) instead of vanishing.
+    public var routerMandatory: Bool = false
+    /// `ZMQ_IMMEDIATE`: queue only to completed connections.
+    public var immediate: Bool = false
+    /// `ZMQ_RECONNECT_IVL`.
+    public var reconnectIntervalMilliseconds: Int32 = 100
+    /// `ZMQ_RECONNECT_IVL_MAX`: caps the exponential back-off.
+    public var reconnectIntervalMaxMilliseconds: Int32 = 1000
+    /// `ZMQ_MAXMSGSIZE`: a peer sending a larger message is disconnected; -1 means no limit.
+    public var maxMessageSize: Int64 = -1
+    /// `ZMQ_HEARTBEAT_IVL`: ZMTP ping interval; 0 turns heartbeats off.
+    public var heartbeatIntervalMilliseconds: Int32 = 0
+
+    /// The defaults above.
+    public init() {}
+}

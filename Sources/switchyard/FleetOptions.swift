@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import Supervisor
+
+/// Options that describe a fleet run by one supervisor on this machine.
+struct FleetOptions: ParsableArguments {
+    @Option(help: "Folder for the partitions' SQLite files.")
+    var data: String = "./data"
+    @Option(help: "Number of worker processes.")
+    var workers: Int = 2
+    @Option(help: "Number of gateway processes (each needs its own ports; see --port-stride).")
+    var gateways: Int = 1
+    @Option(help: "Number of partitions; fixed when the fleet's data folder is created.")
+    var partitions: Int = 64
+    @Option(help: "Address the product listeners bind to.")
+    var listenHost: String = "0.0.0.0"
+    @Option(help: "Step tracker REST port of the first gateway.")
+    var stepsHTTPPort: Int = 8080
+    @Option(help: "Step tracker WebSocket port of the first gateway.")
+    var stepsWSPort: Int = 8081
+    @Option(help: "Added to every port of gateway n for gateway n+1.")
+    var portStride: Int = 10_000
+    @Option(help: "Address of /health and /metrics.")
+    var healthHost: String = "127.0.0.1"
+    @Option(help: "Port of /health and /metrics.")
+    var healthPort: Int = 9100
+    @Option(help: "ZeroMQ endpoint of the supervisor's control socket (a * port picks a free one).")
+    var controlEndpoint: String = "tcp://127.0.0.1:*"
+    @Option(help: "Commit durability: full (fsync every group commit) or normal (survives process kill only).")
+    var durability: String = "full"
+    @Option(help: "Heartbeat period of every process, in milliseconds.")
+    var heartbeatMs: Int = 250
+    @Option(help: "REST request deadline at the gateway, in milliseconds (then 503).")
+    var requestTimeoutMs: Int = 5000
+    @Option(help: "Largest WebSocket message in bytes; larger ones close the connection with 1009.")
+    var maxFrameBytes: Int = 64 * 1024
+    @Option(help: "Update ids remembered per user for exactly-once.")
+    var dedupeWindow: Int = 10_000
+
+    func validate() throws {
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard gateways >= 1 else { throw ValidationError("--gateways must be at least 1") }
+        guard (1...4096).contains(partitions) else { throw ValidationError("--partitions must be 1…4096") }
+        guard ["full", "normal"].contains(durability) else {
+            throw ValidationError("--durability must be full or normal")
+        }
+    }
+
+    func spec() -> FleetSpec {
+        let gatewaySpecs = (0..<gateways).map { n in
+            FleetSpec.GatewaySpec(
+                id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,
+                stepsWebSocketPort: stepsWSPort + n * portStride)
+        }
+        let dataFolder = URL(fileURLWithPath: data).standardizedFileURL.path
+        return FleetSpec(
+            partitionCount: partitions, workerIDs: (1...workers).map { "w\($0)" }, gateways: gatewaySpecs,
+            dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
+            healthPort: healthPort, executable: Self.currentExecutable(),
+            workerArguments: [
+                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--partitions", "\(partitions)",
+            ],
+            gatewayArguments: [
+                "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",
+                "--dedupe-window", "\(dedupeWindow)",
+            ],
+            heartbeatInterval: .milliseconds(heartbeatMs), heartbeatTimeout: .milliseconds(max(2000, heartbeatMs * 8)))
+    }
+
+    /// The running binary, so children are the same build as their supervisor.
+    static func currentExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    }
+}

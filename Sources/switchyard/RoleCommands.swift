@@ -1,0 +1,94 @@
+import ArgumentParser
+import Gateway
+import Logging
+import ServiceLifecycle
+import Steps
+import Storage
+import Worker
+
+/// Options that tie a process to its supervisor.
+struct MembershipOptions: ParsableArguments {
+    @Option(help: "Process id, unique in the fleet (w1, g1, …).")
+    var id: String
+    @Option(help: "ZeroMQ endpoint of the supervisor's control socket.")
+    var supervisor: String
+    @Option(help: "Heartbeat period in milliseconds.")
+    var heartbeatMs: Int = 250
+    @Flag(help: "Exit when the parent process (the launching supervisor) is gone.")
+    var exitWhenOrphaned = false
+    @Option(help: "Update ids remembered per user for exactly-once.")
+    var dedupeWindow: Int = 10_000
+}
+
+/// `switchyard worker`.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run one worker: own partitions, apply and commit commands.")
+
+    @OptionGroup var membership: MembershipOptions
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Folder for the partitions' SQLite files.")
+    var data: String = "./data"
+    @Option(help: "ZeroMQ endpoint to bind for commands (a * port picks a free one).")
+    var commandEndpoint: String = "tcp://127.0.0.1:*"
+    @Option(help: "ZeroMQ endpoint to bind for replies and events.")
+    var publishEndpoint: String = "tcp://127.0.0.1:*"
+    @Option(help: "Commit durability: full or normal.")
+    var durability: String = "full"
+    @Option(help: "Partition count of the fleet (checked against the supervisor's map).")
+    var partitions: Int = 64
+
+    func run() async throws {
+        let logger = common.makeLogger("switchyard.worker.\(membership.id)")
+        let config = WorkerConfiguration(
+            id: membership.id, supervisorEndpoint: membership.supervisor, dataDirectory: data,
+            commandEndpoint: commandEndpoint, publishEndpoint: publishEndpoint,
+            durability: Durability(rawValue: durability) ?? .full,
+            heartbeatInterval: .milliseconds(membership.heartbeatMs),
+            stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
+            exitWhenOrphaned: membership.exitWhenOrphaned)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [WorkerService(configuration: config, logger: logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `switchyard gateway`.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway", abstract: "Run one gateway: product listeners that route commands to workers.")
+
+    @OptionGroup var membership: MembershipOptions
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address the product listeners bind to.")
+    var listenHost: String = "0.0.0.0"
+    @Option(help: "Step tracker REST port.")
+    var stepsHTTPPort: Int = 8080
+    @Option(help: "Step tracker WebSocket port.")
+    var stepsWSPort: Int = 8081
+    @Option(help: "REST request deadline in milliseconds (then 503).")
+    var requestTimeoutMs: Int = 5000
+    @Option(help: "Largest WebSocket message in bytes.")
+    var maxFrameBytes: Int = 64 * 1024
+    @Option(help: "Updates of one WebSocket connection in flight before the gateway stops reading it.")
+    var maxInFlight: Int = 1024
+
+    func run() async throws {
+        let logger = common.makeLogger("switchyard.gateway.\(membership.id)")
+        let fleet = FleetClient.Configuration(
+            id: membership.id, supervisorEndpoint: membership.supervisor,
+            heartbeatInterval: .milliseconds(membership.heartbeatMs),
+            requestTimeout: .milliseconds(requestTimeoutMs), exitWhenOrphaned: membership.exitWhenOrphaned)
+        let config = GatewayConfiguration(
+            fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
+            maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,
+            stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: buildGatewayServices(config, logger: logger),
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,113 @@
+"""Starts real `switchyard up` fleets on free loopback ports for the integration tests."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import requests
+
+BIN = os.environ.get("SWITCHYARD_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/switchyard"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
+    """Polls `predicate` until it returns a truthy value or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (requests.RequestException, OSError) as e:
+            last = e
+        time.sleep(interval)  # poll interval, bounded by the deadline above
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+class Fleet:
+    """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
+
+    def __init__(self, workers=2, partitions=16, extra=()):
+        self.data = tempfile.mkdtemp(prefix="switchyard-it-")
+        self.health_port = free_port()
+        self.http_port = free_port()
+        self.ws_port = free_port()
+        self.args = [
+            BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
+            "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),
+            "--steps-http-port", str(self.http_port), "--steps-ws-port", str(self.ws_port),
+            "--durability", "normal", *extra,
+        ]
+        self.log = open(os.path.join(self.data, "fleet.log"), "wb")
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_healthy()
+
+    @property
+    def http(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def ws(self):
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    def health(self):
+        r = requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=5)
+        return r.status_code, r.json()
+
+    def wait_healthy(self, timeout=60.0, predicate=lambda h: True):
+        def ok():
+            assert self.proc.poll() is None, f"fleet exited with {self.proc.returncode}:\n{self.tail()}"
+            code, body = self.health()
+            return body if code == 200 and predicate(body) else None
+        return poll(ok, timeout=timeout, what="a healthy fleet")
+
+    def process(self, pid_or_id):
+        _, body = self.health()
+        return next(p for p in body["processes"] if p["id"] == pid_or_id)
+
+    def tail(self, n=4000):
+        self.log.flush()
+        with open(os.path.join(self.data, "fleet.log"), "rb") as f:
+            return f.read()[-n:].decode(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    f = Fleet()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def fresh_fleet():
+    fleets = []
+
+    def make(**kw):
+        f = Fleet(**kw)
+        fleets.append(f)
+        return f
+    yield make
+    for f in fleets:
+        f.stop()

@@ -1,0 +1,75 @@
+"""Kill -9 a worker while a client streams acknowledged updates: nothing acknowledged is lost, nothing is counted
+twice when the client resends what was not acknowledged."""
+import json
+import os
+import signal
+import threading
+import time
+import uuid
+
+import requests
+from websockets.sync.client import connect
+
+from conftest import poll
+
+USERS = [f"runner-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
+
+
+def test_kill_worker_mid_stream_loses_nothing_and_counts_nothing_twice(fresh_fleet):
+    fleet = fresh_fleet(workers=2)
+    sent = []  # (update_id, user) in send order
+    acked = set()
+    stop = threading.Event()
+    victim = fleet.process("w1")
+
+    def reader(ws):
+        try:
+            while True:
+                msg = json.loads(ws.recv(timeout=60))
+                if msg["$type"] == "ack":
+                    acked.add(msg["update_id"])
+        except Exception:
+            return
+
+    with connect(fleet.ws + "/?ack=1") as ws:
+        t = threading.Thread(target=reader, args=(ws,), daemon=True)
+        t.start()
+        i = 0
+        killed = False
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            user = USERS[i % len(USERS)]
+            uid = f"{user}-{i}"
+            ws.send(json.dumps({"update_id": uid, "username": user, "ts": i, "newSteps": 1}))
+            sent.append((uid, user))
+            i += 1
+            if not killed and len(acked) >= 300:
+                os.kill(victim["pid"], signal.SIGKILL)
+                killed = True
+                kill_index = i
+            if killed and i >= kill_index + 600:
+                break
+            if i % 50 == 0:
+                # Bounded pacing so the stream spans the kill and the restart instead of finishing before it.
+                poll(lambda: len(acked) >= i - 400, timeout=60, interval=0.005, what="acks to keep up")
+        assert killed, "the stream ended before the worker was killed"
+        # The gateway resends what the dead worker lost; wait for the acks that will come.
+        poll(lambda: len(acked) == len(sent), timeout=60, what="every update acknowledged after the restart")
+
+    restarted = fleet.wait_healthy(predicate=lambda h: next(p for p in h["processes"] if p["id"] == "w1")["restarts"] >= 1)
+    assert next(p for p in restarted["processes"] if p["id"] == "w1")["pid"] != victim["pid"]
+
+    # A client that lost its acks resends everything: nothing may count twice.
+    with connect(fleet.ws + "/?ack=1") as ws:
+        for uid, user in sent:
+            ws.send(json.dumps({"update_id": uid, "username": user, "ts": 0, "newSteps": 1}))
+        for _ in sent:
+            assert json.loads(ws.recv(timeout=60))["$type"] == "ack"
+
+    expected = {}
+    for _, user in sent:
+        expected[user] = expected.get(user, 0) + 1
+    for user, count in expected.items():
+        r = requests.get(f"{fleet.http}/users/{user}/steps", timeout=10)
+        assert r.status_code == 200
+        assert r.json()["cumulativeSteps"] == count, user
