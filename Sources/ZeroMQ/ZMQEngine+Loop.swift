@@ -89,7 +89,9 @@ extension ZMQEngine {
         func poll(_ items: inout [zmq_pollitem_t], timeoutMilliseconds: Int) -> ZMQError? {
             do {
                 try zmqCall(where: "zmq_poll") {
-                    items.withUnsafeMutableBufferPointer { zmq_poll($0.baseAddress, Int32($0.count), timeoutMilliseconds) }
+                    items.withUnsafeMutableBufferPointer {
+                        zmq_poll($0.baseAddress, Int32($0.count), timeoutMilliseconds)
+                    }
                 }
                 return nil
             } catch {
@@ -140,7 +142,8 @@ extension ZMQEngine {
                     return
                 }
                 if socket.inbox != nil {
-                    logger.error("messages(of:) called twice; the second stream is finished", metadata: ["socket": "\(id)"])
+                    logger.error(
+                        "messages(of:) called twice; the second stream is finished", metadata: ["socket": "\(id)"])
                     continuation.finish()
                 } else {
                     socket.inbox = continuation
@@ -193,10 +196,31 @@ extension ZMQEngine {
             } catch {
                 logger.error("zmq_ctx_term failed", metadata: ["error": "\(error)"])
             }
-            frame.deinitialize(count: 0)
             UnsafeMutableRawPointer(frame).deallocate()
             logger.debug("ZeroMQ I/O thread stopped")
-            mailbox.markStopped()
+            for command in mailbox.markStopped() {
+                refuse(command)
+            }
+        }
+
+        /// Answers a command that arrived after the loop stopped, so that no caller waits forever.
+        private func refuse(_ command: Command) {
+            switch command {
+            case .open(_, _, _, _, _, let continuation), .update(_, _, let continuation):
+                continuation.resume(throwing: mailbox.refusal("socket operation"))
+            case .lastEndpoint(_, let continuation):
+                continuation.resume(throwing: mailbox.refusal("lastEndpoint"))
+            case .send:
+                mailbox.countDropped(1)
+            case .sendBatch(_, let messages):
+                mailbox.countDropped(messages.count)
+            case .attach(_, let continuation):
+                continuation.finish()
+            case .close(_, let continuation):
+                continuation.resume()
+            case .shutdown:
+                break
+            }
         }
 
         /// Waits for POLLOUT on sockets that still hold messages, for at most the longest finite linger among them.
@@ -211,7 +235,8 @@ extension ZMQEngine {
                 let remaining = clock.now.duration(to: deadline)
                 guard !pending.isEmpty, remaining > .zero else { break }
                 var items = pending.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: pollOut, revents: 0) }
-                let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                let milliseconds =
+                    remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
                 if let error = poll(&items, timeoutMilliseconds: max(Int(milliseconds), 1)) {
                     logger.error("zmq_poll failed while flushing", metadata: ["error": "\(error)"])
                     break

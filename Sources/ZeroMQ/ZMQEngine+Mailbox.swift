@@ -107,16 +107,21 @@ extension ZMQEngine {
             }
         }
 
-        /// Called by the I/O thread as its last act; resumes everyone awaiting `shutdown()`.
-        func markStopped() {
-            let waiters = state.withLock { state in
+        /// Called by the I/O thread as its last act; resumes everyone awaiting `shutdown()` and returns commands
+        /// that can no longer run (only if the loop stopped on an error rather than on `.shutdown`).
+        func markStopped() -> [Command] {
+            let (waiters, leftovers) = state.withLock { state in
                 state.phase = .stopped
-                defer { state.shutdownWaiters = [] }
-                return state.shutdownWaiters
+                defer {
+                    state.shutdownWaiters = []
+                    state.commands = []
+                }
+                return (state.shutdownWaiters, state.commands)
             }
             for waiter in waiters {
                 waiter.resume()
             }
+            return leftovers
         }
 
         /// Swaps the queued commands into `buffer` (which must be empty); the two arrays keep their capacity.

@@ -81,14 +81,18 @@ extension ZMQEngine.Loop {
         return String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    private func set(_ option: Int32, _ value: Int32, _ name: String, on handle: UnsafeMutableRawPointer) throws(ZMQError) {
+    private func set(_ option: Int32, _ value: Int32, _ name: String, on handle: UnsafeMutableRawPointer)
+        throws(ZMQError)
+    {
         var value = value
         try zmqCall(where: "zmq_setsockopt(\(name))") {
             zmq_setsockopt(handle, option, &value, MemoryLayout<Int32>.size)
         }
     }
 
-    private func set(_ option: Int32, _ bytes: [UInt8], _ name: String, on handle: UnsafeMutableRawPointer) throws(ZMQError) {
+    private func set(_ option: Int32, _ bytes: [UInt8], _ name: String, on handle: UnsafeMutableRawPointer)
+        throws(ZMQError)
+    {
         // An empty array may have no storage, and libzmq wants a valid pointer even for zero bytes.
         let storage = bytes.isEmpty ? [0] : bytes
         try zmqCall(where: "zmq_setsockopt(\(name))") {

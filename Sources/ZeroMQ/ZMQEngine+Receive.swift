@@ -10,7 +10,9 @@ extension ZMQEngine.Loop {
             zmq_msg_init(frame)
             let result: ZMQCallResult
             do {
-                result = try zmqCall(blocking: true, where: "zmq_msg_recv") { zmq_msg_recv(frame, handle, ZMQ_DONTWAIT) }
+                result = try zmqCall(blocking: true, where: "zmq_msg_recv") {
+                    zmq_msg_recv(frame, handle, ZMQ_DONTWAIT)
+                }
             } catch {
                 zmq_msg_close(frame)
                 logger.error("receive failed", metadata: ["socket": "\(socket.id)", "error": "\(error)"])

@@ -74,15 +74,15 @@ extension ZMQEngine.Loop {
             case .success(.wouldBlock) where index == 0:
                 return .wouldBlock
             case .success(.wouldBlock):
-                return dropped(message, on: socket, ZMQError(code: ZMQError.Code.again, operation: "zmq_send frame \(index)"))
+                return dropped(on: socket, ZMQError(code: ZMQError.Code.again, operation: "zmq_send frame \(index)"))
             case .failure(let error):
-                return dropped(message, on: socket, error)
+                return dropped(on: socket, error)
             }
         }
         return .sent
     }
 
-    private func dropped(_ message: ZMQMessage, on socket: Socket, _ error: ZMQError) -> SendOutcome {
+    private func dropped(on socket: Socket, _ error: ZMQError) -> SendOutcome {
         mailbox.countDropped(1)
         logger.debug("send failed; message dropped", metadata: ["socket": "\(socket.id)", "error": "\(error)"])
         return .dropped

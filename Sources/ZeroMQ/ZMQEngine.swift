@@ -9,8 +9,8 @@ public import Logging
 /// until the thread has done them; sends only enqueue and never block; inbound messages arrive on an
 /// `AsyncStream` in batches, because one stream element per message caps fan-in near 0.45 M msg/s here.
 public final class ZMQEngine: Sendable {
-    /// The engine's name, used for the thread and log metadata.
-    public let name: String
+    /// Names the thread and tags log lines.
+    let name: String
     let mailbox: Mailbox
 
     /// Creates the context and starts the I/O thread.
@@ -108,7 +108,7 @@ public final class ZMQEngine: Sendable {
     }
 
     /// The socket's inbound messages, each element a batch of everything that was readable at once (up to
-    /// `Loop.receiveBatchLimit`). Call at most once per socket; libzmq holds messages (up to the receive
+    /// 4096 messages). Call at most once per socket; libzmq holds messages (up to the receive
     /// high-water mark) until it is called. The stream finishes when the socket closes or the engine shuts down;
     /// if the consumer goes away, the engine stops reading that socket.
     public func messages(of socket: ZMQSocketID) -> AsyncStream<[ZMQMessage]> {

@@ -71,7 +71,8 @@ import ZeroMQ
             let publisher = Task {
                 var round = 0
                 while !Task.isCancelled {
-                    engine.send([[bytes("b.other"), bytes("\(round)")], [bytes("a.mine"), bytes("\(round)")]], on: pub)
+                    engine.send(
+                        [[bytes("b.other"), bytes("\(round)")], [bytes("a.mine"), bytes("\(round)")]], on: pub)
                     round += 1
                     await Task.yield()
                 }
@@ -106,7 +107,8 @@ import ZeroMQ
             var inbound = engine.messages(of: router).makeAsyncIterator()
             try await engine.connect(dealer, to: try await engine.lastEndpoint(router))
             let received = await collect(3, from: &inbound).messages
-            #expect(received.map { Array($0.dropFirst()) } == [[bytes("first")], [bytes("second"), []], [bytes("third")]])
+            #expect(
+                received.map { Array($0.dropFirst()) } == [[bytes("first")], [bytes("second"), []], [bytes("third")]])
             #expect(engine.droppedOutbound == 0)
             await engine.shutdown()
         }
