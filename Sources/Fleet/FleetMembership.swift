@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 public import Logging
+import Synchronization
 public import Wire
 public import ZeroMQ
 

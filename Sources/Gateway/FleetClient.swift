@@ -178,29 +178,33 @@ public final class FleetClient: Service, Sendable {
             engine: engine, id: configuration.id, role: .gateway, supervisorEndpoint: configuration.supervisorEndpoint,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
         let hello = HelloMessage(role: .gateway, pid: UInt32(getpid()))
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try? await membership.run(
-                        hello: hello, exitWhenOrphaned: self.configuration.exitWhenOrphaned,
-                        status: {
-                            self.counters.setReady(self.isServing)
-                            return self.counters.heartbeat()
-                        },
-                        onMap: { map in await self.adopt(map, subscriber: sub) },
-                        malformed: { self.dropped($0) })
-                }
-                group.addTask {
-                    for await batch in self.engine.messages(of: sub) { self.handleReplies(batch) }
-                }
-                group.addTask {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .milliseconds(10))
-                        self.tick()
+        // The listeners stop before this service is told to (it comes first in the group), so by then no request
+        // is coming: stop taking new ones and end the loops.
+        try? await withGracefulShutdownHandler {
+            try await cancelWhenGracefulShutdown {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try? await membership.run(
+                            hello: hello, exitWhenOrphaned: self.configuration.exitWhenOrphaned,
+                            status: {
+                                self.counters.setReady(self.isServing)
+                                return self.counters.heartbeat()
+                            },
+                            onMap: { map in await self.adopt(map, subscriber: sub) },
+                            malformed: { self.dropped($0) })
                     }
+                    group.addTask {
+                        for await batch in self.engine.messages(of: sub) { self.handleReplies(batch) }
+                    }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: .milliseconds(10))
+                            self.tick()
+                        }
+                    }
+                    await group.next()
+                    group.cancelAll()
                 }
-                await group.next()
-                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.shuttingDown = true }

@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 import Steps
 import Wire
 
@@ -24,47 +25,74 @@ struct StepsWebSocketHandler: Sendable {
     func handle(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, acks: Bool, logger: Logger
     ) async throws {
-        let (replies, replyQueue) = AsyncStream.makeStream(of: String.self)
+        let (replies, replyQueue) = AsyncStream.makeStream(of: Outgoing.self)
         let limiter = InFlightLimiter(limit: maxInFlight)
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Acks come back on the fleet's thread in any order; one writer task keeps socket writes serial.
             group.addTask {
-                for await text in replies { try await outbound.write(.text(text)) }
-            }
-            defer { replyQueue.finish() }
-            for try await message in inbound.messages(maxSize: maxMessageSize) {
-                let outcome: Result<StepsUpdate, StepsRejection>
-                switch message {
-                case .text(let text):
-                    outcome = validator.validate(Array(text.utf8))
-                case .binary:
-                    outcome = .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
-                }
-                switch outcome {
-                case .failure(let rejection):
-                    if acks { replyQueue.yield(StepsJSON.rejected(rejection)) }
-                case .success(let update):
-                    await limiter.acquire()
-                    fleet.request(
-                        product: .steps, key: update.username, body: StepsCommand.update(update).encoded(),
-                        idempotent: true, timeout: updateTimeout
-                    ) { result in
-                        limiter.release()
-                        guard acks else { return }
-                        switch result {
-                        case .success(let body):
-                            if case .updated = try? StepsReply(decoding: body) {
-                                replyQueue.yield(StepsJSON.ack(update.updateID))
-                            }
-                        case .failure(let error):
-                            logger.warning(
-                                "update not acknowledged", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
-                        }
+                for await item in replies {
+                    switch item {
+                    case .text(let text):
+                        try await outbound.write(.text(text))
+                    case .goingAway:
+                        try await outbound.close(.goingAway, reason: "server shutting down")
+                        return
                     }
                 }
             }
+            defer { replyQueue.finish() }
+            try await withGracefulShutdownHandler {
+                try await readUpdates(inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
+            } onGracefulShutdown: {
+                replyQueue.yield(.goingAway)
+            }
             replyQueue.finish()
             try await group.waitForAll()
+        }
+    }
+
+    /// What the connection's writer task sends.
+    private enum Outgoing: Sendable {
+        case text(String)
+        /// Close with 1001: the gateway is draining.
+        case goingAway
+    }
+
+    private func readUpdates(
+        _ inbound: WebSocketInboundStream, acks: Bool, replyQueue: AsyncStream<Outgoing>.Continuation,
+        limiter: InFlightLimiter, logger: Logger
+    ) async throws {
+        for try await message in inbound.messages(maxSize: maxMessageSize) {
+            let outcome: Result<StepsUpdate, StepsRejection>
+            switch message {
+            case .text(let text):
+                outcome = validator.validate(text.utf8)
+            case .binary:
+                outcome = .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
+            }
+            switch outcome {
+            case .failure(let rejection):
+                if acks { replyQueue.yield(.text(StepsJSON.rejected(rejection))) }
+            case .success(let update):
+                await limiter.acquire()
+                fleet.request(
+                    product: .steps, key: update.username, body: StepsCommand.update(update).encoded(),
+                    idempotent: true, timeout: updateTimeout
+                ) { result in
+                    limiter.release()
+                    guard acks else { return }
+                    switch result {
+                    case .success(let body):
+                        if case .updated = try? StepsReply(decoding: body) {
+                            replyQueue.yield(.text(StepsJSON.ack(update.updateID)))
+                        }
+                    case .failure(let error):
+                        logger.warning(
+                            "update not acknowledged",
+                            metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+                    }
+                }
+            }
         }
     }
 }

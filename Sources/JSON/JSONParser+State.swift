@@ -14,6 +14,9 @@ extension JSONParser {
         let end: Int
         var position = 0
         let maxDepth: Int
+        /// The innermost open container, kept out of `frames` so flat documents never allocate a stack.
+        var current: Frame?
+        /// The containers enclosing `current`, outermost first.
         var frames: [Frame] = []
         /// Children of all open objects, innermost last.
         var entries: [JSONObject.Entry] = []
@@ -45,7 +48,7 @@ extension JSONParser {
                     } else {
                         let key = try readKey(afterComma: false)
                         if entries.capacity == 0 { entries.reserveCapacity(8) }
-                        frames.append(Frame(isObject: true, start: entries.count, key: key))
+                        open(Frame(isObject: true, start: entries.count, key: key))
                         continue readValue
                     }
                 case UInt8(ascii: "["):
@@ -57,7 +60,7 @@ extension JSONParser {
                         value = .array([])
                     } else {
                         if elements.capacity == 0 { elements.reserveCapacity(8) }
-                        frames.append(Frame(isObject: false, start: elements.count, key: ""))
+                        open(Frame(isObject: false, start: elements.count, key: ""))
                         continue readValue
                     }
                 case UInt8(ascii: "\""):
@@ -78,26 +81,27 @@ extension JSONParser {
                 }
 
                 // Hand the finished value to its container, closing containers as their ends arrive.
-                while let top = frames.indices.last {
+                while let frame = current {
                     skipWhitespace()
                     guard position < end else {
-                        throw error(.unexpectedEnd, "unterminated \(frames[top].isObject ? "object" : "array")")
+                        throw error(.unexpectedEnd, "unterminated \(frame.isObject ? "object" : "array")")
                     }
                     let byte = buffer[position]
-                    if frames[top].isObject {
-                        entries.append(JSONObject.Entry(key: frames[top].key, value: value))
+                    if frame.isObject {
+                        entries.append(JSONObject.Entry(key: frame.key, value: value))
                         if byte == UInt8(ascii: ",") {
                             position += 1
                             skipWhitespace()
-                            frames[top].key = try readKey(afterComma: true)
+                            let key = try readKey(afterComma: true)
+                            current?.key = key
                             continue readValue
                         }
                         guard byte == UInt8(ascii: "}") else {
                             throw error(.unexpectedByte, "expected ',' or '}' in object, found \(Self.describe(byte))")
                         }
                         position += 1
-                        let start = frames.removeLast().start
-                        value = .object(JSONObject(uniquing: Self.take(&entries, from: start)))
+                        current = frames.popLast()
+                        value = .object(JSONObject(uniquing: Self.take(&entries, from: frame.start)))
                     } else {
                         elements.append(value)
                         if byte == UInt8(ascii: ",") {
@@ -112,8 +116,8 @@ extension JSONParser {
                             throw error(.unexpectedByte, "expected ',' or ']' in array, found \(Self.describe(byte))")
                         }
                         position += 1
-                        let start = frames.removeLast().start
-                        value = .array(Self.take(&elements, from: start))
+                        current = frames.popLast()
+                        value = .array(Self.take(&elements, from: frame.start))
                     }
                 }
                 skipWhitespace()
@@ -142,11 +146,19 @@ extension JSONParser {
             return key
         }
 
-        private mutating func checkDepth() throws(JSONParseError) {
-            if frames.count >= maxDepth {
+        private func checkDepth() throws(JSONParseError) {
+            let depth = current == nil ? 0 : frames.count + 1
+            if depth >= maxDepth {
                 throw error(.depthExceeded, "nesting deeper than the limit of \(maxDepth)")
             }
-            if frames.capacity == 0 { frames.reserveCapacity(4) }
+        }
+
+        private mutating func open(_ frame: Frame) {
+            if let enclosing = current {
+                if frames.capacity == 0 { frames.reserveCapacity(8) }
+                frames.append(enclosing)
+            }
+            current = frame
         }
 
         /// Removes and returns `stack[start...]`; the outermost container takes the whole buffer without copying.

@@ -78,13 +78,15 @@ extension JSONParser.State {
         switch first {
         case 0xD800...0xDBFF:
             guard next + 1 < end, buffer[next] == UInt8(ascii: "\\"), buffer[next + 1] == UInt8(ascii: "u") else {
-                throw error(.invalidSurrogate, "high surrogate \\u\(Self.hex(first)) not followed by a low surrogate",
-                            at: escape)
+                throw error(
+                    .invalidSurrogate, "high surrogate \\u\(Self.hex(first)) not followed by a low surrogate",
+                    at: escape)
             }
             let second = try readHex4(at: next + 2)
             guard (0xDC00...0xDFFF).contains(second) else {
-                throw error(.invalidSurrogate, "high surrogate \\u\(Self.hex(first)) followed by \\u\(Self.hex(second))",
-                            at: escape)
+                throw error(
+                    .invalidSurrogate, "high surrogate \\u\(Self.hex(first)) followed by \\u\(Self.hex(second))",
+                    at: escape)
             }
             scalarValue = 0x10000 + ((UInt32(first) - 0xD800) << 10) + (UInt32(second) - 0xDC00)
             next += 6
@@ -147,12 +149,20 @@ extension JSONParser.State {
             var high: UInt8 = 0xBF
             switch lead {
             case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
+            case 0xE0:
+                length = 3
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
             case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
+            case 0xF4:
+                length = 4
+                high = 0x8F
             default: return i
             }
             guard i + length <= end else { return i }

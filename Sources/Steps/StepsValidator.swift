@@ -8,8 +8,8 @@ public struct StepsValidator: Sendable {
     /// Creates a validator.
     public init(limits: StepsLimits = .default) { self.limits = limits }
 
-    /// Validates a frame's bytes.
-    public func validate(_ frame: [UInt8]) -> Result<StepsUpdate, StepsRejection> {
+    /// Validates a frame's bytes (read in place when contiguous, e.g. a native `String`'s `utf8`).
+    public func validate<Bytes: Collection<UInt8>>(_ frame: Bytes) -> Result<StepsUpdate, StepsRejection> {
         let value: JSONValue
         do {
             value = try JSONParser.parse(frame)

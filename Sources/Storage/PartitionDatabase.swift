@@ -1,5 +1,5 @@
-public import GRDB
 import Foundation
+public import GRDB
 
 /// One partition's SQLite database (WAL), opened by the worker that owns the partition.
 ///

@@ -14,9 +14,10 @@ public enum StepsRepository {
             case .get(let username):
                 replies.append(.user(try user(username, in: db)))
             case .update(let update):
-                let seen = try Bool.fetchOne(
-                    db.cachedStatement(sql: "SELECT 1 FROM steps_applied WHERE username = ? AND update_id = ?"),
-                    arguments: [update.username, update.updateID]) ?? false
+                let seen =
+                    try Bool.fetchOne(
+                        db.cachedStatement(sql: "SELECT 1 FROM steps_applied WHERE username = ? AND update_id = ?"),
+                        arguments: [update.username, update.updateID]) ?? false
                 let current = try user(update.username, in: db)
                 switch StepsState.apply(update, to: current, alreadyApplied: seen, limits: limits) {
                 case .duplicate:

@@ -31,9 +31,12 @@ struct ChildProcess: Sendable {
                     error: .currentStandardError
                 ) { execution in
                     registry.launched(id, pid: execution.processIdentifier.value)
-                    logger.info("process launched", metadata: ["id": "\(id)", "pid": "\(execution.processIdentifier.value)"])
+                    logger.info(
+                        "process launched", metadata: ["id": "\(id)", "pid": "\(execution.processIdentifier.value)"])
                 }
-                logger.warning("process exited", metadata: ["id": "\(id)", "status": "\(result.terminationStatus)"])
+                let level: Logger.Level = Task.isCancelled ? .info : .warning
+                logger.log(
+                    level: level, "process exited", metadata: ["id": "\(id)", "status": "\(result.terminationStatus)"])
             } catch {
                 logger.error("process could not run", metadata: ["id": "\(id)", "error": "\(error)"])
             }

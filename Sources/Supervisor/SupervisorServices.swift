@@ -42,15 +42,16 @@ struct FleetRunner: Service {
         try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
-        var children: [ChildProcess] = []
+        var workers: [ChildProcess] = []
         for id in spec.workerIDs {
             let args =
                 [
                     "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + spec.workerArguments
-            children.append(child(id, args, control))
+            workers.append(child(id, args, control))
         }
+        var gateways: [ChildProcess] = []
         for g in spec.gateways {
             let args =
                 [
@@ -58,16 +59,33 @@ struct FleetRunner: Service {
                     "--steps-http-port", "\(g.stepsHTTPPort)", "--steps-ws-port", "\(g.stepsWebSocketPort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + spec.gatewayArguments
-            children.append(child(g.id, args, control))
+            gateways.append(child(g.id, args, control))
         }
+        let (gatewaysGone, gatewaysGoneSignal) = AsyncStream.makeStream(of: Never.self)
+        let gatewayChildren = gateways
+        let workerChildren = workers
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await control.run() }
             group.addTask { await announceWhenHealthy() }
-            for child in children {
-                group.addTask { try? await cancelWhenGracefulShutdown { await child.run() } }
+            // The processes run until shutdown; then the control loop and the announcer stop too.
+            await withTaskGroup(of: Void.self) { processes in
+                processes.addTask {
+                    await withTaskGroup(of: Void.self) { running in
+                        for gateway in gatewayChildren {
+                            running.addTask { try? await cancelWhenGracefulShutdown { await gateway.run() } }
+                        }
+                    }
+                    gatewaysGoneSignal.finish()
+                }
+                processes.addTask {
+                    await withTaskGroup(of: Void.self) { running in
+                        for worker in workerChildren { running.addTask { await worker.run() } }
+                        // Workers stop after the last gateway, so commands still in flight get their replies.
+                        for await _ in gatewaysGone {}
+                        running.cancelAll()
+                    }
+                }
             }
-            // Children finish only on shutdown; then stop the control loop too.
-            for _ in children { await group.next() }
             group.cancelAll()
         }
         await engine.shutdown()
@@ -84,7 +102,9 @@ struct FleetRunner: Service {
     private func announceWhenHealthy() async {
         while !Task.isCancelled {
             if health.report().0 {
-                var lines = ["switchyard: fleet ready (\(spec.workerIDs.count) workers, \(spec.partitionCount) partitions)"]
+                var lines = [
+                    "switchyard: fleet ready (\(spec.workerIDs.count) workers, \(spec.partitionCount) partitions)"
+                ]
                 for (name, url) in health.products { lines.append("  \(name): \(url)") }
                 lines.append("  health: http://\(spec.healthHost):\(spec.healthPort)/health")
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -21,7 +21,9 @@ extension Envelope {
     /// Decodes a header frame, rejecting anything the protocol does not allow.
     public init(decoding frame: [UInt8]) throws(WireError) {
         var r = ByteReader(frame)
-        guard frame.count >= WireConstants.fixedHeaderSize else { throw WireError(.truncated, "header of \(frame.count) bytes") }
+        guard frame.count >= WireConstants.fixedHeaderSize else {
+            throw WireError(.truncated, "header of \(frame.count) bytes")
+        }
         guard try r.readByte() == WireConstants.magic.0, try r.readByte() == WireConstants.magic.1 else {
             throw WireError(.badMagic, "header does not start with SY")
         }

@@ -99,7 +99,8 @@ public struct PartitionMap: Sendable, Hashable {
                 seen[Int(p)] = true
                 partitions.append(p)
             }
-            workers.append(WorkerEntry(id: id, commandEndpoint: command, publishEndpoint: publish, partitions: partitions))
+            workers.append(
+                WorkerEntry(id: id, commandEndpoint: command, publishEndpoint: publish, partitions: partitions))
         }
         try r.expectEnd()
         self.init(epoch: epoch, partitionCount: count, workers: workers)

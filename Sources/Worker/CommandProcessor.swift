@@ -79,7 +79,8 @@ struct CommandProcessor: Sendable {
                         }
                     } catch {
                         logger.error(
-                            "partition transaction failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+                            "partition transaction failed",
+                            metadata: ["partition": "\(partition)", "error": "\(error)"])
                         return pending.map { reply(to: $0.envelope, status: .failed, epoch: epoch, body: []) }
                     }
                 }

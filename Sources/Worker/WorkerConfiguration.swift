@@ -1,5 +1,5 @@
-public import Storage
 public import Steps
+public import Storage
 
 /// Settings of one worker process (docs/operations.md).
 public struct WorkerConfiguration: Sendable {

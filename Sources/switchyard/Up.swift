@@ -1,7 +1,7 @@
 import ArgumentParser
+import Logging
 import ServiceLifecycle
 import Supervisor
-import Logging
 
 /// `switchyard up`: the whole fleet on this machine with embedded defaults.
 struct Up: AsyncParsableCommand {

@@ -26,7 +26,8 @@ func nested(_ depth: Int, open: String = "[", close: String = "]", inner: String
 
 @Suite struct JSONParserTests {
     @Test func parsesTheIngestFrame() throws {
-        let frame = #"{"update_id":"c0ef1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","username":"jenna","ts":1503031275211,"newSteps":17}"#
+        let frame =
+            #"{"update_id":"c0ef1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b","username":"jenna","ts":1503031275211,"newSteps":17}"#
         let value = try parsed(frame)
         guard case .object(let object) = value else {
             Issue.record("expected an object, got \(value)")
@@ -49,13 +50,16 @@ func nested(_ depth: Int, open: String = "[", close: String = "]", inner: String
         #expect(try parsed("\"\"") == .string(""))
         #expect(try parsed("[]") == .array([]))
         #expect(try parsed("{}") == .object(JSONObject()))
-        #expect(try parsed("[1,[2,[3]],{}]") == .array([.number(1), .array([.number(2), .array([.number(3)])]), .object(JSONObject())]))
+        #expect(
+            try parsed("[1,[2,[3]],{}]")
+                == .array([.number(1), .array([.number(2), .array([.number(3)])]), .object(JSONObject())]))
         #expect(
             try parsed(#"{"a":[true,null],"b":{"c":"d"}}"#)
-                == .object(JSONObject([
-                    ("a", .array([.bool(true), .null])),
-                    ("b", .object(JSONObject([("c", .string("d"))]))),
-                ])))
+                == .object(
+                    JSONObject([
+                        ("a", .array([.bool(true), .null])),
+                        ("b", .object(JSONObject([("c", .string("d"))]))),
+                    ])))
     }
 
     @Test func acceptsExactlyTheFourWhitespaceCharacters() throws {
@@ -159,8 +163,11 @@ func nested(_ depth: Int, open: String = "[", close: String = "]", inner: String
         #expect(overflow?.code == .numberOverflow)
         #expect(overflow?.offset == 1)
         #expect(overflow?.reason.contains("overflow") == true)
-        #expect(rejection("[1,]") == JSONParseError(code: .unexpectedByte, offset: 3, reason: "trailing comma in array"))
-        #expect(rejection(#"{"a":1,}"#) == JSONParseError(code: .unexpectedByte, offset: 7, reason: "trailing comma in object"))
+        #expect(
+            rejection("[1,]") == JSONParseError(code: .unexpectedByte, offset: 3, reason: "trailing comma in array"))
+        #expect(
+            rejection(#"{"a":1,}"#)
+                == JSONParseError(code: .unexpectedByte, offset: 7, reason: "trailing comma in object"))
         #expect(rejection("01")?.code == .invalidNumber)
         #expect(rejection("01")?.offset == 0)
         #expect(rejection("\"ab\u{01}\"")?.offset == 3)
@@ -253,7 +260,9 @@ func nested(_ depth: Int, open: String = "[", close: String = "]", inner: String
     func rejectsInvalidDocument(_ index: Int) {
         let (name, bytes, code) = Self.invalidDocuments[index]
         let error = rejection(bytes)
-        #expect(error?.code == code, "\(name): \(String(decoding: bytes, as: UTF8.self).debugDescription) gave \(String(describing: error))")
+        #expect(
+            error?.code == code,
+            "\(name): \(String(decoding: bytes, as: UTF8.self).debugDescription) gave \(String(describing: error))")
         if let error {
             #expect(error.offset >= 0 && error.offset <= bytes.count, "\(name)")
         }

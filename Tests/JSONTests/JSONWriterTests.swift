@@ -74,10 +74,11 @@ func text(_ writer: JSONWriter) -> String { String(decoding: writer.bytes, as: U
     }
 
     @Test func writesWholeValuesInKeyOrder() throws {
-        let value = JSONValue.object(JSONObject([
-            ("z", .array([.number(1), .string("two"), .null, .bool(true)])),
-            ("a", .object(JSONObject([("nested", .number(0.1))]))),
-        ]))
+        let value = JSONValue.object(
+            JSONObject([
+                ("z", .array([.number(1), .string("two"), .null, .bool(true)])),
+                ("a", .object(JSONObject([("nested", .number(0.1))]))),
+            ]))
         #expect(value.jsonString == #"{"z":[1,"two",null,true],"a":{"nested":0.1}}"#)
         #expect(value.jsonBytes == Array(value.jsonString.utf8))
         var writer = JSONWriter()

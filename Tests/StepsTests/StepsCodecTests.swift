@@ -24,7 +24,10 @@ import Wire
         #expect(StepsReply.updated(duplicate: true).encoded() == [0x01, 0x01])
         #expect(StepsReply.user(nil).encoded() == [0x02, 0x00])
         let user = StepsReply.user(UserSteps(cumulativeSteps: 2, ts: 3, appliedCount: 4))
-        #expect(user.encoded() == [0x02, 0x01, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4])
+        #expect(
+            user.encoded() == [
+                0x02, 0x01, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4,
+            ])
         for reply in [StepsReply.updated(duplicate: false), .updated(duplicate: true), .user(nil), user] {
             #expect(try StepsReply(decoding: reply.encoded()) == reply)
         }

@@ -8,13 +8,16 @@ import Testing
 
     @Test func createsAnUnknownUser() {
         let t = StepsState.apply(update("a", 17, ts: 100), to: nil, alreadyApplied: false)
-        #expect(t == .applied(user: UserSteps(cumulativeSteps: 17, ts: 100, appliedCount: 1), forgetThrough: 1 - 10_000))
+        #expect(
+            t == .applied(user: UserSteps(cumulativeSteps: 17, ts: 100, appliedCount: 1), forgetThrough: 1 - 10_000))
     }
 
     @Test func accumulatesAndTakesTheLatestArrivalTs() {
         var user: UserSteps? = nil
         for (i, (steps, ts)) in [(17.0, 300.0), (3.5, 100.0), (0.0, 200.0)].enumerated() {
-            guard case .applied(let next, _) = StepsState.apply(update("\(i)", steps, ts: ts), to: user, alreadyApplied: false)
+            guard
+                case .applied(let next, _) = StepsState.apply(
+                    update("\(i)", steps, ts: ts), to: user, alreadyApplied: false)
             else {
                 Issue.record("not applied")
                 return
@@ -33,8 +36,9 @@ import Testing
     @Test func forgetsIdsOutsideTheWindow() {
         let limits = StepsLimits(dedupeWindow: 3)
         let current = UserSteps(cumulativeSteps: 5, ts: 9, appliedCount: 10)
-        guard case .applied(let next, let forget) = StepsState.apply(
-            update("z", 1), to: current, alreadyApplied: false, limits: limits)
+        guard
+            case .applied(let next, let forget) = StepsState.apply(
+                update("z", 1), to: current, alreadyApplied: false, limits: limits)
         else {
             Issue.record("not applied")
             return

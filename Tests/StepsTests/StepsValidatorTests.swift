@@ -12,17 +12,22 @@ import Testing
         let update = try check(
             #"{"update_id": "c0efd8a1-b3b8-49b7-92b1-69edc8bd6c0c", "username": "jenna", "ts": 1503031275211, "newSteps": 17}"#
         ).get()
-        #expect(update == StepsUpdate(
-            updateID: "c0efd8a1-b3b8-49b7-92b1-69edc8bd6c0c", username: "jenna", ts: 1503031275211, newSteps: 17))
+        #expect(
+            update
+                == StepsUpdate(
+                    updateID: "c0efd8a1-b3b8-49b7-92b1-69edc8bd6c0c", username: "jenna", ts: 1503031275211, newSteps: 17
+                ))
     }
 
     @Test func acceptsZeroFractionalExtraFieldsAndUnicode() throws {
         #expect(try check(#"{"update_id":"1","username":"a","ts":1,"newSteps":0}"#).get().newSteps == 0)
         #expect(try check(#"{"update_id":"1","username":"a","ts":1.5,"newSteps":0.25}"#).get().newSteps == 0.25)
-        #expect(try check(#"{"update_id":"1","username":"a","ts":1,"newSteps":2,"extra":[1,{"x":null}]}"#).get()
-            .newSteps == 2)
-        #expect(try check(#"{"update_id":"1","username":"Zoë \ud83d\ude00","ts":-5,"newSteps":1e3}"#).get()
-            .username == "Zoë 😀")
+        #expect(
+            try check(#"{"update_id":"1","username":"a","ts":1,"newSteps":2,"extra":[1,{"x":null}]}"#).get()
+                .newSteps == 2)
+        #expect(
+            try check(#"{"update_id":"1","username":"Zoë \ud83d\ude00","ts":-5,"newSteps":1e3}"#).get()
+                .username == "Zoë 😀")
         let name256 = String(repeating: "é", count: 128)  // 256 bytes
         #expect(try check(#"{"update_id":"1","username":"\#(name256)","ts":1,"newSteps":1}"#).get().username == name256)
     }
