@@ -1,7 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
-import ServiceLifecycle
 import Steps
 import Wire
 
@@ -25,41 +24,24 @@ struct StepsWebSocketHandler: Sendable {
     func handle(
         inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, acks: Bool, logger: Logger
     ) async throws {
-        let (replies, replyQueue) = AsyncStream.makeStream(of: Outgoing.self)
+        let (replies, replyQueue) = AsyncStream.makeStream(of: String.self)
         let limiter = InFlightLimiter(limit: maxInFlight)
+        // On graceful shutdown hummingbird-websocket itself closes the connection (code 1000), which ends the
+        // inbound loop; in-flight updates then get no ack and the client resends them elsewhere.
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Acks come back on the fleet's thread in any order; one writer task keeps socket writes serial.
             group.addTask {
-                for await item in replies {
-                    switch item {
-                    case .text(let text):
-                        try await outbound.write(.text(text))
-                    case .goingAway:
-                        try await outbound.close(.goingAway, reason: "server shutting down")
-                        return
-                    }
-                }
+                for await text in replies { try await outbound.write(.text(text)) }
             }
             defer { replyQueue.finish() }
-            try await withGracefulShutdownHandler {
-                try await readUpdates(inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
-            } onGracefulShutdown: {
-                replyQueue.yield(.goingAway)
-            }
+            try await readUpdates(inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
             replyQueue.finish()
             try await group.waitForAll()
         }
     }
 
-    /// What the connection's writer task sends.
-    private enum Outgoing: Sendable {
-        case text(String)
-        /// Close with 1001: the gateway is draining.
-        case goingAway
-    }
-
     private func readUpdates(
-        _ inbound: WebSocketInboundStream, acks: Bool, replyQueue: AsyncStream<Outgoing>.Continuation,
+        _ inbound: WebSocketInboundStream, acks: Bool, replyQueue: AsyncStream<String>.Continuation,
         limiter: InFlightLimiter, logger: Logger
     ) async throws {
         for try await message in inbound.messages(maxSize: maxMessageSize) {
@@ -72,7 +54,7 @@ struct StepsWebSocketHandler: Sendable {
             }
             switch outcome {
             case .failure(let rejection):
-                if acks { replyQueue.yield(.text(StepsJSON.rejected(rejection))) }
+                if acks { replyQueue.yield(StepsJSON.rejected(rejection)) }
             case .success(let update):
                 await limiter.acquire()
                 fleet.request(
@@ -84,7 +66,7 @@ struct StepsWebSocketHandler: Sendable {
                     switch result {
                     case .success(let body):
                         if case .updated = try? StepsReply(decoding: body) {
-                            replyQueue.yield(.text(StepsJSON.ack(update.updateID)))
+                            replyQueue.yield(StepsJSON.ack(update.updateID))
                         }
                     case .failure(let error):
                         logger.warning(
