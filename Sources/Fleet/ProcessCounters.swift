@@ -22,8 +22,12 @@ public final class ProcessCounters: Sendable {
     /// Malformed messages so far.
     public var malformed: UInt64 { values.withLock { $0.malformed } }
 
-    /// The heartbeat body for the current values.
-    public func heartbeat() -> HeartbeatMessage {
-        values.withLock { HeartbeatMessage(processed: $0.processed, malformed: $0.malformed, ready: $0.ready) }
+    /// The heartbeat body for the current values and the engine's count of dropped outbound messages.
+    public func heartbeat(droppedOutbound: Int) -> HeartbeatMessage {
+        values.withLock {
+            HeartbeatMessage(
+                processed: $0.processed, malformed: $0.malformed, dropped: UInt64(max(0, droppedOutbound)),
+                ready: $0.ready)
+        }
     }
 }

@@ -19,8 +19,9 @@ public final class FleetClient: Service, Sendable {
         public var heartbeatInterval: Duration
         /// Default deadline of a request.
         public var requestTimeout: Duration
-        /// An idempotent command with no reply after this long is sent again.
-        public var resendAfter: Duration
+        /// A worker link with commands in flight and silent (not even answering pings) for this long is treated as
+        /// lost: idempotent commands go out again once it, or its replacement, answers.
+        public var linkTimeout: Duration
         /// Exit when the launching supervisor is gone.
         public var exitWhenOrphaned: Bool
         /// Listeners that must be bound before the gateway reports itself ready.
@@ -29,7 +30,7 @@ public final class FleetClient: Service, Sendable {
         /// Creates a configuration.
         public init(
             id: String, supervisorEndpoint: String, heartbeatInterval: Duration = .milliseconds(250),
-            requestTimeout: Duration = .seconds(5), resendAfter: Duration = .milliseconds(1500),
+            requestTimeout: Duration = .seconds(5), linkTimeout: Duration = .seconds(5),
             exitWhenOrphaned: Bool = false, listeners: Int = 2
         ) {
             self.listeners = listeners
@@ -37,7 +38,7 @@ public final class FleetClient: Service, Sendable {
             self.supervisorEndpoint = supervisorEndpoint
             self.heartbeatInterval = heartbeatInterval
             self.requestTimeout = requestTimeout
-            self.resendAfter = resendAfter
+            self.linkTimeout = linkTimeout
             self.exitWhenOrphaned = exitWhenOrphaned
         }
     }
@@ -45,36 +46,8 @@ public final class FleetClient: Service, Sendable {
     /// Called once per request with the reply body or the reason there is none.
     public typealias Completion = @Sendable (Result<[UInt8], FleetRequestError>) -> Void
 
-    private struct Pending {
-        var product: ProductCode
-        var key: String
-        var body: [UInt8]
-        var idempotent: Bool
-        var deadline: ContinuousClock.Instant
-        /// When it was last handed to a socket; nil while parked.
-        var sentAt: ContinuousClock.Instant?
-        /// Not to be dispatched before this (back-off after a refusal).
-        var notBefore: ContinuousClock.Instant?
-        var sentTo: String?
-        var completion: Completion
-    }
-
-    private struct Link {
-        var entry: PartitionMap.WorkerEntry
-        var socket: ZMQSocketID
-        var ready = false
-        var lastPing: ContinuousClock.Instant?
-    }
-
     private struct State {
-        var map: PartitionMap?
-        var owners: [Int?] = []
-        var links: [String: Link] = [:]
-        var pending: [UInt64: Pending] = [:]
-        /// Correlations waiting for a route, in submission order.
-        var parked: [UInt64] = []
-        var nextCorrelation: UInt64
-        var ticks: UInt64 = 0
+        var routing: RoutingState<ZMQSocketID>
         var shuttingDown = false
     }
 
@@ -84,7 +57,6 @@ public final class FleetClient: Service, Sendable {
     private let engine: ZMQEngine
     private let logger: Logger
     private let state: Mutex<State>
-    private let subscriber = Mutex<ZMQSocketID?>(nil)
     private let boundListeners = Mutex(0)
     private let clock = ContinuousClock()
 
@@ -93,31 +65,29 @@ public final class FleetClient: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.engine = ZMQEngine(name: "gateway-\(configuration.id)", logger: logger)
+        var timing = RoutingState<ZMQSocketID>.Timing()
+        timing.linkTimeout = configuration.linkTimeout
         // A random start keeps a restarted gateway from matching replies meant for its previous incarnation.
-        self.state = Mutex(State(nextCorrelation: UInt64.random(in: 1...(UInt64.max / 2))))
+        let routing = RoutingState<ZMQSocketID>(
+            origin: configuration.id, timing: timing, firstCorrelation: UInt64.random(in: 1...(UInt64.max / 2)))
+        self.state = Mutex(State(routing: routing))
     }
 
     /// Sends a command for `key`'s partition and calls `completion` with the reply body. `idempotent` commands are
-    /// resent when a reply is lost; others fail at the deadline.
+    /// sent again after a lost link; others then fail with `.lost`.
     public func request(
         product: ProductCode, key: String, body: [UInt8], idempotent: Bool, timeout: Duration? = nil,
         completion: @escaping Completion
     ) {
-        let deadline = clock.now.advanced(by: timeout ?? configuration.requestTimeout)
-        let refused: Bool = state.withLock { state in
-            if state.shuttingDown { return true }
-            let correlation = state.nextCorrelation
-            state.nextCorrelation &+= 1
-            state.pending[correlation] = Pending(
-                product: product, key: key, body: body, idempotent: idempotent, deadline: deadline, sentAt: nil,
-                notBefore: nil, sentTo: nil, completion: completion)
-            // Behind parked commands a new one waits its turn, so one user's commands keep their order.
-            if !state.parked.isEmpty || !dispatch(correlation, in: &state, now: nil) {
-                state.parked.append(correlation)
-            }
-            return false
+        let now = clock.now
+        let request = RoutingState<ZMQSocketID>.Request(
+            product: product, key: key, body: body, idempotent: idempotent,
+            deadline: now.advanced(by: timeout ?? configuration.requestTimeout), completion: completion)
+        let actions: [RoutingState<ZMQSocketID>.Action]? = state.withLock { state in
+            state.shuttingDown ? nil : state.routing.submit(request, now: now)
         }
-        if refused { completion(.failure(FleetRequestError(.shuttingDown))) }
+        guard let actions else { return completion(.failure(FleetRequestError(.shuttingDown))) }
+        perform(actions)
     }
 
     /// Async form of `request`.
@@ -138,33 +108,16 @@ public final class FleetClient: Service, Sendable {
     public var isServing: Bool { boundListeners.withLock { $0 } >= configuration.listeners && isReady }
 
     /// Whether every partition has a ready owner.
-    public var isReady: Bool {
-        state.withLock { state in
-            guard state.map != nil, !state.owners.isEmpty else { return false }
-            return state.owners.allSatisfy { owner in
-                guard let owner, let link = state.links[state.map!.workers[owner].id] else { return false }
-                return link.ready
+    public var isReady: Bool { state.withLock { $0.routing.isReady } }
+
+    /// Sends and completes outside the lock: a completion may submit again.
+    private func perform(_ actions: [RoutingState<ZMQSocketID>.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let socket, let frames): engine.send(frames, on: socket)
+            case .complete(let completion, let result): completion(result)
             }
         }
-    }
-
-    /// Tries to hand `correlation` to its owner's socket; false if it has to wait (no map, no ready owner).
-    private func dispatch(_ correlation: UInt64, in state: inout State, now: ContinuousClock.Instant?) -> Bool {
-        guard var pending = state.pending[correlation], let map = state.map else { return false }
-        if let notBefore = pending.notBefore, notBefore > (now ?? clock.now) { return false }
-        let partition = Partitioner.partition(of: pending.key, count: map.partitionCount)
-        guard let ownerIndex = state.owners[Int(partition)] else { return false }
-        let workerID = map.workers[ownerIndex].id
-        guard let link = state.links[workerID], link.ready else { return false }
-        let envelope = Envelope(
-            kind: .command, product: pending.product, partition: partition, epoch: map.epoch,
-            correlation: correlation, origin: configuration.id)
-        engine.send(WireMessage(envelope, body: pending.body).frames, on: link.socket)
-        pending.sentAt = now ?? clock.now
-        pending.sentTo = workerID
-        pending.notBefore = nil
-        state.pending[correlation] = pending
-        return true
     }
 
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
@@ -173,7 +126,6 @@ public final class FleetClient: Service, Sendable {
         subOptions.subscriptions = [Envelope.replyTopic(for: configuration.id)]
         subOptions.receiveHighWaterMark = 1_000_000
         let sub = try await engine.makeSocket(.sub, options: subOptions)
-        subscriber.withLock { $0 = sub }
         let membership = FleetMembership(
             engine: engine, id: configuration.id, role: .gateway, supervisorEndpoint: configuration.supervisorEndpoint,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
@@ -188,7 +140,7 @@ public final class FleetClient: Service, Sendable {
                             hello: hello, exitWhenOrphaned: self.configuration.exitWhenOrphaned,
                             status: {
                                 self.counters.setReady(self.isServing)
-                                return self.counters.heartbeat()
+                                return self.counters.heartbeat(droppedOutbound: self.engine.droppedOutbound)
                             },
                             onMap: { map in await self.adopt(map, subscriber: sub) },
                             malformed: { self.dropped($0) })
@@ -199,7 +151,8 @@ public final class FleetClient: Service, Sendable {
                     group.addTask {
                         while !Task.isCancelled {
                             try? await Task.sleep(for: .milliseconds(10))
-                            self.tick()
+                            let now = self.clock.now
+                            self.perform(self.state.withLock { $0.routing.tick(now: now) })
                         }
                     }
                     await group.next()
@@ -209,22 +162,19 @@ public final class FleetClient: Service, Sendable {
         } onGracefulShutdown: {
             self.state.withLock { $0.shuttingDown = true }
         }
-        failAll(FleetRequestError(.shuttingDown))
+        perform(state.withLock { $0.routing.failAll(FleetRequestError(.shuttingDown)) })
         await engine.shutdown()
     }
 
     private func adopt(_ map: PartitionMap, subscriber sub: ZMQSocketID) async {
-        // Connect to new or moved workers first (async socket work), then swap the map in one step.
-        let previous = state.withLock { $0.links }
-        var links: [String: Link] = [:]
-        var toClose: [Link] = []
+        // Connect to new or moved workers first (async socket work), then hand the map over in one step.
+        let current = state.withLock { $0.routing.currentLinks }
+        var sockets: [String: (commandEndpoint: String, publishEndpoint: String, socket: ZMQSocketID)] = [:]
         for entry in map.workers where entry.isReachable {
-            if let old = previous[entry.id], old.entry.commandEndpoint == entry.commandEndpoint,
-                old.entry.publishEndpoint == entry.publishEndpoint
+            if let old = current[entry.id], old.commandEndpoint == entry.commandEndpoint,
+                old.publishEndpoint == entry.publishEndpoint
             {
-                var kept = old
-                kept.entry = entry
-                links[entry.id] = kept
+                sockets[entry.id] = old
                 continue
             }
             do {
@@ -232,139 +182,40 @@ public final class FleetClient: Service, Sendable {
                 var options = ZMQSocketOptions()
                 options.lingerMilliseconds = 0
                 let dealer = try await engine.makeSocket(.dealer, options: options, connect: [entry.commandEndpoint])
-                links[entry.id] = Link(entry: entry, socket: dealer)
+                sockets[entry.id] = (entry.commandEndpoint, entry.publishEndpoint, dealer)
             } catch {
                 logger.error("cannot connect to worker", metadata: ["worker": "\(entry.id)", "error": "\(error)"])
             }
         }
-        for (id, old) in previous where links[id]?.socket != old.socket { toClose.append(old) }
-        state.withLock { state in
-            state.map = map
-            state.owners = map.ownerTable()
-            state.links = links
-            // Commands sent to a replaced link may be lost with it: route them again.
-            let closed = Set(toClose.map(\.entry.id))
-            for (correlation, pending) in state.pending where pending.sentAt != nil {
-                if let to = pending.sentTo, closed.contains(to) { repark(correlation, in: &state, delay: nil) }
-            }
+        let now = clock.now
+        let (actions, closed) = state.withLock { $0.routing.adopt(map, sockets: sockets, now: now) }
+        perform(actions)
+        for socket in closed { await engine.close(socket) }
+        for (id, old) in current where sockets[id]?.socket != old.socket {
+            try? await engine.disconnect(sub, from: old.publishEndpoint)
         }
-        for old in toClose {
-            await engine.close(old.socket)
-            if !old.entry.publishEndpoint.isEmpty {
-                try? await engine.disconnect(sub, from: old.entry.publishEndpoint)
-            }
-        }
-        logger.info("partition map received", metadata: ["epoch": "\(map.epoch)", "workers": "\(links.count)"])
-    }
-
-    private func repark(_ correlation: UInt64, in state: inout State, delay: Duration?) {
-        guard var pending = state.pending[correlation] else { return }
-        pending.sentAt = nil
-        pending.sentTo = nil
-        pending.notBefore = delay.map { clock.now.advanced(by: $0) }
-        state.pending[correlation] = pending
-        state.parked.append(correlation)
+        logger.info("partition map received", metadata: ["epoch": "\(map.epoch)", "workers": "\(sockets.count)"])
     }
 
     private func handleReplies(_ batch: [ZMQMessage]) {
-        var done: [(Completion, Result<[UInt8], FleetRequestError>)] = []
+        let now = clock.now
+        var actions: [RoutingState<ZMQSocketID>.Action] = []
+        var malformed: [WireError] = []
         state.withLock { state in
             for frames in batch {
-                let message: WireMessage
-                do {
-                    message = try WireMessage(frames: frames, routingFrames: 1)
+                do throws(WireError) {
+                    let message = try WireMessage(frames: frames, routingFrames: 1)
+                    guard message.envelope.kind == .reply || message.envelope.kind == .pong else {
+                        throw WireError(.badValue, "unexpected \(message.envelope.kind) on the reply socket")
+                    }
+                    actions += state.routing.received(message, now: now)
                 } catch {
-                    dropped(error)
-                    continue
-                }
-                let envelope = message.envelope
-                switch envelope.kind {
-                case .pong:
-                    if var link = state.links[envelope.origin], !link.ready {
-                        link.ready = true
-                        state.links[envelope.origin] = link
-                        logger.debug("worker link ready", metadata: ["worker": "\(envelope.origin)"])
-                    }
-                case .reply:
-                    guard let pending = state.pending[envelope.correlation] else { continue }
-                    switch envelope.status {
-                    case .ok:
-                        state.pending[envelope.correlation] = nil
-                        done.append((pending.completion, .success(message.body)))
-                    case .notOwner:
-                        repark(envelope.correlation, in: &state, delay: .milliseconds(20))
-                    case .failed where pending.idempotent:
-                        repark(envelope.correlation, in: &state, delay: .milliseconds(100))
-                    case .failed:
-                        state.pending[envelope.correlation] = nil
-                        done.append((pending.completion, .failure(FleetRequestError(.failed))))
-                    case .malformed:
-                        state.pending[envelope.correlation] = nil
-                        done.append((pending.completion, .failure(FleetRequestError(.malformed))))
-                    }
-                default:
-                    dropped(WireError(.badValue, "unexpected \(envelope.kind) on the reply socket"))
+                    malformed.append(error)
                 }
             }
         }
-        for (completion, result) in done { completion(result) }
-    }
-
-    private func tick() {
-        let now = clock.now
-        var expired: [Completion] = []
-        state.withLock { state in
-            for (id, var link) in state.links where !link.ready {
-                if let last = link.lastPing, now - last < .milliseconds(100) { continue }
-                link.lastPing = now
-                state.links[id] = link
-                let ping = Envelope(kind: .ping, epoch: state.map?.epoch ?? 0, origin: configuration.id)
-                engine.send(WireMessage(ping).frames, on: link.socket)
-            }
-            if !state.parked.isEmpty { flushParked(in: &state, now: now) }
-            state.ticks &+= 1
-            // The full scan for deadlines and lost replies runs every tenth tick: it walks every pending command.
-            guard state.ticks % 10 == 0 else { return }
-            var resend: [UInt64] = []
-            for (correlation, pending) in state.pending {
-                if pending.deadline <= now {
-                    state.pending[correlation] = nil
-                    expired.append(pending.completion)
-                } else if pending.idempotent, let sentAt = pending.sentAt, now - sentAt >= configuration.resendAfter {
-                    resend.append(correlation)
-                }
-            }
-            // Lost reply or lost command: send again, oldest first; the worker's dedupe makes it exactly-once.
-            for correlation in resend.sorted() { repark(correlation, in: &state, delay: nil) }
-            state.parked.sort()
-            flushParked(in: &state, now: now)
-        }
-        for completion in expired { completion(.failure(FleetRequestError(.timeout))) }
-    }
-
-    /// Dispatches parked commands in order; once one for a partition must wait, later ones for it wait too.
-    private func flushParked(in state: inout State, now: ContinuousClock.Instant) {
-        let parked = state.parked
-        state.parked = []
-        var blocked = Set<UInt16>()
-        let count = state.map?.partitionCount ?? 0
-        for correlation in parked {
-            guard let pending = state.pending[correlation] else { continue }
-            let partition = count > 0 ? Partitioner.partition(of: pending.key, count: count) : 0
-            if count > 0, !blocked.contains(partition), dispatch(correlation, in: &state, now: now) { continue }
-            blocked.insert(partition)
-            state.parked.append(correlation)
-        }
-    }
-
-    private func failAll(_ error: FleetRequestError) {
-        let all = state.withLock { state in
-            let all = state.pending.values.map(\.completion)
-            state.pending = [:]
-            state.parked = []
-            return all
-        }
-        for completion in all { completion(.failure(error)) }
+        perform(actions)
+        for error in malformed { dropped(error) }
     }
 
     private func dropped(_ error: any Error) {

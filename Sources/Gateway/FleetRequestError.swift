@@ -8,6 +8,8 @@ public struct FleetRequestError: Error, Sendable, Hashable, CustomStringConverti
         case malformed
         /// The worker's storage failed and the command may not be retried.
         case failed
+        /// The worker was lost while a non-idempotent command was in flight: it may or may not have been applied.
+        case lost
         /// The gateway is shutting down.
         case shuttingDown
     }

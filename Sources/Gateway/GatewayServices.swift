@@ -28,7 +28,11 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     let stepsWebSocket = Application(
         router: wsRouter,
         server: .http1WebSocketUpgrade(
-            configuration: .init(ws: .init(maxFrameSize: configuration.maxFrameSize, autoPing: .disabled))
+            configuration: .init(
+                ws: .init(
+                    maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)),
+                    // RFC 6455 and the original server (Node's ws) close a text frame of invalid UTF-8 with 1007.
+                    validateUTF8: true))
         ) { request, _, _ in
             // Any path upgrades (contracts §1); the original clients use `/`.
             let acks = StepsWebSocketHandler.wantsAcks(request)

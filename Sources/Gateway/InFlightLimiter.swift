@@ -1,39 +1,54 @@
 import Synchronization
 
-/// Bounds one connection's commands in flight: `acquire` waits while the limit is reached. One acquirer only
-/// (the connection's read loop); `release` may be called from any thread.
+/// Bounds what one connection has outstanding (commands in flight and replies not yet written): `acquire` waits
+/// while the limit is reached. One acquirer only (the connection's read loop); `release` may be called from any
+/// thread.
 final class InFlightLimiter: Sendable {
     private struct State {
         var inFlight = 0
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiter: CheckedContinuation<Bool, Never>?
+        var cancelled = false
     }
     private let limit: Int
     private let state = Mutex(State())
 
     init(limit: Int) { self.limit = max(1, limit) }
 
-    func acquire() async {
+    /// Takes a slot, waiting for one if needed. Returns false if the task was cancelled (the connection is going
+    /// away), so a drain is never held up by a full connection.
+    func acquire() async -> Bool {
         let acquired = state.withLock { state in
-            guard state.inFlight < limit else { return false }
+            guard state.inFlight < limit, !state.cancelled else { return false }
             state.inFlight += 1
             return true
         }
-        if acquired { return }
-        await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
-                if state.inFlight < limit {
-                    state.inFlight += 1
-                    return true
+        if acquired { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now: Bool? = state.withLock { state in
+                    if state.cancelled { return false }
+                    if state.inFlight < limit {
+                        state.inFlight += 1
+                        return true
+                    }
+                    state.waiter = continuation
+                    return nil
                 }
-                state.waiter = continuation
-                return false
+                if let now { continuation.resume(returning: now) }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume(returning: false)
         }
     }
 
+    /// Gives a slot back.
     func release() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             if let waiter = state.waiter {
                 // The slot passes straight to the waiter.
                 state.waiter = nil
@@ -42,6 +57,6 @@ final class InFlightLimiter: Sendable {
             state.inFlight -= 1
             return nil
         }
-        waiter?.resume()
+        waiter?.resume(returning: true)
     }
 }

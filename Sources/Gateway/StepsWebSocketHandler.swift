@@ -31,7 +31,11 @@ struct StepsWebSocketHandler: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Acks come back on the fleet's thread in any order; one writer task keeps socket writes serial.
             group.addTask {
-                for await text in replies { try await outbound.write(.text(text)) }
+                for await text in replies {
+                    try await outbound.write(.text(text))
+                    // A reply holds its slot until written: a client that never reads cannot grow the queue.
+                    limiter.release()
+                }
             }
             defer { replyQueue.finish() }
             try await readUpdates(inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
@@ -52,23 +56,24 @@ struct StepsWebSocketHandler: Sendable {
             case .binary:
                 outcome = .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
             }
+            // With acks every frame gets a reply, so every frame takes a slot; without, only updates in flight do.
+            if acks || outcome.isSuccess {
+                guard await limiter.acquire() else { return }
+            }
             switch outcome {
             case .failure(let rejection):
                 if acks { replyQueue.yield(StepsJSON.rejected(rejection)) }
             case .success(let update):
-                await limiter.acquire()
                 fleet.request(
                     product: .steps, key: update.username, body: StepsCommand.update(update).encoded(),
                     idempotent: true, timeout: updateTimeout
                 ) { result in
+                    if acks, case .success(let body) = result, case .updated = try? StepsReply(decoding: body) {
+                        replyQueue.yield(StepsJSON.ack(update.updateID))  // the writer releases the slot
+                        return
+                    }
                     limiter.release()
-                    guard acks else { return }
-                    switch result {
-                    case .success(let body):
-                        if case .updated = try? StepsReply(decoding: body) {
-                            replyQueue.yield(StepsJSON.ack(update.updateID))
-                        }
-                    case .failure(let error):
+                    if case .failure(let error) = result {
                         logger.warning(
                             "update not acknowledged",
                             metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
@@ -76,5 +81,12 @@ struct StepsWebSocketHandler: Sendable {
                 }
             }
         }
+    }
+}
+
+extension Result {
+    fileprivate var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
     }
 }

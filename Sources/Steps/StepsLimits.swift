@@ -2,13 +2,14 @@
 public struct StepsLimits: Sendable, Hashable {
     /// Longest username in UTF-8 bytes (contracts §1).
     public var maxUsernameBytes: Int
-    /// Longest update_id in UTF-8 bytes; longer ids are rejected so the dedupe table stays bounded.
+    /// Longest update_id in UTF-8 bytes. The contract sets no limit; the default is what the wire format carries
+    /// (a WebSocket frame is smaller anyway).
     public var maxUpdateIDBytes: Int
     /// How many applied update ids are remembered per user for exactly-once.
     public var dedupeWindow: Int
 
     /// Creates limits.
-    public init(maxUsernameBytes: Int = 256, maxUpdateIDBytes: Int = 256, dedupeWindow: Int = 10_000) {
+    public init(maxUsernameBytes: Int = 256, maxUpdateIDBytes: Int = 65_535, dedupeWindow: Int = 10_000) {
         self.maxUsernameBytes = maxUsernameBytes
         self.maxUpdateIDBytes = maxUpdateIDBytes
         self.dedupeWindow = dedupeWindow

@@ -57,18 +57,20 @@ public final class PartitionDatabase: Sendable {
 
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
+        // Names and ids are stored as their UTF-8 bytes (BLOB): SQLite's text binding stops at U+0000, which would
+        // merge distinct names that differ after it.
         m.registerMigration("steps-v1") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE steps_users(
-                        username TEXT PRIMARY KEY NOT NULL,
+                        username BLOB PRIMARY KEY NOT NULL,
                         cumulative_steps REAL NOT NULL,
                         ts REAL NOT NULL,
                         applied_count INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     CREATE TABLE steps_applied(
-                        username TEXT NOT NULL,
-                        update_id TEXT NOT NULL,
+                        username BLOB NOT NULL,
+                        update_id BLOB NOT NULL,
                         seq INTEGER NOT NULL,
                         PRIMARY KEY(username, update_id)
                     ) WITHOUT ROWID;

@@ -1,3 +1,4 @@
+import Foundation
 public import GRDB
 public import Steps
 
@@ -17,7 +18,7 @@ public enum StepsRepository {
                 let seen =
                     try Bool.fetchOne(
                         db.cachedStatement(sql: "SELECT 1 FROM steps_applied WHERE username = ? AND update_id = ?"),
-                        arguments: [update.username, update.updateID]) ?? false
+                        arguments: [Data(update.username.utf8), Data(update.updateID.utf8)]) ?? false
                 let current = try user(update.username, in: db)
                 switch StepsState.apply(update, to: current, alreadyApplied: seen, limits: limits) {
                 case .duplicate:
@@ -29,13 +30,13 @@ public enum StepsRepository {
                             ON CONFLICT(username) DO UPDATE SET cumulative_steps = excluded.cumulative_steps,
                                 ts = excluded.ts, applied_count = excluded.applied_count
                             """
-                    ).execute(arguments: [update.username, next.cumulativeSteps, next.ts, next.appliedCount])
+                    ).execute(arguments: [Data(update.username.utf8), next.cumulativeSteps, next.ts, next.appliedCount])
                     try db.cachedStatement(
                         sql: "INSERT INTO steps_applied(username, update_id, seq) VALUES (?, ?, ?)"
-                    ).execute(arguments: [update.username, update.updateID, next.appliedCount])
+                    ).execute(arguments: [Data(update.username.utf8), Data(update.updateID.utf8), next.appliedCount])
                     if forgetThrough > 0 {
                         try db.cachedStatement(sql: "DELETE FROM steps_applied WHERE username = ? AND seq <= ?")
-                            .execute(arguments: [update.username, forgetThrough])
+                            .execute(arguments: [Data(update.username.utf8), forgetThrough])
                     }
                     replies.append(.updated(duplicate: false))
                 }
@@ -50,7 +51,7 @@ public enum StepsRepository {
             let row = try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT cumulative_steps, ts, applied_count FROM steps_users WHERE username = ?"),
-                arguments: [username])
+                arguments: [Data(username.utf8)])
         else { return nil }
         return UserSteps(cumulativeSteps: row[0], ts: row[1], appliedCount: row[2])
     }

@@ -68,6 +68,8 @@ struct HealthRoutes: Sendable {
             w.value(Double(r.processed))
             w.key("malformed")
             w.value(Double(r.malformed))
+            w.key("dropped")
+            w.value(Double(r.dropped))
             if r.role == .worker {
                 w.key("commandEndpoint")
                 w.value(r.commandEndpoint)

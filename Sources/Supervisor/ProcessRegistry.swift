@@ -38,6 +38,8 @@ public final class ProcessRegistry: Sendable {
         public var processed: UInt64
         /// Malformed messages it dropped (from its heartbeat).
         public var malformed: UInt64
+        /// Outbound messages it dropped (from its heartbeat).
+        public var dropped: UInt64
         /// Worker endpoints from its hello.
         public var commandEndpoint: String
         /// Worker endpoints from its hello.
@@ -66,7 +68,7 @@ public final class ProcessRegistry: Sendable {
         func add(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) {
             records[id] = Record(
                 id: id, role: role, pid: nil, state: .starting, restarts: 0, lastHeartbeat: nil, lastHeartbeatAt: nil,
-                ready: false, processed: 0, malformed: 0, commandEndpoint: "", publishEndpoint: "",
+                ready: false, processed: 0, malformed: 0, dropped: 0, commandEndpoint: "", publishEndpoint: "",
                 partitions: partitions, identity: nil)
             order.append(id)
         }
@@ -103,6 +105,8 @@ public final class ProcessRegistry: Sendable {
     /// Records a launch.
     public func launched(_ id: String, pid: Int32) {
         state.withLock { s in
+            // The child may say hello before this callback runs; its record is then already current.
+            if s.records[id]?.pid == pid && s.records[id]?.state == .running { return }
             s.records[id]?.pid = pid
             s.records[id]?.state = .starting
             s.records[id]?.ready = false
@@ -161,14 +165,9 @@ public final class ProcessRegistry: Sendable {
             r.ready = beat.ready
             r.processed = beat.processed
             r.malformed = beat.malformed
+            r.dropped = beat.dropped
             s.records[id] = r
             return knownEpoch < s.epoch ? Self.map(of: s) : nil
         }
-    }
-
-    /// Whether a heartbeat from an identity the registry does not know (a stale incarnation) should get a hello
-    /// request. Unknown identities are ignored; a current process always said hello first.
-    public func isKnown(identity: [UInt8]) -> Bool {
-        state.withLock { s in s.records.values.contains { $0.identity == identity } }
     }
 }

@@ -32,6 +32,7 @@ final class SupervisorMetrics: Sendable {
             gauge("switchyard_process_processed", dims).record(Double(r.processed))
             gauge("switchyard_wire_malformed_dropped", dims).record(Double(r.malformed))
             gauge("switchyard_process_partitions", dims).record(r.partitions.count)
+            gauge("switchyard_zmq_outbound_dropped", dims).record(Double(r.dropped))
         }
         gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
             .record(Double(registry.malformed))

@@ -36,10 +36,11 @@ struct FleetRunner: Service {
     let logger: Logger
 
     func run() async throws {
+        try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
+        try DataFolderManifest.check(folder: spec.dataDirectory, partitionCount: spec.partitionCount)
         let engine = ZMQEngine(name: "supervisor", logger: logger)
         let control = ControlService(registry: registry, engine: engine, logger: logger)
         let endpoint = try await control.bind(spec.controlEndpoint)
-        try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
         var workers: [ChildProcess] = []

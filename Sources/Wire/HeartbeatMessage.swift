@@ -4,21 +4,25 @@ public struct HeartbeatMessage: Sendable, Hashable {
     public var processed: UInt64
     /// Inter-process messages this process dropped as malformed since it started.
     public var malformed: UInt64
+    /// Outbound messages this process dropped (socket queue over its limit, or unroutable) since it started.
+    public var dropped: UInt64
     /// Whether the process serves: a worker with its partitions open, a gateway with its listeners bound.
     public var ready: Bool
 
     /// Creates a heartbeat.
-    public init(processed: UInt64 = 0, malformed: UInt64 = 0, ready: Bool) {
+    public init(processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool) {
         self.processed = processed
         self.malformed = malformed
+        self.dropped = dropped
         self.ready = ready
     }
 
     /// Encodes the body frame.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 17)
+        var w = ByteWriter(capacity: 25)
         w.write(processed)
         w.write(malformed)
+        w.write(dropped)
         w.write(ready ? UInt8(1) : 0)
         return w.bytes
     }
@@ -32,9 +36,10 @@ public struct HeartbeatMessage: Sendable, Hashable {
         var r = ByteReader(frame)
         let processed = try r.readUInt64()
         let malformed = try r.readUInt64()
+        let dropped = try r.readUInt64()
         let ready = try r.readByte()
         guard ready <= 1 else { throw WireError(.badValue, "ready \(ready)") }
         try r.expectEnd()
-        self.init(processed: processed, malformed: malformed, ready: ready == 1)
+        self.init(processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1)
     }
 }

@@ -38,9 +38,9 @@ struct CommandProcessor: Sendable {
             case .ping:
                 outgoing.append(reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
             case .command:
-                guard let owned = snapshot.owned[envelope.partition], owned.since <= envelope.epoch,
-                    envelope.epoch <= snapshot.epoch
-                else {
+                // A command routed by a newer map than ours is fine as long as we own the partition since an epoch
+                // no newer than the command's: its sender saw us as the owner, and we still are.
+                guard let owned = snapshot.owned[envelope.partition], owned.since <= envelope.epoch else {
                     outgoing.append(reply(to: envelope, status: .notOwner, epoch: snapshot.epoch, body: []))
                     continue
                 }
@@ -74,6 +74,7 @@ struct CommandProcessor: Sendable {
                         let replies = try await database.write { db in
                             try StepsRepository.apply(commands, in: db, limits: limits)
                         }
+                        counters.addProcessed(replies.count)
                         return zip(pending, replies).map { item, result in
                             reply(to: item.envelope, status: .ok, epoch: epoch, body: result.encoded())
                         }
@@ -85,12 +86,7 @@ struct CommandProcessor: Sendable {
                     }
                 }
             }
-            var count = 0
-            for await replies in group {
-                count += replies.count
-                engine.send(replies, on: publishSocket)
-            }
-            counters.addProcessed(count)
+            for await replies in group { engine.send(replies, on: publishSocket) }
         }
     }
 

@@ -48,7 +48,7 @@ public struct WorkerService: Service {
                     group.addTask {
                         try await membership.run(
                             hello: hello, exitWhenOrphaned: config.exitWhenOrphaned,
-                            status: { counters.heartbeat() },
+                            status: { counters.heartbeat(droppedOutbound: engine.droppedOutbound) },
                             onMap: { map in counters.setReady(await ownership.adopt(map)) },
                             malformed: { error in
                                 counters.addMalformed()

@@ -58,7 +58,7 @@ struct FleetOptions: ParsableArguments {
             dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
             healthPort: healthPort, executable: Self.currentExecutable(),
             workerArguments: [
-                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--partitions", "\(partitions)",
+                "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
             ],
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",

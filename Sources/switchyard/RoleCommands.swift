@@ -35,8 +35,6 @@ struct WorkerCommand: AsyncParsableCommand {
     var publishEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full or normal.")
     var durability: String = "full"
-    @Option(help: "Partition count of the fleet (checked against the supervisor's map).")
-    var partitions: Int = 64
 
     func run() async throws {
         let logger = common.makeLogger("switchyard.worker.\(membership.id)")

@@ -18,12 +18,12 @@ import Wire
     }
 
     @Test func heartbeatGoldenAndRoundTrip() throws {
-        let beat = HeartbeatMessage(processed: 258, malformed: 1, ready: true)
-        #expect(beat.encoded() == [0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+        let beat = HeartbeatMessage(processed: 258, malformed: 1, dropped: 3, ready: true)
+        #expect(beat.encoded() == [0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 1])
         #expect(try HeartbeatMessage(decoding: beat.encoded()) == beat)
         #expect(try HeartbeatMessage(decoding: []).ready)
         var bad = beat.encoded()
-        bad[16] = 2
+        bad[24] = 2
         #expect(throws: WireError.self) { try HeartbeatMessage(decoding: bad) }
     }
 

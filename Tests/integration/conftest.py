@@ -82,15 +82,19 @@ class Fleet:
             return f.read()[-n:].decode(errors="replace")
 
     def stop(self):
+        """SIGTERM; the whole fleet must drain and exit 0 within 20 s."""
+        code = None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=30)
+                code = self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        tail = self.tail()
         self.log.close()
         shutil.rmtree(self.data, ignore_errors=True)
+        assert code == 0, f"fleet did not stop cleanly on SIGTERM (exit {code}):\n{tail}"
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,8 @@
 """The step tracker's contract (contracts §1) against a real fleet, with real WebSocket and HTTP clients."""
+import base64
 import json
+import os
+import socket
 import urllib.parse
 import uuid
 
@@ -147,18 +150,15 @@ def test_prototype_names_are_ordinary_users(fleet):
     assert get_steps(fleet, "toString").status_code == 404
 
 
-def test_oversized_frame_does_not_hurt_other_clients(fleet):
+def test_oversized_frame_closes_that_connection_with_1009_only(fleet):
     name = unique("big")
     with connect(fleet.ws, max_size=None) as other:
         with connect(fleet.ws, max_size=None) as big:
             huge = json.dumps({"update_id": "x", "username": name, "ts": 1, "newSteps": 1, "pad": "p" * 70_000})
-            try:
-                big.send(huge)
-                big.recv(timeout=5)
-            except ConnectionClosed as e:
-                assert e.rcvd is None or e.rcvd.code == 1009
-            except TimeoutError:
-                pass  # ignored without closing is allowed too
+            big.send(huge)
+            with pytest.raises(ConnectionClosed) as closed:
+                big.recv(timeout=10)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
         other.send(update(name, 2, ts=1))
         poll(lambda: get_steps(fleet, name).status_code == 200, what="the other client's update")
     assert get_steps(fleet, name).json()["cumulativeSteps"] == 2
@@ -200,3 +200,73 @@ def test_health_and_metrics(fleet):
     assert m.status_code == 200
     assert "switchyard_process_up" in m.text
     assert "switchyard_wire_malformed_dropped" in m.text
+
+
+def raw_websocket(port):
+    """A bare WebSocket client on a socket, to send what well-behaved libraries refuse to."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(1024)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def masked_frame(opcode, payload):
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def test_invalid_utf8_text_frame_is_refused_like_the_original(fleet):
+    # RFC 6455 and Node's ws close a text frame that is not UTF-8 with 1007; other clients are unaffected.
+    sock = raw_websocket(fleet.ws_port)
+    sock.sendall(masked_frame(0x1, b'{"update_id":"\xff","username":"u","ts":1,"newSteps":1}'))
+    frame = sock.recv(2 + 125)
+    sock.close()
+    assert frame[0] == 0x88, frame  # close
+    assert int.from_bytes(frame[2:4], "big") == 1007
+
+
+@pytest.mark.parametrize("path", ["%zz", "%FF", "%C3", "a%00"])
+def test_bad_percent_encoding_is_a_client_error(fleet, path):
+    r = requests.get(f"{fleet.http}/users/{path}/steps", timeout=5)
+    assert r.status_code in (400, 404), r.text
+    assert "error" in r.json()
+
+
+def test_long_multibyte_names(fleet):
+    too_long = "é" * 129  # 258 bytes
+    r = get_steps(fleet, too_long)
+    assert r.status_code in (400, 404) and "error" in r.json()
+    longest = "é" * 128  # 256 bytes: valid
+    with connect(fleet.ws + "/?ack=1") as ws:
+        assert send_acked(ws, [update(longest, 3, ts=1)])[0]["$type"] == "ack"
+    assert get_steps(fleet, longest).json()["cumulativeSteps"] >= 3
+
+
+def test_names_and_ids_differing_after_a_nul_stay_distinct(fleet):
+    base = unique("nul")
+    a, b = base + "\u0000a", base + "\u0000b"
+    with connect(fleet.ws + "/?ack=1") as ws:
+        replies = send_acked(ws, [update(a, 1, update_id="x\u0000a"), update(a, 2, update_id="x\u0000b"),
+                                  update(b, 5, update_id="x\u0000a")])
+    assert all(r["$type"] == "ack" for r in replies)
+    assert get_steps(fleet, a).json()["cumulativeSteps"] == 3
+    assert get_steps(fleet, b).json()["cumulativeSteps"] == 5
+    assert get_steps(fleet, base).status_code == 404
+
+
+def test_one_connection_is_applied_in_order(fleet):
+    name = unique("order")
+    n = 1000
+    with connect(fleet.ws + "/?ack=1") as ws:
+        for i in range(n):
+            ws.send(update(name, 1, ts=i))
+        replies = [json.loads(ws.recv(timeout=30)) for _ in range(n)]
+    assert all(r["$type"] == "ack" for r in replies)
+    # The last update sent is the last applied: its ts wins.
+    assert get_steps(fleet, name).json() == {"cumulativeSteps": n, "ts": n - 1}
