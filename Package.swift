@@ -120,6 +120,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "StepsTests", dependencies: ["Steps", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Steps"], swiftSettings: strict),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire"], swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire"], swiftSettings: strict),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),
     ]

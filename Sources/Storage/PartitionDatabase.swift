@@ -42,6 +42,16 @@ public final class PartitionDatabase: Sendable {
         try await queue.write(body)
     }
 
+    /// Runs `body` in one write transaction on the database's writer queue and calls `completion` there with the
+    /// outcome, once the transaction is committed (or rolled back). No Swift-concurrency hop: the group-commit
+    /// pipeline chains transactions from the completion.
+    public func asyncWrite<T>(
+        _ body: @escaping @Sendable (Database) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        queue.asyncWrite(body) { _, result in completion(result) }
+    }
+
     /// Runs `body` in one write transaction on the calling thread.
     public func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
         try queue.write(body)

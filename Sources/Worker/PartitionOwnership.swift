@@ -1,9 +1,13 @@
 import Foundation
 import Logging
 import Storage
+import Synchronization
 import Wire
 
-/// The partitions this worker owns at the current map epoch, with their open databases.
+/// The partitions this worker owns at the current map epoch, each with its open database and commit lane.
+///
+/// Map changes are serialised by the actor; the command path reads the current snapshot without a hop through
+/// `snapshot`, which is what every inbound batch needs.
 actor PartitionOwnership {
     /// An immutable view used to route one batch.
     struct Snapshot: Sendable {
@@ -12,7 +16,7 @@ actor PartitionOwnership {
     }
     /// One owned partition.
     struct Owned: Sendable {
-        var database: PartitionDatabase
+        var lane: PartitionLane
         /// The epoch at which this worker gained the partition; older commands were routed by an older map.
         var since: UInt64
     }
@@ -21,7 +25,7 @@ actor PartitionOwnership {
     private let directory: String
     private let durability: Durability
     private let logger: Logger
-    private var snapshotValue = Snapshot(epoch: 0, owned: [:])
+    private let published = Mutex(Snapshot(epoch: 0, owned: [:]))
 
     init(workerID: String, directory: String, durability: Durability, logger: Logger) {
         self.workerID = workerID
@@ -30,38 +34,52 @@ actor PartitionOwnership {
         self.logger = logger
     }
 
-    var snapshot: Snapshot { snapshotValue }
+    /// The current view, readable from any thread.
+    nonisolated var snapshot: Snapshot { published.withLock { $0 } }
 
-    /// Opens newly owned partitions and closes the ones given away. Returns false if a file could not be opened.
-    func adopt(_ map: PartitionMap) -> Bool {
-        guard map.epoch > snapshotValue.epoch else { return true }
+    /// The epoch of the adopted map.
+    nonisolated var epoch: UInt64 { published.withLock { $0.epoch } }
+
+    /// Opens newly owned partitions and closes the ones given away (after their lanes drain). Returns false if a
+    /// file could not be opened.
+    func adopt(_ map: PartitionMap, context: CommitContext) async -> Bool {
+        let current = snapshot
+        guard map.epoch > current.epoch else { return true }
         let mine = Set(map.workers.first { $0.id == workerID }?.partitions ?? [])
-        var owned = snapshotValue.owned
+        var owned = current.owned
         var ok = true
+        var givenAway: [(UInt16, PartitionLane)] = []
         for (p, entry) in owned where !mine.contains(p) {
-            do { try entry.database.close() } catch {
-                logger.error("closing partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
-            }
+            givenAway.append((p, entry.lane))
             owned[p] = nil
         }
         for p in mine.sorted() where owned[p] == nil {
             let path = (directory as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: p))
             do {
-                owned[p] = Owned(
-                    database: try PartitionDatabase(path: path, partition: p, durability: durability), since: map.epoch)
+                let database = try PartitionDatabase(path: path, partition: p, durability: durability)
+                owned[p] = Owned(lane: context.lane(for: database), since: map.epoch)
             } catch {
                 ok = false
                 logger.error("opening partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
             }
         }
-        snapshotValue = Snapshot(epoch: map.epoch, owned: owned)
+        // Publish first, so new commands for a departing partition are refused at once; then drain and close it.
+        published.withLock { $0 = Snapshot(epoch: map.epoch, owned: owned) }
+        for (p, lane) in givenAway {
+            do { try await lane.close() } catch {
+                logger.error("closing partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
+            }
+        }
         logger.info("partition map adopted", metadata: ["epoch": "\(map.epoch)", "partitions": "\(owned.count)"])
         return ok
     }
 
-    /// Closes every open partition (shutdown).
-    func closeAll() {
-        for (_, entry) in snapshotValue.owned { try? entry.database.close() }
-        snapshotValue.owned = [:]
+    /// Drains and closes every open partition (shutdown).
+    func closeAll() async {
+        let lanes = published.withLock { state in
+            defer { state.owned = [:] }
+            return state.owned.values.map(\.lane)
+        }
+        for lane in lanes { try? await lane.close() }
     }
 }

@@ -40,16 +40,17 @@ public struct WorkerService: Service {
             let membership = FleetMembership(
                 engine: engine, id: config.id, role: .worker, supervisorEndpoint: config.supervisorEndpoint,
                 heartbeatInterval: config.heartbeatInterval, logger: logger)
-            let processor = CommandProcessor(
-                workerID: config.id, engine: engine, publishSocket: pub, ownership: ownership, counters: counters,
-                stepsLimits: config.stepsLimits, logger: logger)
+            let context = CommitContext(
+                workerID: config.id, engine: engine, publishSocket: pub, counters: counters,
+                stepsLimits: config.stepsLimits, logger: logger, epoch: { ownership.epoch })
+            let processor = CommandProcessor(ownership: ownership, context: context)
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await membership.run(
                             hello: hello, exitWhenOrphaned: config.exitWhenOrphaned,
                             status: { counters.heartbeat(droppedOutbound: engine.droppedOutbound) },
-                            onMap: { map in counters.setReady(await ownership.adopt(map)) },
+                            onMap: { map in counters.setReady(await ownership.adopt(map, context: context)) },
                             malformed: { error in
                                 counters.addMalformed()
                                 logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])
@@ -57,7 +58,7 @@ public struct WorkerService: Service {
                     }
                     group.addTask {
                         for await batch in engine.messages(of: router) {
-                            await processor.process(batch)
+                            processor.process(batch)
                         }
                     }
                     try await group.next()

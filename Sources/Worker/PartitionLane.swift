@@ -1,0 +1,106 @@
+import Steps
+import Storage
+import Synchronization
+import Wire
+
+/// One owned partition's commit pipeline: real group commit, independent of every other partition.
+///
+/// While a transaction (and its fsync) runs on the partition's writer queue, whatever arrives for the partition
+/// waits in `pending`; when the transaction ends, everything that waited goes into the next one. So the number of
+/// commands per transaction grows with the load instead of staying at what one socket read happened to hold, and
+/// a slow fsync on one partition never holds back another (there is no barrier across partitions).
+final class PartitionLane: Sendable {
+    /// A decoded command waiting for its transaction.
+    struct Item: Sendable {
+        /// The command's envelope, to address the reply.
+        var envelope: Envelope
+        /// The command.
+        var command: StepsCommand
+    }
+
+    /// Most commands in one transaction, so one huge backlog cannot make a single commit (and its replies) late.
+    static let transactionLimit = 4096
+
+    private struct State {
+        var pending: [Item] = []
+        var committing = false
+        var closed = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// Called on the writer queue after each transaction with its commands and their replies (or the error that
+    /// rolled it back); the next transaction starts when it returns.
+    typealias Answer = @Sendable ([Item], Result<[StepsReply], any Error>) -> Void
+
+    /// The partition's database.
+    let database: PartitionDatabase
+    private let limits: StepsLimits
+    private let answer: Answer
+    private let state = Mutex(State())
+
+    init(database: PartitionDatabase, limits: StepsLimits, answer: @escaping Answer) {
+        self.database = database
+        self.limits = limits
+        self.answer = answer
+    }
+
+    /// Queues commands for the next transaction. Returns false (taking none) once the lane is closing: the
+    /// partition is being given away, so the caller refuses them as not-owner and the gateway resends them.
+    func submit(_ items: [Item]) -> Bool {
+        let start: Bool? = state.withLock { state in
+            guard !state.closed else { return nil }
+            state.pending.append(contentsOf: items)
+            guard !state.committing else { return false }
+            state.committing = true
+            return true
+        }
+        guard let start else { return false }
+        if start { commitNext() }
+        return true
+    }
+
+    /// Stops taking commands, waits until everything accepted is committed and answered, then closes the file.
+    func close() async throws {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state in
+                state.closed = true
+                if state.committing {
+                    state.idleWaiters.append(continuation)
+                    return false
+                }
+                return true
+            }
+            if idle { continuation.resume() }
+        }
+        try database.close()
+    }
+
+    /// Takes what waits and commits it on the writer queue; the completion starts the next round, so exactly one
+    /// transaction per partition is in flight.
+    private func commitNext() {
+        let next: (batch: [Item], waiters: [CheckedContinuation<Void, Never>]) = state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.committing = false
+                defer { state.idleWaiters = [] }
+                return ([], state.idleWaiters)
+            }
+            if state.pending.count <= Self.transactionLimit {
+                defer { state.pending = [] }
+                return (state.pending, [])
+            }
+            defer { state.pending.removeFirst(Self.transactionLimit) }
+            return (Array(state.pending.prefix(Self.transactionLimit)), [])
+        }
+        for waiter in next.waiters { waiter.resume() }
+        let batch = next.batch
+        guard !batch.isEmpty else { return }
+        let limits = limits
+        let commands = batch.map(\.command)
+        database.asyncWrite { db in
+            try StepsRepository.apply(commands, in: db, limits: limits)
+        } completion: { result in
+            self.answer(batch, result)
+            self.commitNext()
+        }
+    }
+}

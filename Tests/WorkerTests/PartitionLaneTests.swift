@@ -1,0 +1,114 @@
+import Dispatch
+import Steps
+import Storage
+import Synchronization
+import Testing
+import Wire
+
+@testable import Worker
+
+/// The group-commit lane: what waits during a transaction goes into the next one, in order, bounded in size.
+@Suite struct PartitionLaneTests {
+    /// Records every transaction the lane answers and can hold the first one open, so tests decide what is waiting
+    /// while a commit is in flight without timing assumptions.
+    final class Recorder: Sendable {
+        let transactions: AsyncStream<[(UInt64, StepsReply?)]>
+        private let continuation: AsyncStream<[(UInt64, StepsReply?)]>.Continuation
+        private let gate = DispatchSemaphore(value: 0)
+        private let holdFirst: Bool
+        private let seen = Mutex(0)
+
+        init(holdFirst: Bool) {
+            (transactions, continuation) = AsyncStream.makeStream()
+            self.holdFirst = holdFirst
+        }
+
+        func answer(_ items: [PartitionLane.Item], _ result: Result<[StepsReply], any Error>) {
+            let entries: [(UInt64, StepsReply?)]
+            switch result {
+            case .success(let replies):
+                entries = zip(items, replies).map { ($0.envelope.correlation, $1) }
+            case .failure:
+                // A failed transaction answers nil for each of its commands.
+                entries = items.map { ($0.envelope.correlation, nil) }
+            }
+            continuation.yield(entries)
+            let first = seen.withLock { count in
+                count += 1
+                return count == 1
+            }
+            // Runs on the writer queue: while it waits, the lane cannot start its next transaction.
+            if first && holdFirst { gate.wait() }
+        }
+
+        func release() { gate.signal() }
+    }
+
+    func item(_ correlation: UInt64, user: String = "jenna", steps: Double = 1) -> PartitionLane.Item {
+        PartitionLane.Item(
+            envelope: Envelope(kind: .command, product: .steps, correlation: correlation, origin: "g1"),
+            command: .update(StepsUpdate(updateID: "u\(correlation)", username: user, ts: 1, newSteps: steps)))
+    }
+
+    func makeLane(_ recorder: Recorder) throws -> PartitionLane {
+        let database = try PartitionDatabase(path: ":memory:", partition: 3)
+        return PartitionLane(database: database, limits: .default) { recorder.answer($0, $1) }
+    }
+
+    @Test func commandsArrivingDuringACommitShareTheNextTransaction() async throws {
+        let recorder = Recorder(holdFirst: true)
+        let lane = try makeLane(recorder)
+        var transactions = recorder.transactions.makeAsyncIterator()
+
+        #expect(lane.submit([item(1)]))
+        let first = try #require(await transactions.next())
+        #expect(first.map(\.0) == [1])
+        // The first transaction is held open: these three wait, then commit together, in submission order.
+        #expect(lane.submit([item(2), item(3)]))
+        #expect(lane.submit([item(4, user: "other")]))
+        recorder.release()
+        let second = try #require(await transactions.next())
+        #expect(second.map(\.0) == [2, 3, 4])
+        #expect(second.allSatisfy { $0.1 == .updated(duplicate: false) })
+        // Duplicates of committed ids are answered as duplicates, not applied again.
+        #expect(lane.submit([item(2), PartitionLane.Item(envelope: item(9).envelope, command: .get(username: "jenna"))]))
+        let third = try #require(await transactions.next())
+        #expect(third.map(\.1) == [
+            .updated(duplicate: true),
+            .user(UserSteps(cumulativeSteps: 3, ts: 1, appliedCount: 3)),
+        ])
+    }
+
+    @Test func aBacklogIsSplitAtTheTransactionLimit() async throws {
+        let recorder = Recorder(holdFirst: true)
+        let lane = try makeLane(recorder)
+        var transactions = recorder.transactions.makeAsyncIterator()
+
+        #expect(lane.submit([item(0)]))
+        _ = await transactions.next()
+        let backlog = (1...UInt64(PartitionLane.transactionLimit + 5)).map { item($0, user: "u\($0 % 7)") }
+        #expect(lane.submit(backlog))
+        recorder.release()
+        let big = try #require(await transactions.next())
+        let rest = try #require(await transactions.next())
+        #expect(big.count == PartitionLane.transactionLimit)
+        #expect(big.map(\.0) + rest.map(\.0) == backlog.map(\.envelope.correlation))
+    }
+
+    @Test func closeWaitsForAcceptedCommandsThenRefusesNewOnes() async throws {
+        let recorder = Recorder(holdFirst: true)
+        let lane = try makeLane(recorder)
+        var transactions = recorder.transactions.makeAsyncIterator()
+
+        #expect(lane.submit([item(1)]))
+        _ = await transactions.next()
+        #expect(lane.submit([item(2)]))
+        async let closed: Void = lane.close()
+        // Accepted before the close: still committed and answered.
+        recorder.release()
+        let second = try #require(await transactions.next())
+        #expect(second.map(\.0) == [2])
+        try await closed
+        #expect(!lane.submit([item(3)]))
+    }
+}
