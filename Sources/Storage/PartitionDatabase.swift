@@ -1,3 +1,4 @@
+public import Dispatch
 import Foundation
 public import GRDB
 
@@ -12,12 +13,16 @@ public final class PartitionDatabase: Sendable {
     public let path: String
     private let queue: DatabaseQueue
 
-    /// Opens (creating if needed) the partition's file and migrates it.
-    public init(path: String, partition: UInt16, durability: Durability = .full) throws {
+    /// Opens (creating if needed) the partition's file and migrates it. Transactions run on `writeTargetQueue` when
+    /// given (a worker shares a few such queues among its partitions to bound its commit threads).
+    public init(
+        path: String, partition: UInt16, durability: Durability = .full, writeTargetQueue: DispatchQueue? = nil
+    ) throws {
         self.partition = partition
         self.path = path
         var config = Configuration()
         config.label = "partition-\(partition)"
+        config.writeTargetQueue = writeTargetQueue
         if path == ":memory:" {
             queue = try DatabaseQueue(configuration: config)
         } else {

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import Storage
@@ -25,13 +26,19 @@ actor PartitionOwnership {
     private let directory: String
     private let durability: Durability
     private let logger: Logger
+    /// Serial queues the partitions' writer queues target: a fixed number of commit threads however many
+    /// partitions are owned. Each runs the transactions of its partitions one after another, in arrival order.
+    private let commitQueues: [DispatchQueue]
     private let published = Mutex(Snapshot(epoch: 0, owned: [:]))
 
-    init(workerID: String, directory: String, durability: Durability, logger: Logger) {
+    init(workerID: String, directory: String, durability: Durability, commitThreads: Int, logger: Logger) {
         self.workerID = workerID
         self.directory = directory
         self.durability = durability
         self.logger = logger
+        self.commitQueues = (0..<max(1, commitThreads)).map {
+            DispatchQueue(label: "switchyard.commit.\($0)", qos: .userInitiated)
+        }
     }
 
     /// The current view, readable from any thread.
@@ -56,7 +63,9 @@ actor PartitionOwnership {
         for p in mine.sorted() where owned[p] == nil {
             let path = (directory as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: p))
             do {
-                let database = try PartitionDatabase(path: path, partition: p, durability: durability)
+                let database = try PartitionDatabase(
+                    path: path, partition: p, durability: durability,
+                    writeTargetQueue: commitQueues[Int(p) % commitQueues.count])
                 owned[p] = Owned(lane: context.lane(for: database), since: map.epoch)
             } catch {
                 ok = false

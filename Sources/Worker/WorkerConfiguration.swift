@@ -15,6 +15,9 @@ public struct WorkerConfiguration: Sendable {
     public var dataDirectory: String
     /// Commit durability.
     public var durability: Durability
+    /// Threads that run the partitions' transactions (each partition is served by one of them, so this also bounds
+    /// the fsyncs in flight).
+    public var commitThreads: Int
     /// Heartbeat period towards the supervisor.
     public var heartbeatInterval: Duration
     /// Step-tracker limits (dedupe window, name lengths).
@@ -26,7 +29,7 @@ public struct WorkerConfiguration: Sendable {
     public init(
         id: String, supervisorEndpoint: String, dataDirectory: String,
         commandEndpoint: String = "tcp://127.0.0.1:*", publishEndpoint: String = "tcp://127.0.0.1:*",
-        durability: Durability = .full, heartbeatInterval: Duration = .milliseconds(250),
+        durability: Durability = .full, commitThreads: Int = 2, heartbeatInterval: Duration = .milliseconds(250),
         stepsLimits: StepsLimits = .default, exitWhenOrphaned: Bool = false
     ) {
         self.id = id
@@ -35,6 +38,7 @@ public struct WorkerConfiguration: Sendable {
         self.publishEndpoint = publishEndpoint
         self.dataDirectory = dataDirectory
         self.durability = durability
+        self.commitThreads = max(1, commitThreads)
         self.heartbeatInterval = heartbeatInterval
         self.stepsLimits = stepsLimits
         self.exitWhenOrphaned = exitWhenOrphaned

@@ -25,7 +25,8 @@ public struct WorkerService: Service {
         let engine = ZMQEngine(name: "worker-\(config.id)", logger: logger)
         let counters = ProcessCounters()
         let ownership = PartitionOwnership(
-            workerID: config.id, directory: config.dataDirectory, durability: config.durability, logger: logger)
+            workerID: config.id, directory: config.dataDirectory, durability: config.durability,
+            commitThreads: config.commitThreads, logger: logger)
         do {
             let router = try await engine.makeSocket(.router, bind: [config.commandEndpoint])
             var pubOptions = ZMQSocketOptions()

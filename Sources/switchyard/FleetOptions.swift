@@ -28,6 +28,8 @@ struct FleetOptions: ParsableArguments {
     var controlEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full (fsync every group commit) or normal (survives process kill only).")
     var durability: String = "full"
+    @Option(help: "Threads per worker that run the partitions' transactions (and bound its fsyncs in flight).")
+    var commitThreads: Int = 2
     @Option(help: "Heartbeat period of every process, in milliseconds.")
     var heartbeatMs: Int = 250
     @Option(help: "REST request deadline at the gateway, in milliseconds (then 503).")
@@ -41,6 +43,7 @@ struct FleetOptions: ParsableArguments {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard gateways >= 1 else { throw ValidationError("--gateways must be at least 1") }
         guard (1...4096).contains(partitions) else { throw ValidationError("--partitions must be 1…4096") }
+        guard (1...256).contains(commitThreads) else { throw ValidationError("--commit-threads must be 1…256") }
         guard ["full", "normal"].contains(durability) else {
             throw ValidationError("--durability must be full or normal")
         }
@@ -58,7 +61,7 @@ struct FleetOptions: ParsableArguments {
             dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
             healthPort: healthPort, executable: Self.currentExecutable(),
             workerArguments: [
-                "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
+                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--commit-threads", "\(commitThreads)",
             ],
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",

@@ -35,13 +35,15 @@ struct WorkerCommand: AsyncParsableCommand {
     var publishEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full or normal.")
     var durability: String = "full"
+    @Option(help: "Threads that run the partitions' transactions (and bound the fsyncs in flight).")
+    var commitThreads: Int = 2
 
     func run() async throws {
         let logger = common.makeLogger("switchyard.worker.\(membership.id)")
         let config = WorkerConfiguration(
             id: membership.id, supervisorEndpoint: membership.supervisor, dataDirectory: data,
             commandEndpoint: commandEndpoint, publishEndpoint: publishEndpoint,
-            durability: Durability(rawValue: durability) ?? .full,
+            durability: Durability(rawValue: durability) ?? .full, commitThreads: commitThreads,
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
             exitWhenOrphaned: membership.exitWhenOrphaned)

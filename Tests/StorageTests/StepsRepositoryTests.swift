@@ -24,6 +24,24 @@ import Testing
             ])
     }
 
+    @Test func aBatchWritesEachUsersFinalStateOnce() throws {
+        let db = try PartitionDatabase(path: ":memory:", partition: 0)
+        let batch = (1...100).map { update("u\($0)", Double($0), ts: Double($0), user: $0 % 2 == 0 ? "even" : "odd") }
+        let replies = try db.writeSync { try StepsRepository.apply(batch, in: $0) }
+        #expect(replies == Array(repeating: .updated(duplicate: false), count: 100))
+        // A later transaction reads what the batch stored, not its in-memory view.
+        let stored = try db.writeSync { db in
+            try ["even", "odd", "nobody"].map { try StepsRepository.user($0, in: db) }
+        }
+        #expect(
+            stored == [
+                UserSteps(cumulativeSteps: 2550, ts: 100, appliedCount: 50),
+                UserSteps(cumulativeSteps: 2500, ts: 99, appliedCount: 50), nil,
+            ])
+        let again = try db.writeSync { try StepsRepository.apply([batch[41], batch[42]], in: $0) }
+        #expect(again == [.updated(duplicate: true), .updated(duplicate: true)])
+    }
+
     @Test func dedupeIsPerUser() throws {
         let db = try PartitionDatabase(path: ":memory:", partition: 0)
         let replies = try db.writeSync { db in
