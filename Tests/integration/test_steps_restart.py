@@ -76,3 +76,35 @@ def test_kill_worker_mid_stream_loses_nothing_and_counts_nothing_twice(fresh_fle
         assert r.status_code == 200
         # Every update counted once, and applied in the order sent across the restart (the last one's ts wins).
         assert r.json() == {"cumulativeSteps": count, "ts": last_ts[user]}, user
+
+
+def test_kill_gateway_is_restarted_and_acknowledged_updates_survive(fresh_fleet):
+    fleet = fresh_fleet(workers=2)
+    user = f"walker-{uuid.uuid4().hex[:8]}"
+    victim = fleet.process("g1")
+    with connect(fleet.ws + "/?ack=1") as ws:
+        for i in range(20):
+            ws.send(json.dumps({"update_id": f"a{i}", "username": user, "ts": i, "newSteps": 2}))
+        for _ in range(20):
+            assert json.loads(ws.recv(timeout=30))["$type"] == "ack"
+        os.kill(victim["pid"], signal.SIGKILL)
+        # The client sees its connection end (no hang): the gateway process is gone.
+        try:
+            while True:
+                ws.recv(timeout=30)
+        except Exception as e:
+            assert not isinstance(e, TimeoutError), "the connection hung after the gateway was killed"
+
+    restarted = fleet.wait_healthy(
+        timeout=30, predicate=lambda h: next(p for p in h["processes"] if p["id"] == "g1")["restarts"] >= 1)
+    assert next(p for p in restarted["processes"] if p["id"] == "g1")["pid"] != victim["pid"]
+
+    # The new gateway serves the same ports; every acknowledged update is there, and resends are not double counted.
+    with connect(fleet.ws + "/?ack=1") as ws:
+        for i in range(25):
+            ws.send(json.dumps({"update_id": f"a{i}", "username": user, "ts": 100 + i, "newSteps": 2}))
+        for _ in range(25):
+            assert json.loads(ws.recv(timeout=30))["$type"] == "ack"
+    r = requests.get(f"{fleet.http}/users/{user}/steps", timeout=10)
+    assert r.status_code == 200
+    assert r.json() == {"cumulativeSteps": 50, "ts": 124}
