@@ -61,7 +61,8 @@ struct FleetOptions: ParsableArguments {
             dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
             healthPort: healthPort, executable: Self.currentExecutable(),
             workerArguments: [
-                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--commit-threads", "\(commitThreads)",
+                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--commit-threads",
+                "\(commitThreads)",
             ],
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",

@@ -71,12 +71,14 @@ import Wire
         #expect(second.map(\.0) == [2, 3, 4])
         #expect(second.allSatisfy { $0.1 == .updated(duplicate: false) })
         // Duplicates of committed ids are answered as duplicates, not applied again.
-        #expect(lane.submit([item(2), PartitionLane.Item(envelope: item(9).envelope, command: .get(username: "jenna"))]))
+        #expect(
+            lane.submit([item(2), PartitionLane.Item(envelope: item(9).envelope, command: .get(username: "jenna"))]))
         let third = try #require(await transactions.next())
-        #expect(third.map(\.1) == [
-            .updated(duplicate: true),
-            .user(UserSteps(cumulativeSteps: 3, ts: 1, appliedCount: 3)),
-        ])
+        #expect(
+            third.map(\.1) == [
+                .updated(duplicate: true),
+                .user(UserSteps(cumulativeSteps: 3, ts: 1, appliedCount: 3)),
+            ])
     }
 
     @Test func aBacklogIsSplitAtTheTransactionLimit() async throws {
