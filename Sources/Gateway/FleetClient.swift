@@ -146,7 +146,8 @@ public final class FleetClient: Service, Sendable {
                             malformed: { self.dropped($0) })
                     }
                     group.addTask {
-                        for await batch in self.engine.messages(of: sub) { self.handleReplies(batch) }
+                        // Matching replies and calling completions never blocks, so it runs on the I/O thread.
+                        await self.engine.consume(sub) { self.handleReplies($0) }
                     }
                     group.addTask {
                         while !Task.isCancelled {

@@ -58,9 +58,8 @@ public struct WorkerService: Service {
                             })
                     }
                     group.addTask {
-                        for await batch in engine.messages(of: router) {
-                            processor.process(batch)
-                        }
+                        // Decoding and handing commands to their lanes never blocks, so it runs on the I/O thread.
+                        await engine.consume(router) { processor.process($0) }
                     }
                     try await group.next()
                     group.cancelAll()

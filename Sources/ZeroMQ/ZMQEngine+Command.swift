@@ -19,8 +19,8 @@ extension ZMQEngine {
         case send(ZMQSocketID, ZMQMessage)
         /// Queue several messages, in order.
         case sendBatch(ZMQSocketID, [ZMQMessage])
-        /// Start delivering inbound messages of the socket to this stream.
-        case attach(ZMQSocketID, AsyncStream<[ZMQMessage]>.Continuation)
+        /// Start delivering inbound messages of the socket to this consumer.
+        case attach(ZMQSocketID, ZMQInbox)
         /// Close one socket.
         case close(ZMQSocketID, CheckedContinuation<Void, Never>)
         /// Always the last command: flush, close everything, terminate the context.

@@ -136,17 +136,17 @@ extension ZMQEngine {
                 for message in messages {
                     enqueue(message, on: socket)
                 }
-            case .attach(let id, let continuation):
+            case .attach(let id, let inbox):
                 guard let socket = sockets[id] else {
-                    continuation.finish()
+                    inbox.finish()
                     return
                 }
                 if socket.inbox != nil {
                     logger.error(
-                        "messages(of:) called twice; the second stream is finished", metadata: ["socket": "\(id)"])
-                    continuation.finish()
+                        "a second consumer attached to one socket; it is finished at once", metadata: ["socket": "\(id)"])
+                    inbox.finish()
                 } else {
-                    socket.inbox = continuation
+                    socket.inbox = inbox
                 }
             case .close(let id, let continuation):
                 if let socket = sockets.removeValue(forKey: id) {
@@ -214,8 +214,8 @@ extension ZMQEngine {
                 mailbox.countDropped(1)
             case .sendBatch(_, let messages):
                 mailbox.countDropped(messages.count)
-            case .attach(_, let continuation):
-                continuation.finish()
+            case .attach(_, let inbox):
+                inbox.finish()
             case .close(_, let continuation):
                 continuation.resume()
             case .shutdown:

@@ -31,7 +31,7 @@ extension ZMQEngine.Loop {
             }
         }
         guard !batch.isEmpty else { return }
-        if case .terminated = inbox.yield(batch) {
+        if !inbox.deliver(batch) {
             // Nobody listens any more: stop polling POLLIN and let libzmq's high-water mark push back.
             socket.inbox = nil
         }

@@ -7,8 +7,8 @@ extension ZMQEngine.Loop {
         var handle: UnsafeMutableRawPointer?
         /// `ZMQ_LINGER`, reused as this socket's share of the shutdown flush budget.
         let linger: Int32
-        /// Where inbound batches go; `nil` until `messages(of:)` is called, or after its consumer went away.
-        var inbox: AsyncStream<[ZMQMessage]>.Continuation?
+        /// Where inbound batches go; `nil` until a consumer attaches, or after it went away.
+        var inbox: ZMQInbox?
         /// Messages libzmq refused with EAGAIN, oldest first; non-empty only while waiting for POLLOUT.
         var outbox = ZMQOutboundQueue()
         /// Frames of a multipart message whose remaining frames have not been read yet.
