@@ -143,7 +143,8 @@ extension ZMQEngine {
                 }
                 if socket.inbox != nil {
                     logger.error(
-                        "a second consumer attached to one socket; it is finished at once", metadata: ["socket": "\(id)"])
+                        "a second consumer attached to one socket; it is finished at once",
+                        metadata: ["socket": "\(id)"])
                     inbox.finish()
                 } else {
                     socket.inbox = inbox

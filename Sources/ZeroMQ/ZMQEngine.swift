@@ -1,7 +1,7 @@
 internal import CZeroMQ
 internal import Foundation
-import Synchronization
 public import Logging
+import Synchronization
 
 /// Owns a zmq context and one dedicated I/O thread that owns every socket created through it.
 ///
