@@ -28,6 +28,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZeroMQ"),
+        .systemLibrary(name: "CFileSystem"),
         .target(
             name: "ZeroMQ",
             dependencies: [
@@ -41,7 +42,7 @@ let package = Package(
         .target(name: "Steps", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["Steps", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Steps", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(

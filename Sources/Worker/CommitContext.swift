@@ -17,8 +17,8 @@ struct CommitContext: Sendable {
     let epoch: @Sendable () -> UInt64
 
     /// A lane for `database` whose answers are published by this context.
-    func lane(for database: PartitionDatabase) -> PartitionLane {
-        PartitionLane(database: database, limits: stepsLimits) { batch, result in
+    func lane(for database: PartitionDatabase, round: CommitRound?) -> PartitionLane {
+        PartitionLane(database: database, limits: stepsLimits, round: round) { batch, result in
             answer(batch, with: result, partition: database.partition)
         }
     }

@@ -36,11 +36,14 @@ final class PartitionLane: Sendable {
     let database: PartitionDatabase
     private let limits: StepsLimits
     private let answer: Answer
+    /// When set, answers wait for the round's durability barrier (the database commits without fsync).
+    private let round: CommitRound?
     private let state = Mutex(State())
 
-    init(database: PartitionDatabase, limits: StepsLimits, answer: @escaping Answer) {
+    init(database: PartitionDatabase, limits: StepsLimits, round: CommitRound? = nil, answer: @escaping Answer) {
         self.database = database
         self.limits = limits
+        self.round = round
         self.answer = answer
     }
 
@@ -99,7 +102,14 @@ final class PartitionLane: Sendable {
         database.asyncWrite { db in
             try StepsRepository.apply(commands, in: db, limits: limits)
         } completion: { result in
-            self.answer(batch, result)
+            if let round = self.round, case .success = result {
+                // Committed but not yet durable: answer after the barrier. The next transaction need not wait.
+                round.afterBarrier { failure in
+                    self.answer(batch, failure.map { .failure($0) } ?? result)
+                }
+            } else {
+                self.answer(batch, result)
+            }
             self.commitNext()
         }
     }

@@ -27,17 +27,24 @@ actor PartitionOwnership {
     private let durability: Durability
     private let logger: Logger
     /// Serial queues the partitions' writer queues target: a fixed number of commit threads however many
-    /// partitions are owned. Each runs the transactions of its partitions one after another, in arrival order.
-    private let commitQueues: [DispatchQueue]
+    /// partitions are owned. Each runs the transactions of its partitions one after another, in arrival order,
+    /// and, with a barrier, shares one durability round among them.
+    private let commitThreads: [(queue: DispatchQueue, round: CommitRound?)]
     private let published = Mutex(Snapshot(epoch: 0, owned: [:]))
 
-    init(workerID: String, directory: String, durability: Durability, commitThreads: Int, logger: Logger) {
+    /// `barrier`, when given, makes `full` commits durable per round instead of per transaction (SQLite then
+    /// commits with `synchronous=NORMAL`).
+    init(
+        workerID: String, directory: String, durability: Durability, commitThreads: Int,
+        barrier: (@Sendable () throws -> Void)?, logger: Logger
+    ) {
         self.workerID = workerID
         self.directory = directory
-        self.durability = durability
+        self.durability = barrier == nil ? durability : .normal
         self.logger = logger
-        self.commitQueues = (0..<max(1, commitThreads)).map {
-            DispatchQueue(label: "switchyard.commit.\($0)", qos: .userInitiated)
+        self.commitThreads = (0..<max(1, commitThreads)).map {
+            let queue = DispatchQueue(label: "switchyard.commit.\($0)", qos: .userInitiated)
+            return (queue, barrier.map { CommitRound(queue: queue, barrier: $0) })
         }
     }
 
@@ -63,10 +70,10 @@ actor PartitionOwnership {
         for p in mine.sorted() where owned[p] == nil {
             let path = (directory as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: p))
             do {
+                let thread = commitThreads[Int(p) % commitThreads.count]
                 let database = try PartitionDatabase(
-                    path: path, partition: p, durability: durability,
-                    writeTargetQueue: commitQueues[Int(p) % commitQueues.count])
-                owned[p] = Owned(lane: context.lane(for: database), since: map.epoch)
+                    path: path, partition: p, durability: durability, writeTargetQueue: thread.queue)
+                owned[p] = Owned(lane: context.lane(for: database, round: thread.round), since: map.epoch)
             } catch {
                 ok = false
                 logger.error("opening partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])

@@ -30,6 +30,9 @@ struct FleetOptions: ParsableArguments {
     var durability: String = "full"
     @Option(help: "Threads per worker that run the partitions' transactions (and bound its fsyncs in flight).")
     var commitThreads: Int = 2
+    @Option(
+        help: "With full durability: one syncfs per commit round on each worker (round), or one fsync per transaction.")
+    var durableSync: String = "round"
     @Option(help: "Heartbeat period of every process, in milliseconds.")
     var heartbeatMs: Int = 250
     @Option(help: "REST request deadline at the gateway, in milliseconds (then 503).")
@@ -44,6 +47,9 @@ struct FleetOptions: ParsableArguments {
         guard gateways >= 1 else { throw ValidationError("--gateways must be at least 1") }
         guard (1...4096).contains(partitions) else { throw ValidationError("--partitions must be 1…4096") }
         guard (1...256).contains(commitThreads) else { throw ValidationError("--commit-threads must be 1…256") }
+        guard ["round", "transaction"].contains(durableSync) else {
+            throw ValidationError("--durable-sync must be round or transaction")
+        }
         guard ["full", "normal"].contains(durability) else {
             throw ValidationError("--durability must be full or normal")
         }
@@ -61,8 +67,8 @@ struct FleetOptions: ParsableArguments {
             dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
             healthPort: healthPort, executable: Self.currentExecutable(),
             workerArguments: [
-                "--durability", durability, "--dedupe-window", "\(dedupeWindow)", "--commit-threads",
-                "\(commitThreads)",
+                "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
+                "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync,
             ],
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",

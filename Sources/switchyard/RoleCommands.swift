@@ -37,6 +37,17 @@ struct WorkerCommand: AsyncParsableCommand {
     var durability: String = "full"
     @Option(help: "Threads that run the partitions' transactions (and bound the fsyncs in flight).")
     var commitThreads: Int = 2
+    @Option(help: "With full durability: one syncfs per commit round (round) or one fsync per transaction.")
+    var durableSync: String = "round"
+
+    func validate() throws {
+        guard Durability(rawValue: durability) != nil else {
+            throw ValidationError("--durability must be full or normal")
+        }
+        guard ["round", "transaction"].contains(durableSync) else {
+            throw ValidationError("--durable-sync must be round or transaction")
+        }
+    }
 
     func run() async throws {
         let logger = common.makeLogger("switchyard.worker.\(membership.id)")
@@ -44,6 +55,7 @@ struct WorkerCommand: AsyncParsableCommand {
             id: membership.id, supervisorEndpoint: membership.supervisor, dataDirectory: data,
             commandEndpoint: commandEndpoint, publishEndpoint: publishEndpoint,
             durability: Durability(rawValue: durability) ?? .full, commitThreads: commitThreads,
+            roundBarrier: durableSync != "transaction",
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
             exitWhenOrphaned: membership.exitWhenOrphaned)

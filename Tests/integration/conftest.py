@@ -47,7 +47,7 @@ class Fleet:
             BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
             "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),
             "--steps-http-port", str(self.http_port), "--steps-ws-port", str(self.ws_port),
-            "--durability", "normal", *extra,
+            *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)

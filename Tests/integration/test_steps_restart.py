@@ -7,6 +7,7 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 from websockets.sync.client import connect
 
@@ -15,8 +16,9 @@ from conftest import poll
 USERS = [f"runner-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
 
 
-def test_kill_worker_mid_stream_loses_nothing_and_counts_nothing_twice(fresh_fleet):
-    fleet = fresh_fleet(workers=2)
+@pytest.mark.parametrize("sync", ["round", "transaction"])
+def test_kill_worker_mid_stream_loses_nothing_and_counts_nothing_twice(fresh_fleet, sync):
+    fleet = fresh_fleet(workers=2, extra=("--durable-sync", sync))
     sent = []  # (update_id, user) in send order
     last_ts = {}  # user -> ts of the last update sent for them
     acked = set()
