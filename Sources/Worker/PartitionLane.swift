@@ -25,7 +25,19 @@ final class PartitionLane: Sendable {
         var pending: [Item] = []
         var committing = false
         var closed = false
+        /// Transactions committed or committing whose answers have not been given yet (a round may hold them).
+        var unanswered = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+        /// Nothing committing and nothing waiting to be answered.
+        var isIdle: Bool { !committing && unanswered == 0 }
+
+        /// The close waiters to resume if the lane is idle now.
+        mutating func takeWaitersIfIdle() -> [CheckedContinuation<Void, Never>] {
+            guard isIdle else { return [] }
+            defer { idleWaiters = [] }
+            return idleWaiters
+        }
     }
 
     /// Called on the writer queue after each transaction with its commands and their replies (or the error that
@@ -47,6 +59,9 @@ final class PartitionLane: Sendable {
         self.answer = answer
     }
 
+    /// Whether `close()` has been called (for tests).
+    var isClosing: Bool { state.withLock { $0.closed } }
+
     /// Queues commands for the next transaction. Returns false (taking none) once the lane is closing: the
     /// partition is being given away, so the caller refuses them as not-owner and the gateway resends them.
     func submit(_ items: [Item]) -> Bool {
@@ -62,12 +77,13 @@ final class PartitionLane: Sendable {
         return true
     }
 
-    /// Stops taking commands, waits until everything accepted is committed and answered, then closes the file.
+    /// Stops taking commands, waits until everything accepted is committed and answered (after its durability
+    /// barrier, if any), then closes the file.
     func close() async throws {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let idle = state.withLock { state in
                 state.closed = true
-                if state.committing {
+                if !state.isIdle {
                     state.idleWaiters.append(continuation)
                     return false
                 }
@@ -84,9 +100,9 @@ final class PartitionLane: Sendable {
         let next: (batch: [Item], waiters: [CheckedContinuation<Void, Never>]) = state.withLock { state in
             guard !state.pending.isEmpty else {
                 state.committing = false
-                defer { state.idleWaiters = [] }
-                return ([], state.idleWaiters)
+                return ([], state.takeWaitersIfIdle())
             }
+            state.unanswered += 1
             if state.pending.count <= Self.transactionLimit {
                 defer { state.pending = [] }
                 return (state.pending, [])
@@ -106,11 +122,22 @@ final class PartitionLane: Sendable {
                 // Committed but not yet durable: answer after the barrier. The next transaction need not wait.
                 round.afterBarrier { failure in
                     self.answer(batch, failure.map { .failure($0) } ?? result)
+                    self.answered()
                 }
             } else {
                 self.answer(batch, result)
+                self.answered()
             }
             self.commitNext()
         }
+    }
+
+    /// Counts one transaction's answers as given, and releases a close waiting for the lane to be idle.
+    private func answered() {
+        let waiters = state.withLock { state in
+            state.unanswered -= 1
+            return state.takeWaitersIfIdle()
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }

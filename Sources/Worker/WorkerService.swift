@@ -22,11 +22,12 @@ public struct WorkerService: Service {
     public func run() async throws {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
+        let barrier = try Self.barrier(for: config)
         let engine = ZMQEngine(name: "worker-\(config.id)", logger: logger)
         let counters = ProcessCounters()
         let ownership = PartitionOwnership(
             workerID: config.id, directory: config.dataDirectory, durability: config.durability,
-            commitThreads: config.commitThreads, barrier: try Self.barrier(for: config), logger: logger)
+            commitThreads: config.commitThreads, barrier: barrier, logger: logger)
         do {
             let router = try await engine.makeSocket(.router, bind: [config.commandEndpoint])
             var pubOptions = ZMQSocketOptions()

@@ -97,4 +97,40 @@ import Wire
         #expect(batch.map(\.0) == [7])
         #expect(batch.allSatisfy { !$0.1 })
     }
+
+    @Test func closeWaitsForAnswersHeldByTheBarrier() async throws {
+        let barrier = Barrier(hold: true)
+        let queue = DispatchQueue(label: "test.commit")
+        let round = CommitRound(queue: queue) { try barrier.run() }
+        let log = Mutex<[String]>([])
+        let database = try PartitionDatabase(path: ":memory:", partition: 0, writeTargetQueue: queue)
+        let lane = PartitionLane(database: database, limits: .default, round: round) { _, _ in
+            log.withLock { $0.append("answer") }
+        }
+        var entered = barrier.entered.makeAsyncIterator()
+        #expect(lane.submit([item(1, user: "a")]))
+        #expect(await entered.next() == 1)
+        // Committed, not yet answered: the close must wait for the barrier, not only for the commit.
+        let closing = Task {
+            try await lane.close()
+            log.withLock { $0.append("closed") }
+        }
+        try await pollUntil("the lane to be closing") { lane.isClosing }
+        barrier.open()
+        try await closing.value
+        #expect(log.withLock { $0 } == ["answer", "closed"])
+    }
+}
+
+/// Polls `condition` (yielding in between) until it holds, or records a failure at the deadline.
+func pollUntil(_ what: String, deadline: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+    let clock = ContinuousClock()
+    let end = clock.now.advanced(by: deadline)
+    while !condition() {
+        guard clock.now < end else {
+            Issue.record("timed out waiting for \(what)")
+            return
+        }
+        await Task.yield()
+    }
 }
