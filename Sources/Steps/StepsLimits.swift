@@ -5,7 +5,8 @@ public struct StepsLimits: Sendable, Hashable {
     /// Longest update_id in UTF-8 bytes. The contract sets no limit; the default is what the wire format carries
     /// (a WebSocket frame is smaller anyway).
     public var maxUpdateIDBytes: Int
-    /// How many applied update ids are remembered per user for exactly-once.
+    /// How many applied update ids are at least remembered per user for exactly-once (older ones are forgotten in
+    /// bulk every `dedupeWindow / 8` updates, so up to `dedupeWindow / 8 - 1` more may be remembered).
     public var dedupeWindow: Int
 
     /// Creates limits.

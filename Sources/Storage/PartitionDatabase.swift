@@ -92,6 +92,11 @@ public final class PartitionDatabase: Sendable {
                     CREATE INDEX steps_applied_by_seq ON steps_applied(username, seq);
                     """)
         }
+        // Ids leave the window in bulk (StepsState), deleted by scanning the user's primary-key range; without
+        // this index an update dirties one page of remembered ids instead of two.
+        m.registerMigration("steps-v2-no-seq-index") { db in
+            try db.execute(sql: "DROP INDEX steps_applied_by_seq")
+        }
         return m
     }
 }

@@ -9,7 +9,7 @@ import Testing
     @Test func createsAnUnknownUser() {
         let t = StepsState.apply(update("a", 17, ts: 100), to: nil, alreadyApplied: false)
         #expect(
-            t == .applied(user: UserSteps(cumulativeSteps: 17, ts: 100, appliedCount: 1), forgetThrough: 1 - 10_000))
+            t == .applied(user: UserSteps(cumulativeSteps: 17, ts: 100, appliedCount: 1), forgetThrough: 0))
     }
 
     @Test func accumulatesAndTakesTheLatestArrivalTs() {
@@ -46,5 +46,24 @@ import Testing
         #expect(next.appliedCount == 11)
         // Sequences 9, 10 and 11 stay remembered.
         #expect(forget == 8)
+    }
+
+    @Test func forgetsInBulkEveryEighthOfTheWindow() {
+        let limits = StepsLimits(dedupeWindow: 16)
+        func forget(after count: Int64) -> Int64? {
+            let current = UserSteps(cumulativeSteps: 0, ts: 0, appliedCount: count)
+            guard
+                case .applied(_, let through) = StepsState.apply(
+                    update("z", 1), to: current, alreadyApplied: false, limits: limits)
+            else { return nil }
+            return through
+        }
+        // Every second update (16 / 8) forgets what fell out of the window; the others forget nothing.
+        #expect(forget(after: 30) == 0)
+        #expect(forget(after: 31) == 16)
+        #expect(forget(after: 32) == 0)
+        #expect(forget(after: 33) == 18)
+        // A young user has nothing to forget yet.
+        #expect(forget(after: 3) ?? 1 <= 0)
     }
 }
