@@ -42,11 +42,6 @@ public final class PartitionDatabase: Sendable {
         return "p-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + ".sqlite"
     }
 
-    /// Runs `body` in one write transaction, off the caller's thread.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await queue.write(body)
-    }
-
     /// Runs `body` in one write transaction on the database's writer queue and calls `completion` there with the
     /// outcome, once the transaction is committed (or rolled back). No Swift-concurrency hop: the group-commit
     /// pipeline chains transactions from the completion.
