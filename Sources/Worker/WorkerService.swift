@@ -22,7 +22,7 @@ public struct WorkerService: Service {
     public func run() async throws {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let barrier = try Self.barrier(for: config)
+        let barrier = Self.barrier(for: config, logger: logger)
         let engine = ZMQEngine(name: "worker-\(config.id)", logger: logger)
         let counters = ProcessCounters()
         let ownership = PartitionOwnership(
@@ -78,12 +78,21 @@ public struct WorkerService: Service {
         logger.info("worker stopped")
     }
 
-    /// With `full` durability on Linux, one `syncfs` per commit round instead of one fsync per transaction.
-    private static func barrier(for config: WorkerConfiguration) throws -> (@Sendable () throws -> Void)? {
+    /// With `full` durability on Linux, one `syncfs` per commit round instead of one fsync per transaction. A data
+    /// folder whose file system refuses `syncfs` falls back to the per-transaction fsync, with a warning.
+    private static func barrier(for config: WorkerConfiguration, logger: Logger) -> (@Sendable () throws -> Void)? {
         #if os(Linux)
             guard config.durability == .full, config.roundBarrier else { return nil }
-            let barrier = try DurabilityBarrier(directory: config.dataDirectory)
-            return { try barrier.sync() }
+            do {
+                let barrier = try DurabilityBarrier(directory: config.dataDirectory)
+                try barrier.sync()
+                return { try barrier.sync() }
+            } catch {
+                logger.warning(
+                    "syncfs unavailable on the data folder; using one fsync per transaction",
+                    metadata: ["error": "\(error)"])
+                return nil
+            }
         #else
             return nil
         #endif
