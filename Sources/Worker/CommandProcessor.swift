@@ -26,20 +26,19 @@ struct CommandProcessor: Sendable {
                 continue
             }
             let envelope = message.envelope
-            switch envelope.kind {
-            case .ping:
+            let since = snapshot.owned[envelope.partition]?.since
+            switch CommandAdmission.decide(envelope, mapEpoch: snapshot.epoch, ownedSince: since) {
+            case .silent:
+                continue
+            case .pong:
                 outgoing.append(context.reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
-            case .command:
-                // A command routed by a newer map than ours is fine as long as we own the partition since an epoch
-                // no newer than the command's: its sender saw us as the owner, and we still are.
-                guard let owned = snapshot.owned[envelope.partition], owned.since <= envelope.epoch else {
-                    outgoing.append(context.reply(to: envelope, status: .notOwner, epoch: snapshot.epoch, body: []))
+            case .refuse(let status):
+                if envelope.kind != .command {
+                    drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
                     continue
                 }
-                guard envelope.product == .steps else {
-                    outgoing.append(context.reply(to: envelope, status: .malformed, epoch: snapshot.epoch, body: []))
-                    continue
-                }
+                outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
+            case .accept:
                 do {
                     let command = try StepsCommand(decoding: message.body)
                     byPartition[envelope.partition, default: []].append(.init(envelope: envelope, command: command))
@@ -47,8 +46,6 @@ struct CommandProcessor: Sendable {
                     drop(error)
                     outgoing.append(context.reply(to: envelope, status: .malformed, epoch: snapshot.epoch, body: []))
                 }
-            default:
-                drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
             }
         }
         for (partition, items) in byPartition {
