@@ -83,11 +83,11 @@ public final class FleetClient: Service, Sendable {
         let request = RoutingState<ZMQSocketID>.Request(
             product: product, key: key, body: body, idempotent: idempotent,
             deadline: now.advanced(by: timeout ?? configuration.requestTimeout), completion: completion)
-        let actions: [RoutingState<ZMQSocketID>.Action]? = state.withLock { state in
-            state.shuttingDown ? nil : state.routing.submit(request, now: now)
+        let completions: [PendingCompletion]? = state.withLock { state in
+            state.shuttingDown ? nil : sendNow(state.routing.submit(request, now: now))
         }
-        guard let actions else { return completion(.failure(FleetRequestError(.shuttingDown))) }
-        perform(actions)
+        guard let completions else { return completion(.failure(FleetRequestError(.shuttingDown))) }
+        complete(completions)
     }
 
     /// Async form of `request`.
@@ -110,14 +110,27 @@ public final class FleetClient: Service, Sendable {
     /// Whether every partition has a ready owner.
     public var isReady: Bool { state.withLock { $0.routing.isReady } }
 
-    /// Sends and completes outside the lock: a completion may submit again.
-    private func perform(_ actions: [RoutingState<ZMQSocketID>.Action]) {
+    /// A completion bound to its result, to be called once the routing lock is released.
+    private typealias PendingCompletion = () -> Void
+
+    /// Hands the sends among `actions` to the engine, in order, and returns the completions. Call it while holding
+    /// the routing lock: the order the routing state decided is then the order in which commands reach the
+    /// socket, even when several threads route at once (a send handed over after the lock is released could
+    /// overtake an earlier batch still being handed over, and reorder a partition's commands).
+    private func sendNow(_ actions: [RoutingState<ZMQSocketID>.Action]) -> [PendingCompletion] {
+        var completions: [PendingCompletion] = []
         for action in actions {
             switch action {
             case .send(let socket, let frames): engine.send(frames, on: socket)
-            case .complete(let completion, let result): completion(result)
+            case .complete(let completion, let result): completions.append { completion(result) }
             }
         }
+        return completions
+    }
+
+    /// Calls completions outside the lock: a completion may submit again.
+    private func complete(_ completions: [PendingCompletion]) {
+        for completion in completions { completion() }
     }
 
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
@@ -153,7 +166,7 @@ public final class FleetClient: Service, Sendable {
                         while !Task.isCancelled {
                             try? await Task.sleep(for: .milliseconds(10))
                             let now = self.clock.now
-                            self.perform(self.state.withLock { $0.routing.tick(now: now) })
+                            self.complete(self.state.withLock { self.sendNow($0.routing.tick(now: now)) })
                         }
                     }
                     await group.next()
@@ -163,7 +176,7 @@ public final class FleetClient: Service, Sendable {
         } onGracefulShutdown: {
             self.state.withLock { $0.shuttingDown = true }
         }
-        perform(state.withLock { $0.routing.failAll(FleetRequestError(.shuttingDown)) })
+        complete(state.withLock { sendNow($0.routing.failAll(FleetRequestError(.shuttingDown))) })
         await engine.shutdown()
     }
 
@@ -189,8 +202,11 @@ public final class FleetClient: Service, Sendable {
             }
         }
         let now = clock.now
-        let (actions, closed) = state.withLock { $0.routing.adopt(map, sockets: sockets, now: now) }
-        perform(actions)
+        let (completions, closed) = state.withLock { state in
+            let (actions, closed) = state.routing.adopt(map, sockets: sockets, now: now)
+            return (sendNow(actions), closed)
+        }
+        complete(completions)
         for socket in closed { await engine.close(socket) }
         for (id, old) in current where sockets[id]?.socket != old.socket {
             try? await engine.disconnect(sub, from: old.publishEndpoint)
@@ -200,9 +216,10 @@ public final class FleetClient: Service, Sendable {
 
     private func handleReplies(_ batch: [ZMQMessage]) {
         let now = clock.now
-        var actions: [RoutingState<ZMQSocketID>.Action] = []
+        var completions: [PendingCompletion] = []
         var malformed: [WireError] = []
         state.withLock { state in
+            var actions: [RoutingState<ZMQSocketID>.Action] = []
             for frames in batch {
                 do throws(WireError) {
                     let message = try WireMessage(frames: frames, routingFrames: 1)
@@ -214,8 +231,9 @@ public final class FleetClient: Service, Sendable {
                     malformed.append(error)
                 }
             }
+            completions = sendNow(actions)
         }
-        perform(actions)
+        complete(completions)
         for error in malformed { dropped(error) }
     }
 
