@@ -23,7 +23,7 @@ func withDeadline<T: Sendable>(
             }
         }
         let timer = Task {
-            try? await Task.sleep(for: .seconds(seconds))
+            try? await Task.sleep(for: .seconds(seconds))  // the watchdog deadline itself, not a wait for readiness
             if !Task.isCancelled {
                 slot.resume(with: .failure(DeadlineExceeded(seconds: seconds)))
                 work.cancel()
