@@ -13,6 +13,8 @@ enum CommandAdmission: Equatable {
     case refuse(ReplyStatus)
     /// Hand the command to its partition's lane.
     case accept
+    /// Not a message for the command socket (a pong, a reply…): dropped and counted as malformed, unanswered.
+    case drop
 
     /// Decides for a message with `envelope`, given the worker's adopted map epoch (0 before the first) and the
     /// epoch since which it owns the envelope's partition (nil if it does not).
@@ -27,7 +29,7 @@ enum CommandAdmission: Equatable {
             guard envelope.product == .steps else { return .refuse(.malformed) }
             return .accept
         default:
-            return .refuse(.malformed)
+            return .drop
         }
     }
 }

@@ -32,11 +32,9 @@ struct CommandProcessor: Sendable {
                 continue
             case .pong:
                 outgoing.append(context.reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
+            case .drop:
+                drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
             case .refuse(let status):
-                if envelope.kind != .command {
-                    drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
-                    continue
-                }
                 outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
             case .accept:
                 do {

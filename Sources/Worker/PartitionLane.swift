@@ -40,8 +40,8 @@ final class PartitionLane: Sendable {
         }
     }
 
-    /// Called on the writer queue after each transaction with its commands and their replies (or the error that
-    /// rolled it back); the next transaction starts when it returns.
+    /// Called with each transaction's commands and their replies (or the error that rolled it back): on the writer
+    /// queue right after the commit, or, with a durability round, once the round's barrier has returned.
     typealias Answer = @Sendable ([Item], Result<[StepsReply], any Error>) -> Void
 
     /// The partition's database.
