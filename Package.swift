@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CZeroMQ"),
@@ -40,9 +41,10 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         .target(name: "Wire", swiftSettings: strict),
         .target(name: "Steps", dependencies: ["JSON", "Wire"], swiftSettings: strict),
+        .target(name: "Stats", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["Steps", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Steps", "Stats", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Storage",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +69,8 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "JSON",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "JSON",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +123,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "StepsTests", dependencies: ["Steps", "JSON", "Wire"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Steps"], swiftSettings: strict),
+        .testTarget(name: "StatsTests", dependencies: ["Stats", "JSON", "Wire"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Steps", "Stats"], swiftSettings: strict),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire"], swiftSettings: strict),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire"], swiftSettings: strict),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),

@@ -1,9 +1,12 @@
+public import Stats
 public import Steps
 
 /// Settings of one gateway process (docs/operations.md).
 public struct GatewayConfiguration: Sendable {
     /// The fleet link.
     public var fleet: FleetClient.Configuration
+    /// The products served; each opens its ports.
+    public var products: Set<GatewayProduct>
     /// Address the product listeners bind to.
     public var listenHost: String
     /// Step tracker REST port (contracts §1: 8080).
@@ -16,13 +19,19 @@ public struct GatewayConfiguration: Sendable {
     public var maxInFlightPerConnection: Int
     /// Step tracker limits.
     public var stepsLimits: StepsLimits
+    /// Learning stats REST port (contracts §2: 3000).
+    public var statsHTTPPort: Int
+    /// Learning stats limits.
+    public var statsLimits: StatsLimits
 
     /// Creates a configuration with the contract's defaults.
     public init(
         fleet: FleetClient.Configuration, listenHost: String = "0.0.0.0", stepsHTTPPort: Int = 8080,
         stepsWebSocketPort: Int = 8081, maxFrameSize: Int = 64 * 1024, maxInFlightPerConnection: Int = 1024,
-        stepsLimits: StepsLimits = .default
+        stepsLimits: StepsLimits = .default, statsHTTPPort: Int = 3000, statsLimits: StatsLimits = .default,
+        products: Set<GatewayProduct> = Set(GatewayProduct.allCases)
     ) {
+        self.products = products
         self.fleet = fleet
         self.listenHost = listenHost
         self.stepsHTTPPort = stepsHTTPPort
@@ -30,5 +39,7 @@ public struct GatewayConfiguration: Sendable {
         self.maxFrameSize = maxFrameSize
         self.maxInFlightPerConnection = maxInFlightPerConnection
         self.stepsLimits = stepsLimits
+        self.statsHTTPPort = statsHTTPPort
+        self.statsLimits = statsLimits
     }
 }

@@ -2,22 +2,57 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 public import ServiceLifecycle
+import Stats
 import Steps
 
 /// Builds a gateway process's services in dependency order: the fleet link first (it stops last), then one
-/// listener per product port.
+/// listener per port of each product the gateway serves.
 public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: Logger) -> [any Service] {
-    let fleet = FleetClient(configuration: configuration.fleet, logger: logger)
-    let host = configuration.listenHost
+    var fleetConfiguration = configuration.fleet
+    // The gateway reports itself ready once every listener built below is bound.
+    let products = GatewayProduct.allCases.filter { configuration.products.contains($0) }
+    fleetConfiguration.listeners = products.map(\.listenerCount).reduce(0, +)
+    let fleet = FleetClient(configuration: fleetConfiguration, logger: logger)
+    let listeners = products.flatMap { product -> [any Service] in
+        switch product {
+        case .steps: stepsListeners(configuration, fleet: fleet, logger: logger)
+        case .stats: [statsListener(configuration, fleet: fleet, logger: logger)]
+        }
+    }
+    assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
+    return [fleet] + listeners
+}
 
+extension GatewayProduct {
+    /// The ports the product listens on.
+    fileprivate var listenerCount: Int {
+        switch self {
+        case .steps: 2
+        case .stats: 1
+        }
+    }
+}
+
+/// An HTTP listener on `port` whose binding counts towards the gateway's readiness.
+private func listener(
+    _ router: Router<BasicRequestContext>, port: Int, _ configuration: GatewayConfiguration, fleet: FleetClient,
+    logger: Logger
+) -> some Service {
+    Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
+        onServerRunning: { _ in fleet.listenerBound() },
+        logger: logger)
+}
+
+/// The step tracker: REST reads and the WebSocket for updates (contracts §1).
+private func stepsListeners(_ configuration: GatewayConfiguration, fleet: FleetClient, logger: Logger)
+    -> [any Service]
+{
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
     StepsRoutes(fleet: fleet, limits: configuration.stepsLimits).register(on: router)
-    let stepsHTTP = Application(
-        router: router,
-        configuration: .init(address: .hostname(host, port: configuration.stepsHTTPPort), serverName: "switchyard"),
-        onServerRunning: { _ in fleet.listenerBound() },
-        logger: logger)
+    let rest = listener(router, port: configuration.stepsHTTPPort, configuration, fleet: fleet, logger: logger)
 
     let handler = StepsWebSocketHandler(
         fleet: fleet, validator: StepsValidator(limits: configuration.stepsLimits),
@@ -25,7 +60,7 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
         updateTimeout: .seconds(30))
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
-    let stepsWebSocket = Application(
+    let webSocket = Application(
         router: wsRouter,
         server: .http1WebSocketUpgrade(
             configuration: .init(
@@ -41,8 +76,22 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             }
         },
         configuration: .init(
-            address: .hostname(host, port: configuration.stepsWebSocketPort), serverName: "switchyard"),
+            address: .hostname(configuration.listenHost, port: configuration.stepsWebSocketPort),
+            serverName: "switchyard"),
         onServerRunning: { _ in fleet.listenerBound() },
         logger: logger)
-    return [fleet, stepsHTTP, stepsWebSocket]
+    return [rest, webSocket]
+}
+
+/// Learning stats: REST and its OpenAPI document (contracts §2).
+private func statsListener(_ configuration: GatewayConfiguration, fleet: FleetClient, logger: Logger)
+    -> any Service
+{
+    let router = Router()
+    router.middlewares.add(JSONErrorMiddleware())
+    StatsRoutes(
+        fleet: fleet, validator: StatsValidator(limits: configuration.statsLimits),
+        openAPIDocument: StatsOpenAPIDocument.yaml
+    ).register(on: router)
+    return listener(router, port: configuration.statsHTTPPort, configuration, fleet: fleet, logger: logger)
 }

@@ -9,7 +9,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             let message = error.body ?? error.status.reasonPhrase
-            return Response.json(StepsJSON.error(message), status: error.status)
+            return Response.json(ErrorJSON.body(message), status: error.status)
         }
     }
 }

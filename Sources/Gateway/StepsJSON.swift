@@ -37,13 +37,4 @@ enum StepsJSON {
         w.endObject()
         return String(decoding: w.bytes, as: UTF8.self)
     }
-
-    static func error(_ message: String) -> String {
-        var w = JSONWriter(capacity: 64)
-        w.beginObject()
-        w.key("error")
-        w.value(message)
-        w.endObject()
-        return String(decoding: w.bytes, as: UTF8.self)
-    }
 }

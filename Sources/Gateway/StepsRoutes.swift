@@ -17,23 +17,23 @@ struct StepsRoutes: Sendable {
     private func steps(_ request: Request, context: BasicRequestContext) async throws -> Response {
         // Hummingbird hands the raw path segment over; `a%2Fb` names the user `a/b`.
         guard let raw = context.parameters.get("username"), let username = raw.removingPercentEncoding else {
-            return .json(StepsJSON.error("username is not valid percent-encoded UTF-8"), status: .badRequest)
+            return .json(ErrorJSON.body("username is not valid percent-encoded UTF-8"), status: .badRequest)
         }
         guard !username.isEmpty, username.utf8.count <= limits.maxUsernameBytes else {
-            return .json(StepsJSON.error("User doesn't exist"), status: .notFound)
+            return .json(ErrorJSON.body("User doesn't exist"), status: .notFound)
         }
         let result = await fleet.request(
             product: .steps, key: username, body: StepsCommand.get(username: username).encoded(), idempotent: true)
         switch result {
         case .success(let body):
             guard case .user(let user) = try? StepsReply(decoding: body) else {
-                return .json(StepsJSON.error("Unexpected reply from the fleet"), status: .badGateway)
+                return .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
             }
-            guard let user else { return .json(StepsJSON.error("User doesn't exist"), status: .notFound) }
+            guard let user else { return .json(ErrorJSON.body("User doesn't exist"), status: .notFound) }
             return .json(StepsJSON.steps(user))
         case .failure(let error):
             return .json(
-                StepsJSON.error("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+                ErrorJSON.body("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
         }
     }
 }

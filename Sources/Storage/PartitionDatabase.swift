@@ -92,6 +92,31 @@ public final class PartitionDatabase: Sendable {
         m.registerMigration("steps-v2-no-seq-index") { db in
             try db.execute(sql: "DROP INDEX steps_applied_by_seq")
         }
+        // Learning stats (contracts §2): ids are 16-byte UUIDs; a course's sums live next to its sessions.
+        m.registerMigration("stats-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stats_sessions(
+                        user_id BLOB NOT NULL,
+                        course_id BLOB NOT NULL,
+                        session_id BLOB NOT NULL,
+                        total_modules INTEGER NOT NULL,
+                        average_score REAL NOT NULL,
+                        time_studied REAL NOT NULL,
+                        PRIMARY KEY(user_id, course_id, session_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE stats_courses(
+                        user_id BLOB NOT NULL,
+                        course_id BLOB NOT NULL,
+                        sessions INTEGER NOT NULL,
+                        total_modules INTEGER NOT NULL,
+                        weighted_score_sum REAL NOT NULL,
+                        score_sum REAL NOT NULL,
+                        time_studied REAL NOT NULL,
+                        PRIMARY KEY(user_id, course_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

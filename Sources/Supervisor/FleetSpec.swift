@@ -10,13 +10,16 @@ public struct FleetSpec: Sendable {
         public var stepsHTTPPort: Int
         /// Step tracker WebSocket port.
         public var stepsWebSocketPort: Int
+        /// Learning stats REST port.
+        public var statsHTTPPort: Int
 
         /// Creates a gateway spec.
-        public init(id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int) {
+        public init(id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int, statsHTTPPort: Int) {
             self.id = id
             self.listenHost = listenHost
             self.stepsHTTPPort = stepsHTTPPort
             self.stepsWebSocketPort = stepsWebSocketPort
+            self.statsHTTPPort = statsHTTPPort
         }
     }
 
@@ -40,6 +43,8 @@ public struct FleetSpec: Sendable {
     public var workerArguments: [String]
     /// Extra arguments given to every gateway.
     public var gatewayArguments: [String]
+    /// Products the gateways serve (`steps`, `stats`), for the endpoints the supervisor announces.
+    public var products: [String]
     /// Heartbeat period of every process.
     public var heartbeatInterval: Duration
     /// A process whose last heartbeat is older than this is unhealthy.
@@ -49,7 +54,7 @@ public struct FleetSpec: Sendable {
     public init(
         partitionCount: Int, workerIDs: [String], gateways: [GatewaySpec], dataDirectory: String,
         controlEndpoint: String, healthHost: String, healthPort: Int, executable: String,
-        workerArguments: [String] = [], gatewayArguments: [String] = [],
+        workerArguments: [String] = [], gatewayArguments: [String] = [], products: [String] = ["steps", "stats"],
         heartbeatInterval: Duration = .milliseconds(250), heartbeatTimeout: Duration = .seconds(2)
     ) {
         self.partitionCount = partitionCount
@@ -62,6 +67,7 @@ public struct FleetSpec: Sendable {
         self.executable = executable
         self.workerArguments = workerArguments
         self.gatewayArguments = gatewayArguments
+        self.products = products
         self.heartbeatInterval = heartbeatInterval
         self.heartbeatTimeout = heartbeatTimeout
     }

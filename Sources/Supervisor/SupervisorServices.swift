@@ -12,10 +12,12 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any S
     let metrics = SupervisorMetrics()
     let products = spec.gateways.flatMap { g -> [(String, String)] in
         let host = g.listenHost == "0.0.0.0" ? "localhost" : g.listenHost
-        return [
-            ("steps.websocket.\(g.id)", "ws://\(host):\(g.stepsWebSocketPort)"),
-            ("steps.rest.\(g.id)", "http://\(host):\(g.stepsHTTPPort)"),
+        let endpoints = [
+            ("steps", "steps.websocket.\(g.id)", "ws://\(host):\(g.stepsWebSocketPort)"),
+            ("steps", "steps.rest.\(g.id)", "http://\(host):\(g.stepsHTTPPort)"),
+            ("stats", "stats.rest.\(g.id)", "http://\(host):\(g.statsHTTPPort)"),
         ]
+        return endpoints.filter { spec.products.contains($0.0) }.map { ($0.1, $0.2) }
     }
     let health = HealthRoutes(
         registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products)
@@ -58,6 +60,7 @@ struct FleetRunner: Service {
                 [
                     "gateway", "--id", g.id, "--supervisor", endpoint, "--listen-host", g.listenHost,
                     "--steps-http-port", "\(g.stepsHTTPPort)", "--steps-ws-port", "\(g.stepsWebSocketPort)",
+                    "--stats-http-port", "\(g.statsHTTPPort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + spec.gatewayArguments
             gateways.append(child(g.id, args, control))

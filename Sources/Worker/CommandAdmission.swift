@@ -16,6 +16,9 @@ enum CommandAdmission: Equatable {
     /// Not a message for the command socket (a pong, a reply…): dropped and counted as malformed, unanswered.
     case drop
 
+    /// The products whose commands a worker applies.
+    static let servedProducts: Set<ProductCode> = [.steps, .stats]
+
     /// Decides for a message with `envelope`, given the worker's adopted map epoch (0 before the first) and the
     /// epoch since which it owns the envelope's partition (nil if it does not).
     static func decide(_ envelope: Envelope, mapEpoch: UInt64, ownedSince: UInt64?) -> CommandAdmission {
@@ -26,7 +29,7 @@ enum CommandAdmission: Equatable {
             // A command routed by a newer map than ours is fine as long as we own the partition since an epoch
             // no newer than the command's: its sender saw us as the owner, and we still are.
             guard let since = ownedSince, since <= envelope.epoch else { return .refuse(.notOwner) }
-            guard envelope.product == .steps else { return .refuse(.malformed) }
+            guard servedProducts.contains(envelope.product) else { return .refuse(.malformed) }
             return .accept
         default:
             return .drop

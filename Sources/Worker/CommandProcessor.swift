@@ -1,6 +1,8 @@
 import Fleet
 import Logging
+import Stats
 import Steps
+import Storage
 import Wire
 import ZeroMQ
 
@@ -38,7 +40,7 @@ struct CommandProcessor: Sendable {
                 outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
             case .accept:
                 do {
-                    let command = try StepsCommand(decoding: message.body)
+                    let command = try Self.decode(message.body, product: envelope.product)
                     byPartition[envelope.partition, default: []].append(.init(envelope: envelope, command: command))
                 } catch {
                     drop(error)
@@ -57,6 +59,15 @@ struct CommandProcessor: Sendable {
             }
         }
         if !outgoing.isEmpty { context.engine.send(outgoing, on: context.publishSocket) }
+    }
+
+    /// The command in `body`, by the envelope's product.
+    static func decode(_ body: [UInt8], product: ProductCode) throws(WireError) -> PartitionCommand {
+        switch product {
+        case .steps: .steps(try StepsCommand(decoding: body))
+        case .stats: .stats(try StatsCommand(decoding: body))
+        case .fleet, .presence, .lobby: throw WireError(.badValue, "no \(product) commands on this worker")
+        }
     }
 
     private func drop(_ error: any Error) {

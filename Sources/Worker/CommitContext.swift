@@ -24,7 +24,7 @@ struct CommitContext: Sendable {
     }
 
     /// Publishes one reply per committed command, or a `failed` status for all of them if the transaction failed.
-    func answer(_ batch: [PartitionLane.Item], with result: Result<[StepsReply], any Error>, partition: UInt16) {
+    func answer(_ batch: [PartitionLane.Item], with result: Result<[PartitionReply], any Error>, partition: UInt16) {
         let epoch = epoch()
         var messages: [ZMQMessage] = []
         messages.reserveCapacity(batch.count)

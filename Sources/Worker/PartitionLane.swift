@@ -15,7 +15,7 @@ final class PartitionLane: Sendable {
         /// The command's envelope, to address the reply.
         var envelope: Envelope
         /// The command.
-        var command: StepsCommand
+        var command: PartitionCommand
     }
 
     /// Most commands in one transaction, so one huge backlog cannot make a single commit (and its replies) late.
@@ -42,7 +42,7 @@ final class PartitionLane: Sendable {
 
     /// Called with each transaction's commands and their replies (or the error that rolled it back): on the writer
     /// queue right after the commit, or, with a durability round, once the round's barrier has returned.
-    typealias Answer = @Sendable ([Item], Result<[StepsReply], any Error>) -> Void
+    typealias Answer = @Sendable ([Item], Result<[PartitionReply], any Error>) -> Void
 
     /// The partition's database.
     let database: PartitionDatabase
@@ -116,7 +116,7 @@ final class PartitionLane: Sendable {
         let limits = limits
         let commands = batch.map(\.command)
         database.asyncWrite { db in
-            try StepsRepository.apply(commands, in: db, limits: limits)
+            try PartitionRepository.apply(commands, in: db, stepsLimits: limits)
         } completion: { result in
             if let round = self.round, case .success = result {
                 // Committed but not yet durable: answer after the barrier. The next transaction need not wait.

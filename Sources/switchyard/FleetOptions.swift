@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Supervisor
 
 /// Options that describe a fleet run by one supervisor on this machine.
@@ -18,6 +19,10 @@ struct FleetOptions: ParsableArguments {
     var stepsHTTPPort: Int = 8080
     @Option(help: "Step tracker WebSocket port of the first gateway.")
     var stepsWSPort: Int = 8081
+    @Option(help: "Learning stats REST port of the first gateway.")
+    var statsHTTPPort: Int = 3000
+    @Option(help: "Products the gateways serve, comma-separated: steps, stats.")
+    var products: String = "steps,stats"
     @Option(help: "Added to every port of gateway n for gateway n+1.")
     var portStride: Int = 10_000
     @Option(help: "Address of /health and /metrics.")
@@ -50,6 +55,9 @@ struct FleetOptions: ParsableArguments {
         guard ["round", "transaction"].contains(durableSync) else {
             throw ValidationError("--durable-sync must be round or transaction")
         }
+        guard GatewayProduct.list(products) != nil else {
+            throw ValidationError("--products must list some of: steps, stats (comma-separated)")
+        }
         guard ["full", "normal"].contains(durability) else {
             throw ValidationError("--durability must be full or normal")
         }
@@ -59,7 +67,7 @@ struct FleetOptions: ParsableArguments {
         let gatewaySpecs = (0..<gateways).map { n in
             FleetSpec.GatewaySpec(
                 id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,
-                stepsWebSocketPort: stepsWSPort + n * portStride)
+                stepsWebSocketPort: stepsWSPort + n * portStride, statsHTTPPort: statsHTTPPort + n * portStride)
         }
         let dataFolder = URL(fileURLWithPath: data).standardizedFileURL.path
         return FleetSpec(
@@ -72,8 +80,10 @@ struct FleetOptions: ParsableArguments {
             ],
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",
-                "--dedupe-window", "\(dedupeWindow)",
+                "--dedupe-window", "\(dedupeWindow)", "--products", products,
             ],
+            products: GatewayProduct.allCases.filter { GatewayProduct.list(products)?.contains($0) ?? true }
+                .map(\.rawValue),
             heartbeatInterval: .milliseconds(heartbeatMs), heartbeatTimeout: .milliseconds(max(2000, heartbeatMs * 8)))
     }
 

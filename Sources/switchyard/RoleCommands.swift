@@ -80,12 +80,22 @@ struct GatewayCommand: AsyncParsableCommand {
     var stepsHTTPPort: Int = 8080
     @Option(help: "Step tracker WebSocket port.")
     var stepsWSPort: Int = 8081
+    @Option(help: "Learning stats REST port.")
+    var statsHTTPPort: Int = 3000
+    @Option(help: "Products to serve, comma-separated: steps, stats.")
+    var products: String = "steps,stats"
     @Option(help: "REST request deadline in milliseconds (then 503).")
     var requestTimeoutMs: Int = 5000
     @Option(help: "Largest WebSocket message in bytes.")
     var maxFrameBytes: Int = 64 * 1024
     @Option(help: "Updates of one WebSocket connection in flight before the gateway stops reading it.")
     var maxInFlight: Int = 1024
+
+    func validate() throws {
+        guard GatewayProduct.list(products) != nil else {
+            throw ValidationError("--products must list some of: steps, stats (comma-separated)")
+        }
+    }
 
     func run() async throws {
         let logger = common.makeLogger("switchyard.gateway.\(membership.id)")
@@ -96,7 +106,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let config = GatewayConfiguration(
             fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
             maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,
-            stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow))
+            stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow), statsHTTPPort: statsHTTPPort,
+            products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases))
         let group = ServiceGroup(
             configuration: .init(
                 services: buildGatewayServices(config, logger: logger),

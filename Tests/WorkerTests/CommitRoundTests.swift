@@ -46,7 +46,7 @@ import Wire
     func item(_ correlation: UInt64, user: String) -> PartitionLane.Item {
         PartitionLane.Item(
             envelope: Envelope(kind: .command, product: .steps, correlation: correlation, origin: "g1"),
-            command: .update(StepsUpdate(updateID: "u\(correlation)", username: user, ts: 1, newSteps: 1)))
+            command: .steps(.update(StepsUpdate(updateID: "u\(correlation)", username: user, ts: 1, newSteps: 1))))
     }
 
     /// Lanes on one commit queue sharing one round, with every answer forwarded to a stream.

@@ -12,8 +12,8 @@ import Wire
     /// Records every transaction the lane answers and can hold the first one open, so tests decide what is waiting
     /// while a commit is in flight without timing assumptions.
     final class Recorder: Sendable {
-        let transactions: AsyncStream<[(UInt64, StepsReply?)]>
-        private let continuation: AsyncStream<[(UInt64, StepsReply?)]>.Continuation
+        let transactions: AsyncStream<[(UInt64, PartitionReply?)]>
+        private let continuation: AsyncStream<[(UInt64, PartitionReply?)]>.Continuation
         private let gate = DispatchSemaphore(value: 0)
         private let holdFirst: Bool
         private let seen = Mutex(0)
@@ -23,8 +23,8 @@ import Wire
             self.holdFirst = holdFirst
         }
 
-        func answer(_ items: [PartitionLane.Item], _ result: Result<[StepsReply], any Error>) {
-            let entries: [(UInt64, StepsReply?)]
+        func answer(_ items: [PartitionLane.Item], _ result: Result<[PartitionReply], any Error>) {
+            let entries: [(UInt64, PartitionReply?)]
             switch result {
             case .success(let replies):
                 entries = zip(items, replies).map { ($0.envelope.correlation, $1) }
@@ -47,7 +47,7 @@ import Wire
     func item(_ correlation: UInt64, user: String = "jenna", steps: Double = 1) -> PartitionLane.Item {
         PartitionLane.Item(
             envelope: Envelope(kind: .command, product: .steps, correlation: correlation, origin: "g1"),
-            command: .update(StepsUpdate(updateID: "u\(correlation)", username: user, ts: 1, newSteps: steps)))
+            command: .steps(.update(StepsUpdate(updateID: "u\(correlation)", username: user, ts: 1, newSteps: steps))))
     }
 
     func makeLane(_ recorder: Recorder) throws -> PartitionLane {
@@ -69,15 +69,17 @@ import Wire
         recorder.release()
         let second = try #require(await transactions.next())
         #expect(second.map(\.0) == [2, 3, 4])
-        #expect(second.allSatisfy { $0.1 == .updated(duplicate: false) })
+        #expect(second.allSatisfy { $0.1 == .steps(.updated(duplicate: false)) })
         // Duplicates of committed ids are answered as duplicates, not applied again.
         #expect(
-            lane.submit([item(2), PartitionLane.Item(envelope: item(9).envelope, command: .get(username: "jenna"))]))
+            lane.submit([
+                item(2), PartitionLane.Item(envelope: item(9).envelope, command: .steps(.get(username: "jenna"))),
+            ]))
         let third = try #require(await transactions.next())
         #expect(
             third.map(\.1) == [
-                .updated(duplicate: true),
-                .user(UserSteps(cumulativeSteps: 3, ts: 1, appliedCount: 3)),
+                .steps(.updated(duplicate: true)),
+                .steps(.user(UserSteps(cumulativeSteps: 3, ts: 1, appliedCount: 3))),
             ])
     }
 

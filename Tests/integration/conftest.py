@@ -43,10 +43,12 @@ class Fleet:
         self.health_port = free_port()
         self.http_port = free_port()
         self.ws_port = free_port()
+        self.stats_port = free_port()
         self.args = [
             BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
             "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),
             "--steps-http-port", str(self.http_port), "--steps-ws-port", str(self.ws_port),
+            "--stats-http-port", str(self.stats_port),
             *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
@@ -56,6 +58,10 @@ class Fleet:
     @property
     def http(self):
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def stats(self):
+        return f"http://127.0.0.1:{self.stats_port}"
 
     @property
     def ws(self):

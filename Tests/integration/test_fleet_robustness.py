@@ -48,10 +48,11 @@ def test_malformed_messages_to_a_worker_are_dropped_counted_and_harmless(fleet):
 
 def test_gateway_without_a_fleet_answers_503_json():
     port = free_port()
+    stats_port = free_port()
     proc = subprocess.Popen(
         [BIN, "gateway", "--id", "g9", "--supervisor", f"tcp://127.0.0.1:{free_port()}", "--listen-host",
          "127.0.0.1", "--steps-http-port", str(port), "--steps-ws-port", str(free_port()),
-         "--request-timeout-ms", "300"],
+         "--stats-http-port", str(stats_port), "--request-timeout-ms", "300"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # A Response is falsy for error statuses; wrap it so the first answer ends the poll.
@@ -60,6 +61,11 @@ def test_gateway_without_a_fleet_answers_503_json():
         assert r.status_code == 503
         assert r.headers["content-type"].startswith("application/json")
         assert "error" in r.json()
+        r = requests.get(f"http://127.0.0.1:{stats_port}/courses/{uuid.uuid4()}",
+                         headers={"X-User-Id": str(uuid.uuid4())}, timeout=5)
+        assert r.status_code == 503
+        assert r.headers["content-type"].startswith("application/json")
+        assert r.json()["error"].startswith("Service unavailable")
     finally:
         proc.terminate()
         assert proc.wait(timeout=30) == 0

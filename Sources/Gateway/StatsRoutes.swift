@@ -1,0 +1,125 @@
+import HTTPTypes
+import Hummingbird
+import JSON
+import Stats
+import Wire
+
+/// The learning-stats REST API on its own port (contracts §2): validate, send to the partition of `X-User-Id`,
+/// answer from the worker's reply.
+struct StatsRoutes: Sendable {
+    let fleet: FleetClient
+    let validator: StatsValidator
+    /// The OpenAPI document served at `/openapi.yaml`.
+    let openAPIDocument: String
+
+    private static let userHeader = HTTPField.Name("X-User-Id")!
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/courses/:courseId") { request, context in
+            try await self.record(request, context: context)
+        }
+        router.get("/courses/:courseId") { request, context in
+            await self.course(request, context: context)
+        }
+        router.get("/courses/:courseId/sessions/:sessionId") { request, context in
+            await self.session(request, context: context)
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: openAPIDocument)))
+        }
+    }
+
+    private func record(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let ids: (user: StatsID, course: StatsID)
+        switch userAndCourse(request, context) {
+        case .success(let found): ids = found
+        case .failure(let error): return Self.refusal(error)
+        }
+        let body: ByteBuffer
+        do {
+            // One byte over the limit is enough to know the body is too large.
+            body = try await request.body.collect(upTo: validator.limits.maxBodyBytes + 1)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            return Self.refusal(
+                StatsInputError(.tooLarge, "body is larger than \(validator.limits.maxBodyBytes) bytes"))
+        }
+        let session: StatsSession
+        switch validator.session(from: body.readableBytesView) {
+        case .success(let valid): session = valid
+        case .failure(let error): return Self.refusal(error)
+        }
+        let command = StatsCommand.record(user: ids.user, course: ids.course, session: session)
+        return await send(command) { reply in
+            switch reply {
+            case .recorded(let stored): .json(StatsJSON.session(stored), status: .created)
+            case .conflict: .json(ErrorJSON.body("Session already recorded"), status: .conflict)
+            default: nil
+            }
+        }
+    }
+
+    private func course(_ request: Request, context: BasicRequestContext) async -> Response {
+        let ids: (user: StatsID, course: StatsID)
+        switch userAndCourse(request, context) {
+        case .success(let found): ids = found
+        case .failure(let error): return Self.refusal(error)
+        }
+        return await send(.course(user: ids.user, course: ids.course)) { reply in
+            guard case .course(let stats) = reply else { return nil }
+            guard let stats else { return .json(ErrorJSON.body("Course not found"), status: .notFound) }
+            return .json(StatsJSON.course(stats))
+        }
+    }
+
+    private func session(_ request: Request, context: BasicRequestContext) async -> Response {
+        let ids: (user: StatsID, course: StatsID)
+        switch userAndCourse(request, context) {
+        case .success(let found): ids = found
+        case .failure(let error): return Self.refusal(error)
+        }
+        guard let sessionID = context.parameters.get("sessionId").flatMap({ StatsID($0) }) else {
+            return Self.refusal(.pathID("sessionId"))
+        }
+        return await send(.session(user: ids.user, course: ids.course, session: sessionID)) { reply in
+            guard case .session(let session) = reply else { return nil }
+            guard let session else { return .json(ErrorJSON.body("Session not found"), status: .notFound) }
+            return .json(StatsJSON.session(session))
+        }
+    }
+
+    /// The header is checked before the path (contracts §2 names the header's error first).
+    private func userAndCourse(_ request: Request, _ context: BasicRequestContext)
+        -> Result<(user: StatsID, course: StatsID), StatsInputError>
+    {
+        guard let user = request.headers[Self.userHeader].flatMap({ StatsID($0) }) else { return .failure(.userID) }
+        guard let course = context.parameters.get("courseId").flatMap({ StatsID($0) }) else {
+            return .failure(.pathID("courseId"))
+        }
+        return .success((user, course))
+    }
+
+    /// Sends `command` to its partition and turns the reply into a response; `respond` returns nil for a reply
+    /// that does not answer this command.
+    private func send(_ command: StatsCommand, respond: (StatsReply) -> Response?) async -> Response {
+        // Every stats command is idempotent (a record retried with the same body is answered, not re-applied), so
+        // the fleet link may resend it after a lost worker.
+        let result = await fleet.request(
+            product: .stats, key: command.partitionKey, body: command.encoded(), idempotent: true)
+        switch result {
+        case .success(let body):
+            guard let reply = try? StatsReply(decoding: body), let response = respond(reply) else {
+                return .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
+            }
+            return response
+        case .failure(let error):
+            return .json(
+                ErrorJSON.body("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+        }
+    }
+
+    private static func refusal(_ error: StatsInputError) -> Response {
+        .json(ErrorJSON.body(error.message), status: error.code == .tooLarge ? .contentTooLarge : .badRequest)
+    }
+}

@@ -1,0 +1,26 @@
+public import Stats
+public import Steps
+
+/// A command of any product, as one partition transaction applies it.
+public enum PartitionCommand: Sendable, Hashable {
+    /// A step-tracker command.
+    case steps(StepsCommand)
+    /// A learning-stats command.
+    case stats(StatsCommand)
+}
+
+/// The answer to a `PartitionCommand`.
+public enum PartitionReply: Sendable, Hashable {
+    /// A step-tracker reply.
+    case steps(StepsReply)
+    /// A learning-stats reply.
+    case stats(StatsReply)
+
+    /// The reply's body frame.
+    public func encoded() -> [UInt8] {
+        switch self {
+        case .steps(let reply): reply.encoded()
+        case .stats(let reply): reply.encoded()
+        }
+    }
+}

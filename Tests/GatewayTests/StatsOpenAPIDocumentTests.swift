@@ -1,0 +1,26 @@
+import Foundation
+import Gateway
+import Testing
+
+@Suite struct StatsOpenAPIDocumentTests {
+    /// The served document is the checked-in one: scripts/generate-openapi.sh was run after the last edit.
+    @Test func embeddedDocumentMatchesDocs() throws {
+        let docs = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/stats-openapi.yaml")
+        let checkedIn = try String(contentsOf: docs, encoding: .utf8)
+        #expect(StatsOpenAPIDocument.yaml == checkedIn, "run scripts/generate-openapi.sh")
+        #expect(checkedIn.hasPrefix("openapi: 3."))
+    }
+}
+
+@Suite struct GatewayProductTests {
+    @Test func parsesCommaSeparatedLists() {
+        #expect(GatewayProduct.list("steps,stats") == [.steps, .stats])
+        #expect(GatewayProduct.list("stats") == [.stats])
+        #expect(GatewayProduct.list(" stats , steps") == [.steps, .stats])
+        #expect(GatewayProduct.list("") == nil)
+        #expect(GatewayProduct.list("stats,") == nil)
+        #expect(GatewayProduct.list("stats,lobby") == nil)
+    }
+}

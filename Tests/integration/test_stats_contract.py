@@ -1,0 +1,235 @@
+"""Learning stats (contracts §2) against a running fleet, with a real HTTP client."""
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+import yaml
+from openapi_spec_validator import validate
+
+from conftest import poll
+
+DOCS = os.path.join(os.path.dirname(__file__), "../../docs/stats-openapi.yaml")
+
+
+def uid():
+    return str(uuid.uuid4())
+
+
+def body(session_id, modules=2, score=80, time=1000):
+    return {"sessionId": session_id, "totalModulesStudied": modules, "averageScore": score, "timeStudied": time}
+
+
+class Client:
+    """One user's view of the stats API."""
+
+    def __init__(self, fleet, user=None):
+        self.base = fleet.stats
+        self.user = user or uid()
+
+    def post(self, course, payload, **kw):
+        kw.setdefault("headers", {"X-User-Id": self.user})
+        return requests.post(f"{self.base}/courses/{course}", json=payload, timeout=10, **kw)
+
+    def course(self, course):
+        return requests.get(f"{self.base}/courses/{course}", headers={"X-User-Id": self.user}, timeout=10)
+
+    def session(self, course, session):
+        return requests.get(f"{self.base}/courses/{course}/sessions/{session}", headers={"X-User-Id": self.user},
+                            timeout=10)
+
+
+def assert_json(r, status, expected=None):
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    if expected is not None:
+        assert r.json() == expected
+
+
+def test_post_then_read_the_session_and_the_course(fleet):
+    c = Client(fleet)
+    course, session = uid(), uid()
+    assert_json(c.post(course, body(session, 3, 82.5, 1500.25)), 201,
+                {"sessionId": session, "totalModulesStudied": 3, "averageScore": 82.5, "timeStudied": 1500.25})
+    assert_json(c.session(course, session), 200,
+                {"sessionId": session, "totalModulesStudied": 3, "averageScore": 82.5, "timeStudied": 1500.25})
+    assert_json(c.course(course), 200, {"totalModulesStudied": 3, "averageScore": 82.5, "timeStudied": 1500.25})
+
+
+def test_one_user_over_several_courses_and_sessions(fleet):
+    c = Client(fleet)
+    courses = {uid(): [(3, 80, 1000), (1, 100, 500), (0, 10, 250)], uid(): [(0, 40, 1), (0, 50, 2)],
+               uid(): [(5, 90, 60000)]}
+    for course, sessions in courses.items():
+        for modules, score, time in sessions:
+            assert_json(c.post(course, body(uid(), modules, score, time)), 201)
+    expected = {}
+    for course, sessions in courses.items():
+        modules = sum(s[0] for s in sessions)
+        mean = (sum(s[0] * s[1] for s in sessions) / modules if modules
+                else sum(s[1] for s in sessions) / len(sessions))
+        expected[course] = {"totalModulesStudied": modules, "averageScore": mean,
+                            "timeStudied": sum(s[2] for s in sessions)}
+    for course in courses:
+        assert_json(c.course(course), 200, expected[course])
+    # The weighted mean of the first course: (3·80 + 1·100 + 0·10) / 4; the second has no modules: plain mean.
+    assert expected[list(courses)[0]]["averageScore"] == 85
+    assert expected[list(courses)[1]]["averageScore"] == 45
+
+
+def test_identical_retry_is_201_and_counted_once_a_different_body_is_409(fleet):
+    c = Client(fleet)
+    course, session = uid(), uid()
+    first = c.post(course, body(session, 2, 70, 100))
+    assert_json(first, 201)
+    again = c.post(course, body(session, 2, 70, 100))
+    assert_json(again, 201, first.json())
+    # 2 and 2.0 are the same number in JSON.
+    assert_json(c.post(course, {**body(session, 2, 70, 100), "totalModulesStudied": 2.0}), 201, first.json())
+    assert_json(c.post(course, body(session, 2, 71, 100)), 409, {"error": "Session already recorded"})
+    assert_json(c.course(course), 200, {"totalModulesStudied": 2, "averageScore": 70, "timeStudied": 100})
+    assert_json(c.session(course, session), 200, first.json())
+
+
+def test_stats_are_private_per_user(fleet):
+    alice, bob = Client(fleet), Client(fleet)
+    course, session = uid(), uid()
+    assert_json(alice.post(course, body(session)), 201)
+    assert_json(bob.course(course), 404, {"error": "Course not found"})
+    assert_json(bob.session(course, session), 404, {"error": "Session not found"})
+    # Bob may record a session with the same ids: it is his own.
+    assert_json(bob.post(course, body(session, 9, 1, 1)), 201)
+    assert_json(alice.session(course, session), 200, {**body(session), "sessionId": session})
+
+
+def test_unknown_course_and_session_are_404(fleet):
+    c = Client(fleet)
+    course = uid()
+    assert_json(c.course(course), 404, {"error": "Course not found"})
+    assert_json(c.session(course, uid()), 404, {"error": "Session not found"})
+    assert_json(c.post(course, body(uid())), 201)
+    assert_json(c.session(course, uid()), 404, {"error": "Session not found"})
+
+
+def test_ids_are_case_insensitive_and_answered_in_lowercase(fleet):
+    user = uid()
+    upper, lower = Client(fleet, user.upper()), Client(fleet, user)
+    course, session = uid(), uid()
+    r = upper.post(course.upper(), body(session.upper()))
+    assert_json(r, 201)
+    assert r.json()["sessionId"] == session
+    assert_json(lower.session(course, session), 200)
+    assert_json(upper.course(course.upper()), 200)
+
+
+@pytest.mark.parametrize("header", [None, "", "not-a-uuid", "1234", "{" + str(uuid.UUID(int=1)) + "}",
+                                    str(uuid.UUID(int=1)).replace("-", "")])
+def test_missing_or_bad_user_header_is_400(fleet, header):
+    headers = {} if header is None else {"X-User-Id": header}
+    course = uid()
+    expected = {"error": "X-User-Id header must be a UUID"}
+    assert_json(requests.get(f"{fleet.stats}/courses/{course}", headers=headers, timeout=10), 400, expected)
+    assert_json(requests.get(f"{fleet.stats}/courses/{course}/sessions/{uid()}", headers=headers, timeout=10), 400,
+                expected)
+    # The header is checked before the path and the body.
+    assert_json(requests.post(f"{fleet.stats}/courses/nope", headers=headers, data="{", timeout=10), 400, expected)
+
+
+def test_bad_path_ids_are_400_naming_them(fleet):
+    c = Client(fleet)
+    assert_json(c.course("nope"), 400, {"error": "courseId must be a UUID"})
+    assert_json(c.post("nope", {}), 400, {"error": "courseId must be a UUID"})
+    assert_json(c.session("nope", "nope"), 400, {"error": "courseId must be a UUID"})
+    assert_json(c.session(uid(), "nope"), 400, {"error": "sessionId must be a UUID"})
+
+
+@pytest.mark.parametrize("payload,error", [
+    ([], "body must be a JSON object"),
+    ("text", "body must be a JSON object"),
+    ({}, "sessionId is required"),
+    ({"sessionId": "x"}, "sessionId must be a UUID"),
+    ({"sessionId": "{S}"}, "totalModulesStudied is required"),
+    ({"sessionId": "{S}", "totalModulesStudied": "1", "averageScore": 1, "timeStudied": 1},
+     "totalModulesStudied must be a number"),
+    ({"sessionId": "{S}", "totalModulesStudied": 1.5, "averageScore": 1, "timeStudied": 1},
+     "totalModulesStudied must be an integer"),
+    ({"sessionId": "{S}", "totalModulesStudied": -1, "averageScore": 1, "timeStudied": 1},
+     "totalModulesStudied must not be negative"),
+    ({"sessionId": "{S}", "totalModulesStudied": 1, "averageScore": None, "timeStudied": 1},
+     "averageScore must be a number"),
+    ({"sessionId": "{S}", "totalModulesStudied": 1, "averageScore": -0.5, "timeStudied": 1},
+     "averageScore must not be negative"),
+    ({"sessionId": "{S}", "totalModulesStudied": 1, "averageScore": 1}, "timeStudied is required"),
+    ({"sessionId": "{S}", "totalModulesStudied": 1, "averageScore": 1, "timeStudied": 1e300},
+     "timeStudied must be at most 1000000000000000"),
+    ({"sessionId": "{S}", "totalModulesStudied": 2e9, "averageScore": 1, "timeStudied": 1},
+     "totalModulesStudied must be at most 1000000000"),
+])
+def test_invalid_bodies_are_400_saying_which_field_and_why(fleet, payload, error):
+    c = Client(fleet)
+    course = uid()
+    if isinstance(payload, dict) and payload.get("sessionId") == "{S}":
+        payload = {**payload, "sessionId": uid()}
+    assert_json(c.post(course, payload), 400, {"error": error})
+    # Nothing was stored.
+    assert_json(c.course(course), 404, {"error": "Course not found"})
+
+
+def test_bodies_that_are_not_json_or_too_large(fleet):
+    c = Client(fleet)
+    headers = {"X-User-Id": c.user, "Content-Type": "application/json"}
+    r = requests.post(f"{fleet.stats}/courses/{uid()}", headers=headers, data=b'{"sessionId":', timeout=10)
+    assert_json(r, 400)
+    assert r.json()["error"].startswith("body is not valid JSON")
+    assert_json(requests.post(f"{fleet.stats}/courses/{uid()}", headers=headers, data=b"", timeout=10), 400)
+    big = json.dumps({**body(uid()), "padding": "x" * 70_000})
+    assert_json(requests.post(f"{fleet.stats}/courses/{uid()}", headers=headers, data=big, timeout=10), 413,
+                {"error": "body is larger than 65536 bytes"})
+    # The connection pool is still usable: the server answered and kept serving.
+    assert_json(c.post(uid(), body(uid())), 201)
+
+
+def test_unknown_routes_are_json_404(fleet):
+    r = requests.get(f"{fleet.stats}/nothing/here", timeout=10)
+    assert_json(r, 404)
+    assert "error" in r.json()
+
+
+def test_openapi_document_is_served_and_valid(fleet):
+    r = requests.get(f"{fleet.stats}/openapi.yaml", timeout=10)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/yaml")
+    with open(DOCS, encoding="utf-8") as f:
+        assert r.text == f.read()
+    document = yaml.safe_load(r.text)
+    validate(document)
+    assert set(document["paths"]) >= {"/courses/{courseId}", "/courses/{courseId}/sessions/{sessionId}"}
+
+
+def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(fleet):
+    """Property-based run of schemathesis against the live server: every response must match the document."""
+    schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+    result = subprocess.run(
+        [schemathesis, "run", f"{fleet.stats}/openapi.yaml", "--url", fleet.stats, "--checks", "all",
+         "--max-examples", os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "60"), "--workers", "1",
+         "--seed", os.environ.get("SCHEMATHESIS_SEED", "20261202"), "--no-color"],
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    generated = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
+    assert generated and int(generated.group(1)) >= 100 and generated.group(1) == generated.group(2), result.stdout[-3000:]
+
+
+def test_a_fleet_serving_only_stats_opens_only_its_port(fresh_fleet):
+    fleet = fresh_fleet(workers=1, partitions=4, extra=("--products", "stats"))
+    c = Client(fleet)
+    course = uid()
+    assert_json(c.post(course, body(uid())), 201)
+    assert_json(c.course(course), 200)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{fleet.http}/users/jenna/steps", timeout=5)
+    _, health = fleet.health()
+    assert sorted(health["products"]) == ["stats.rest.g1"]
