@@ -42,9 +42,10 @@ let package = Package(
         .target(name: "Wire", swiftSettings: strict),
         .target(name: "Steps", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "Stats", dependencies: ["JSON", "Wire"], swiftSettings: strict),
+        .target(name: "Presence", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(
             name: "Storage",
-            dependencies: ["Steps", "Stats", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Steps", "Stats", "Presence", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -59,7 +60,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Storage",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,7 +70,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "JSON",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "JSON",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -97,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage",
+                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,9 +125,13 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "StepsTests", dependencies: ["Steps", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "JSON", "Wire"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Steps", "Stats"], swiftSettings: strict),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire"], swiftSettings: strict),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire"], swiftSettings: strict),
+        .testTarget(name: "PresenceTests", dependencies: ["Presence", "JSON", "Wire"], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "Steps", "Stats", "Presence"], swiftSettings: strict),
+        .testTarget(
+            name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire", "Presence"], swiftSettings: strict
+        ),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire", "Presence"], swiftSettings: strict),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),
     ]
 )

@@ -58,6 +58,7 @@ public final class FleetClient: Service, Sendable {
     private let logger: Logger
     private let state: Mutex<State>
     private let boundListeners = Mutex(0)
+    private let eventSubscriptions = Mutex<[(product: ProductCode, handler: EventHandler)]>([])
     private let clock = ContinuousClock()
 
     /// Creates the client; sockets are made when `run` starts, and requests made before then wait for a route.
@@ -76,12 +77,12 @@ public final class FleetClient: Service, Sendable {
     /// Sends a command for `key`'s partition and calls `completion` with the reply body. `idempotent` commands are
     /// sent again after a lost link; others then fail with `.lost`.
     public func request(
-        product: ProductCode, key: String, body: [UInt8], idempotent: Bool, timeout: Duration? = nil,
-        completion: @escaping Completion
+        product: ProductCode, key: String, partition: UInt16? = nil, body: [UInt8], idempotent: Bool,
+        timeout: Duration? = nil, completion: @escaping Completion
     ) {
         let now = clock.now
         let request = RoutingState<ZMQSocketID>.Request(
-            product: product, key: key, body: body, idempotent: idempotent,
+            product: product, key: key, partition: partition, body: body, idempotent: idempotent,
             deadline: now.advanced(by: timeout ?? configuration.requestTimeout), completion: completion)
         let completions: [PendingCompletion]? = state.withLock { state in
             state.shuttingDown ? nil : sendNow(state.routing.submit(request, now: now))
@@ -90,15 +91,30 @@ public final class FleetClient: Service, Sendable {
         complete(completions)
     }
 
-    /// Async form of `request`.
+    /// Async form of `request`; `partition` names a partition directly instead of `key`'s.
     public func request(
-        product: ProductCode, key: String, body: [UInt8], idempotent: Bool, timeout: Duration? = nil
+        product: ProductCode, key: String, partition: UInt16? = nil, body: [UInt8], idempotent: Bool,
+        timeout: Duration? = nil
     ) async -> Result<[UInt8], FleetRequestError> {
         await withCheckedContinuation { continuation in
-            request(product: product, key: key, body: body, idempotent: idempotent, timeout: timeout) {
+            request(
+                product: product, key: key, partition: partition, body: body, idempotent: idempotent, timeout: timeout
+            ) {
                 continuation.resume(returning: $0)
             }
         }
+    }
+
+    /// The fleet's partition count, once a map has arrived.
+    public var partitionCount: Int? { state.withLock { $0.routing.partitionCount } }
+
+    /// Receives the events of the products given to `subscribe(events:)`, in the order each worker published
+    /// them, on the ZeroMQ I/O thread and before the replies that came with them are completed.
+    public typealias EventHandler = @Sendable ([WireMessage]) -> Void
+
+    /// Subscribes to `product`'s events; call before `run`. The handler must not block.
+    public func subscribe(events product: ProductCode, handler: @escaping EventHandler) {
+        eventSubscriptions.withLock { $0.append((product, handler)) }
     }
 
     /// Records that one product listener is accepting connections.
@@ -136,7 +152,9 @@ public final class FleetClient: Service, Sendable {
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
     public func run() async throws {
         var subOptions = ZMQSocketOptions()
-        subOptions.subscriptions = [Envelope.replyTopic(for: configuration.id)]
+        let events = eventSubscriptions.withLock { $0 }
+        subOptions.subscriptions =
+            [Envelope.replyTopic(for: configuration.id)] + events.map { Envelope.eventTopic(for: $0.product) }
         subOptions.receiveHighWaterMark = 1_000_000
         let sub = try await engine.makeSocket(.sub, options: subOptions)
         let membership = FleetMembership(
@@ -160,7 +178,7 @@ public final class FleetClient: Service, Sendable {
                     }
                     group.addTask {
                         // Matching replies and calling completions never blocks, so it runs on the I/O thread.
-                        await self.engine.consume(sub) { self.handleReplies($0) }
+                        await self.engine.consume(sub) { self.handleReplies($0, events: events) }
                     }
                     group.addTask {
                         while !Task.isCancelled {
@@ -214,24 +232,33 @@ public final class FleetClient: Service, Sendable {
         logger.info("partition map received", metadata: ["epoch": "\(map.epoch)", "workers": "\(sockets.count)"])
     }
 
-    private func handleReplies(_ batch: [ZMQMessage]) {
+    private func handleReplies(
+        _ batch: [ZMQMessage], events subscriptions: [(product: ProductCode, handler: EventHandler)]
+    ) {
         let now = clock.now
         var completions: [PendingCompletion] = []
         var malformed: [WireError] = []
+        var events: [WireMessage] = []
         state.withLock { state in
             var actions: [RoutingState<ZMQSocketID>.Action] = []
             for frames in batch {
                 do throws(WireError) {
                     let message = try WireMessage(frames: frames, routingFrames: 1)
-                    guard message.envelope.kind == .reply || message.envelope.kind == .pong else {
-                        throw WireError(.badValue, "unexpected \(message.envelope.kind) on the reply socket")
+                    switch message.envelope.kind {
+                    case .reply, .pong: actions += state.routing.received(message, now: now)
+                    case .event: events.append(message)
+                    default: throw WireError(.badValue, "unexpected \(message.envelope.kind) on the reply socket")
                     }
-                    actions += state.routing.received(message, now: now)
                 } catch {
                     malformed.append(error)
                 }
             }
             completions = sendNow(actions)
+        }
+        // Events first: a reply that came after an event (a ping's, after its change) finds the change applied.
+        for (product, handler) in subscriptions {
+            let mine = events.filter { $0.envelope.product == product }
+            if !mine.isEmpty { handler(mine) }
         }
         complete(completions)
         for error in malformed { dropped(error) }

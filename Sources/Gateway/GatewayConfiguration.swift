@@ -1,3 +1,4 @@
+public import Presence
 public import Stats
 public import Steps
 
@@ -23,14 +24,21 @@ public struct GatewayConfiguration: Sendable {
     public var statsHTTPPort: Int
     /// Learning stats limits.
     public var statsLimits: StatsLimits
+    /// Presence REST and Socket.IO port (contracts §3: 3456).
+    public var presencePort: Int
+    /// Presence settings (keys, intervals; from the environment).
+    public var presenceSettings: PresenceSettings
 
     /// Creates a configuration with the contract's defaults.
     public init(
         fleet: FleetClient.Configuration, listenHost: String = "0.0.0.0", stepsHTTPPort: Int = 8080,
         stepsWebSocketPort: Int = 8081, maxFrameSize: Int = 64 * 1024, maxInFlightPerConnection: Int = 1024,
         stepsLimits: StepsLimits = .default, statsHTTPPort: Int = 3000, statsLimits: StatsLimits = .default,
-        products: Set<GatewayProduct> = Set(GatewayProduct.allCases)
+        products: Set<GatewayProduct> = Set(GatewayProduct.allCases), presencePort: Int = 3456,
+        presenceSettings: PresenceSettings = PresenceSettings()
     ) {
+        self.presencePort = presencePort
+        self.presenceSettings = presenceSettings
         self.products = products
         self.fleet = fleet
         self.listenHost = listenHost

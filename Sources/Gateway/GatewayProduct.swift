@@ -4,6 +4,8 @@ public enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
     case steps
     /// Learning stats: REST :3000.
     case stats
+    /// Presence: REST and Socket.IO :3456.
+    case presence
 
     /// Parses a comma-separated list such as `steps,stats`; nil if a name is unknown or the list is empty.
     public static func list(_ text: String) -> Set<GatewayProduct>? {

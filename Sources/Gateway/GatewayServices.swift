@@ -13,14 +13,20 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     let products = GatewayProduct.allCases.filter { configuration.products.contains($0) }
     fleetConfiguration.listeners = products.map(\.listenerCount).reduce(0, +)
     let fleet = FleetClient(configuration: fleetConfiguration, logger: logger)
+    var hubs: [any Service] = []
     let listeners = products.flatMap { product -> [any Service] in
         switch product {
-        case .steps: stepsListeners(configuration, fleet: fleet, logger: logger)
-        case .stats: [statsListener(configuration, fleet: fleet, logger: logger)]
+        case .steps: return stepsListeners(configuration, fleet: fleet, logger: logger)
+        case .stats: return [statsListener(configuration, fleet: fleet, logger: logger)]
+        case .presence:
+            let hub = PresenceHub(fleet: fleet, settings: configuration.presenceSettings, logger: logger)
+            hubs.append(hub)
+            return [presenceListener(configuration, fleet: fleet, hub: hub, logger: logger)]
         }
     }
     assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
-    return [fleet] + listeners
+    // The hubs stop after the listeners and before the fleet link.
+    return [fleet] + hubs + listeners
 }
 
 extension GatewayProduct {
@@ -29,6 +35,7 @@ extension GatewayProduct {
         switch self {
         case .steps: 2
         case .stats: 1
+        case .presence: 1
         }
     }
 }
@@ -94,4 +101,17 @@ private func statsListener(_ configuration: GatewayConfiguration, fleet: FleetCl
         openAPIDocument: StatsOpenAPIDocument.yaml
     ).register(on: router)
     return listener(router, port: configuration.statsHTTPPort, configuration, fleet: fleet, logger: logger)
+}
+
+/// Presence: REST and Socket.IO on one port (contracts §3).
+private func presenceListener(
+    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: PresenceHub, logger: Logger
+) -> any Service {
+    let router = Router()
+    router.middlewares.add(JSONErrorMiddleware())
+    PresenceRoutes(
+        fleet: fleet, hub: hub, settings: configuration.presenceSettings, maxBodyBytes: 64 * 1024,
+        syncTimeout: configuration.fleet.requestTimeout
+    ).register(on: router)
+    return listener(router, port: configuration.presencePort, configuration, fleet: fleet, logger: logger)
 }

@@ -69,6 +69,9 @@ struct RoutingState<Socket: Hashable & Sendable> {
     /// Commands waiting for a reply or a route.
     var pendingCount: Int { pending.count }
 
+    /// The partition count of the adopted map.
+    var partitionCount: Int? { map?.partitionCount }
+
     /// Whether every partition has an owner whose link is ready.
     var isReady: Bool {
         guard let map, !owners.isEmpty else { return false }
@@ -83,6 +86,12 @@ struct RoutingState<Socket: Hashable & Sendable> {
     // MARK: Events
 
     /// A new request.
+    /// The partition a request goes to: the one it names, or its key's.
+    static func partition(of request: Request, count: Int) -> UInt16 {
+        if let p = request.partition { return UInt16(Int(p) % max(count, 1)) }
+        return Partitioner.partition(of: request.key, count: count)
+    }
+
     mutating func submit(_ request: Request, now: Instant) -> [Action] {
         let correlation = nextCorrelation
         nextCorrelation &+= 1
@@ -92,7 +101,7 @@ struct RoutingState<Socket: Hashable & Sendable> {
             unrouted.append(correlation)
             return []
         }
-        let partition = Partitioner.partition(of: request.key, count: map.partitionCount)
+        let partition = Self.partition(of: request, count: map.partitionCount)
         entry.partition = partition
         pending[correlation] = entry
         queues[partition, default: []].append(correlation)
@@ -128,7 +137,7 @@ struct RoutingState<Socket: Hashable & Sendable> {
         if !unrouted.isEmpty {
             for correlation in unrouted {
                 guard pending[correlation] != nil else { continue }
-                let p = Partitioner.partition(of: pending[correlation]!.request.key, count: newMap.partitionCount)
+                let p = Self.partition(of: pending[correlation]!.request, count: newMap.partitionCount)
                 pending[correlation]!.partition = p
                 insertSorted(correlation, into: p)
             }
@@ -297,6 +306,8 @@ struct RoutingState<Socket: Hashable & Sendable> {
 struct RoutingRequest {
     var product: ProductCode
     var key: String
+    /// A partition named directly (a command for every partition), instead of the key's.
+    var partition: UInt16? = nil
     var body: [UInt8]
     var idempotent: Bool
     var deadline: ContinuousClock.Instant

@@ -1,3 +1,4 @@
+public import Presence
 public import Stats
 public import Steps
 
@@ -7,6 +8,10 @@ public enum PartitionCommand: Sendable, Hashable {
     case steps(StepsCommand)
     /// A learning-stats command.
     case stats(StatsCommand)
+    /// A presence command from a gateway.
+    case presence(PresenceCommand)
+    /// The worker's own presence timeout sweep (never on the wire; answered by nobody).
+    case presenceSweep
 }
 
 /// The answer to a `PartitionCommand`.
@@ -15,12 +20,18 @@ public enum PartitionReply: Sendable, Hashable {
     case steps(StepsReply)
     /// A learning-stats reply.
     case stats(StatsReply)
+    /// A presence reply.
+    case presence(PresenceReply)
+    /// Nothing to answer (the worker's own commands).
+    case none
 
     /// The reply's body frame.
     public func encoded() -> [UInt8] {
         switch self {
         case .steps(let reply): reply.encoded()
         case .stats(let reply): reply.encoded()
+        case .presence(let reply): reply.encoded()
+        case .none: []
         }
     }
 }

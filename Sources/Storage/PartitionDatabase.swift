@@ -117,6 +117,17 @@ public final class PartitionDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        // Presence (contracts §3): what each user last sent and when; `away` is derived from the time.
+        m.registerMigration("presence-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE presence_users(
+                        user_id BLOB PRIMARY KEY NOT NULL,
+                        status TEXT NOT NULL,
+                        last_ping INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

@@ -12,9 +12,15 @@ public struct FleetSpec: Sendable {
         public var stepsWebSocketPort: Int
         /// Learning stats REST port.
         public var statsHTTPPort: Int
+        /// Presence REST and Socket.IO port.
+        public var presencePort: Int
 
         /// Creates a gateway spec.
-        public init(id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int, statsHTTPPort: Int) {
+        public init(
+            id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int, statsHTTPPort: Int,
+            presencePort: Int
+        ) {
+            self.presencePort = presencePort
             self.id = id
             self.listenHost = listenHost
             self.stepsHTTPPort = stepsHTTPPort
@@ -54,7 +60,8 @@ public struct FleetSpec: Sendable {
     public init(
         partitionCount: Int, workerIDs: [String], gateways: [GatewaySpec], dataDirectory: String,
         controlEndpoint: String, healthHost: String, healthPort: Int, executable: String,
-        workerArguments: [String] = [], gatewayArguments: [String] = [], products: [String] = ["steps", "stats"],
+        workerArguments: [String] = [], gatewayArguments: [String] = [],
+        products: [String] = ["steps", "stats", "presence"],
         heartbeatInterval: Duration = .milliseconds(250), heartbeatTimeout: Duration = .seconds(2)
     ) {
         self.partitionCount = partitionCount

@@ -16,6 +16,8 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any S
             ("steps", "steps.websocket.\(g.id)", "ws://\(host):\(g.stepsWebSocketPort)"),
             ("steps", "steps.rest.\(g.id)", "http://\(host):\(g.stepsHTTPPort)"),
             ("stats", "stats.rest.\(g.id)", "http://\(host):\(g.statsHTTPPort)"),
+            ("presence", "presence.rest.\(g.id)", "http://\(host):\(g.presencePort)"),
+            ("presence", "presence.socketio.\(g.id)", "http://\(host):\(g.presencePort)/socket.io/"),
         ]
         return endpoints.filter { spec.products.contains($0.0) }.map { ($0.1, $0.2) }
     }
@@ -60,7 +62,7 @@ struct FleetRunner: Service {
                 [
                     "gateway", "--id", g.id, "--supervisor", endpoint, "--listen-host", g.listenHost,
                     "--steps-http-port", "\(g.stepsHTTPPort)", "--steps-ws-port", "\(g.stepsWebSocketPort)",
-                    "--stats-http-port", "\(g.statsHTTPPort)",
+                    "--stats-http-port", "\(g.statsHTTPPort)", "--presence-port", "\(g.presencePort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + spec.gatewayArguments
             gateways.append(child(g.id, args, control))

@@ -69,6 +69,11 @@ extension Envelope {
         }
     }
 
+    /// The PUB/SUB topic frame that carries `product`'s events to every gateway: `E/<product code>/`.
+    public static func eventTopic(for product: ProductCode) -> [UInt8] {
+        WireConstants.eventTopicPrefix + Array(String(product.rawValue).utf8) + [0x2F]
+    }
+
     /// The PUB/SUB topic frame that carries replies to the process `origin`: `R/<origin>/`.
     public static func replyTopic(for origin: String) -> [UInt8] {
         WireConstants.replyTopicPrefix + Array(origin.utf8) + [0x2F]

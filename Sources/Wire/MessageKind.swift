@@ -14,6 +14,9 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case heartbeat = 6
     /// Supervisor → process: the partition map.
     case map = 7
+    /// Worker → every gateway (over PUB, topic `E/<product>/`): changes to a partition's shared state, numbered by
+    /// the envelope's sequence.
+    case event = 8
 }
 
 /// The product a command belongs to (header byte 4).

@@ -12,6 +12,8 @@ public enum WireConstants {
     public static let maxStringLength = Int(UInt16.max)
     /// Prefix of the PUB/SUB topic that carries replies to one gateway: `R/<origin>/`.
     public static let replyTopicPrefix: [UInt8] = Array("R/".utf8)
+    /// Prefix of the PUB/SUB topics that carry events to every gateway: `E/<product code>/`.
+    public static let eventTopicPrefix: [UInt8] = Array("E/".utf8)
     /// Default number of partitions of a new fleet.
     public static let defaultPartitionCount = 64
     /// Most partitions a fleet may have (partition numbers are u16).

@@ -1,5 +1,6 @@
 import Fleet
 import Logging
+import Presence
 import Stats
 import Steps
 import Storage
@@ -52,8 +53,8 @@ struct CommandProcessor: Sendable {
             guard let lane = snapshot.owned[partition]?.lane, lane.submit(items) else {
                 // The partition is being handed over: the gateway resends under the new map.
                 for item in items {
-                    outgoing.append(
-                        context.reply(to: item.envelope, status: .notOwner, epoch: snapshot.epoch, body: []))
+                    guard let envelope = item.envelope else { continue }
+                    outgoing.append(context.reply(to: envelope, status: .notOwner, epoch: snapshot.epoch, body: []))
                 }
                 continue
             }
@@ -66,7 +67,8 @@ struct CommandProcessor: Sendable {
         switch product {
         case .steps: .steps(try StepsCommand(decoding: body))
         case .stats: .stats(try StatsCommand(decoding: body))
-        case .fleet, .presence, .lobby: throw WireError(.badValue, "no \(product) commands on this worker")
+        case .presence: .presence(try PresenceCommand(decoding: body))
+        case .fleet, .lobby: throw WireError(.badValue, "no \(product) commands on this worker")
         }
     }
 

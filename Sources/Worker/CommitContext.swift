@@ -1,5 +1,6 @@
 import Fleet
 import Logging
+import Presence
 import Steps
 import Storage
 import Wire
@@ -12,36 +13,52 @@ struct CommitContext: Sendable {
     let publishSocket: ZMQSocketID
     let counters: ProcessCounters
     let stepsLimits: StepsLimits
+    /// Presence lifetimes (from the environment, contracts §3).
+    let presenceSettings: PresenceSettings
     let logger: Logger
     /// The current map epoch, stamped on replies.
     let epoch: @Sendable () -> UInt64
 
     /// A lane for `database` whose answers are published by this context.
-    func lane(for database: PartitionDatabase, round: CommitRound?) -> PartitionLane {
-        PartitionLane(database: database, limits: stepsLimits, round: round) { batch, result in
+    func lane(for database: PartitionDatabase, memory: PartitionMemory, round: CommitRound?) -> PartitionLane {
+        PartitionLane(database: database, limits: stepsLimits, memory: memory, round: round) { batch, result in
             answer(batch, with: result, partition: database.partition)
         }
     }
 
-    /// Publishes one reply per committed command, or a `failed` status for all of them if the transaction failed.
-    func answer(_ batch: [PartitionLane.Item], with result: Result<[PartitionReply], any Error>, partition: UInt16) {
+    /// Publishes the transaction's presence event, then one reply per committed command; or a `failed` status for
+    /// all of them if the transaction failed (and no event: gateways see the gap in the sequence and resync).
+    func answer(
+        _ batch: [PartitionLane.Item], with result: Result<PartitionRepository.Outcome, any Error>, partition: UInt16
+    ) {
         let epoch = epoch()
         var messages: [ZMQMessage] = []
-        messages.reserveCapacity(batch.count)
+        messages.reserveCapacity(batch.count + 1)
         switch result {
-        case .success(let replies):
-            counters.addProcessed(replies.count)
-            for (item, reply) in zip(batch, replies) {
-                messages.append(self.reply(to: item.envelope, status: .ok, epoch: epoch, body: reply.encoded()))
+        case .success(let outcome):
+            counters.addProcessed(outcome.replies.count)
+            // Before the replies: a gateway has applied the change when a ping's reply reaches it.
+            if !outcome.presenceChanges.isEmpty {
+                let event = Envelope(
+                    kind: .event, product: .presence, partition: partition, epoch: epoch,
+                    sequence: outcome.memory.presenceSequence, origin: workerID)
+                messages.append([
+                    Envelope.eventTopic(for: .presence), event.encoded(), PresenceEvent.encode(outcome.presenceChanges),
+                ])
+            }
+            for (item, reply) in zip(batch, outcome.replies) {
+                guard let envelope = item.envelope else { continue }
+                messages.append(self.reply(to: envelope, status: .ok, epoch: epoch, body: reply.encoded()))
             }
         case .failure(let error):
             logger.error(
                 "partition transaction failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
             for item in batch {
-                messages.append(self.reply(to: item.envelope, status: .failed, epoch: epoch, body: []))
+                guard let envelope = item.envelope else { continue }
+                messages.append(self.reply(to: envelope, status: .failed, epoch: epoch, body: []))
             }
         }
-        engine.send(messages, on: publishSocket)
+        if !messages.isEmpty { engine.send(messages, on: publishSocket) }
     }
 
     /// A reply message on the origin gateway's topic.

@@ -1,3 +1,4 @@
+import Foundation
 import Steps
 import Storage
 import Synchronization
@@ -12,8 +13,8 @@ import Wire
 final class PartitionLane: Sendable {
     /// A decoded command waiting for its transaction.
     struct Item: Sendable {
-        /// The command's envelope, to address the reply.
-        var envelope: Envelope
+        /// The command's envelope, to address the reply; nil for the worker's own commands (a presence sweep).
+        var envelope: Envelope?
         /// The command.
         var command: PartitionCommand
     }
@@ -28,6 +29,10 @@ final class PartitionLane: Sendable {
         /// Transactions committed or committing whose answers have not been given yet (a round may hold them).
         var unanswered = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The partition's memory as of its last committed transaction.
+        var memory: PartitionMemory
+        /// A presence sweep is waiting or running, so the timer does not queue another.
+        var sweepQueued = false
 
         /// Nothing committing and nothing waiting to be answered.
         var isIdle: Bool { !committing && unanswered == 0 }
@@ -42,7 +47,7 @@ final class PartitionLane: Sendable {
 
     /// Called with each transaction's commands and their replies (or the error that rolled it back): on the writer
     /// queue right after the commit, or, with a durability round, once the round's barrier has returned.
-    typealias Answer = @Sendable ([Item], Result<[PartitionReply], any Error>) -> Void
+    typealias Answer = @Sendable ([Item], Result<PartitionRepository.Outcome, any Error>) -> Void
 
     /// The partition's database.
     let database: PartitionDatabase
@@ -50,13 +55,38 @@ final class PartitionLane: Sendable {
     private let answer: Answer
     /// When set, answers wait for the round's durability barrier (the database commits without fsync).
     private let round: CommitRound?
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Wall-clock milliseconds since the epoch: the time of pings and sweeps.
+    private let clock: @Sendable () -> Int64
 
-    init(database: PartitionDatabase, limits: StepsLimits, round: CommitRound? = nil, answer: @escaping Answer) {
+    init(
+        database: PartitionDatabase, limits: StepsLimits, memory: PartitionMemory, round: CommitRound? = nil,
+        clock: @escaping @Sendable () -> Int64 = PartitionLane.wallClock, answer: @escaping Answer
+    ) {
         self.database = database
         self.limits = limits
         self.round = round
+        self.clock = clock
         self.answer = answer
+        self.state = Mutex(State(memory: memory))
+    }
+
+    /// Milliseconds since the epoch, from the system clock.
+    static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// Queues a presence sweep if one is due at `now` and none is queued: the timeouts are applied as a transaction
+    /// of their own, in order with the partition's commands.
+    func sweepIfDue(now: Int64) {
+        let due = state.withLock { state in
+            guard !state.sweepQueued, !state.closed, let deadline = state.memory.presence.nextDeadline,
+                deadline <= now
+            else { return false }
+            state.sweepQueued = true
+            return true
+        }
+        if due, !submit([Item(envelope: nil, command: .presenceSweep)]) {
+            state.withLock { $0.sweepQueued = false }
+        }
     }
 
     /// Whether `close()` has been called (for tests).
@@ -115,9 +145,17 @@ final class PartitionLane: Sendable {
         guard !batch.isEmpty else { return }
         let limits = limits
         let commands = batch.map(\.command)
+        let memory = state.withLock { $0.memory }
+        let now = clock()
         database.asyncWrite { db in
-            try PartitionRepository.apply(commands, in: db, stepsLimits: limits)
+            try PartitionRepository.apply(commands, in: db, stepsLimits: limits, memory: memory, now: now)
         } completion: { result in
+            // Kept only once committed: a rolled-back transaction leaves the memory as the file is.
+            let swept = commands.contains(.presenceSweep)
+            self.state.withLock { state in
+                if case .success(let outcome) = result { state.memory = outcome.memory }
+                if swept { state.sweepQueued = false }
+            }
             if let round = self.round, case .success = result {
                 // Committed but not yet durable: answer after the barrier. The next transaction need not wait.
                 round.afterBarrier { failure in

@@ -73,7 +73,12 @@ actor PartitionOwnership {
                 let thread = commitThreads[Int(p) % commitThreads.count]
                 let database = try PartitionDatabase(
                     path: path, partition: p, durability: durability, writeTargetQueue: thread.queue)
-                owned[p] = Owned(lane: context.lane(for: database, round: thread.round), since: map.epoch)
+                let presence = try database.writeSync { db in
+                    try PresenceRepository.load(in: db, settings: context.presenceSettings)
+                }
+                let memory = PartitionMemory(presence: presence, openedAt: PartitionLane.wallClock())
+                let lane = context.lane(for: database, memory: memory, round: thread.round)
+                owned[p] = Owned(lane: lane, since: map.epoch)
             } catch {
                 ok = false
                 logger.error("opening partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])

@@ -1,3 +1,4 @@
+public import Presence
 public import Steps
 public import Storage
 
@@ -27,6 +28,11 @@ public struct WorkerConfiguration: Sendable {
     public var stepsLimits: StepsLimits
     /// Exit when the launching supervisor is gone.
     public var exitWhenOrphaned: Bool
+    /// Presence lifetimes; the worker applies the timeouts (contracts §3).
+    public var presenceSettings: PresenceSettings
+    /// How often the worker checks for presence timeouts that are due; a user turns away or is removed at most this
+    /// much after its deadline.
+    public var presenceSweepInterval: Duration
 
     /// Creates a configuration with the defaults of `switchyard up`.
     public init(
@@ -34,8 +40,11 @@ public struct WorkerConfiguration: Sendable {
         commandEndpoint: String = "tcp://127.0.0.1:*", publishEndpoint: String = "tcp://127.0.0.1:*",
         durability: Durability = .full, commitThreads: Int = 2, roundBarrier: Bool = true,
         heartbeatInterval: Duration = .milliseconds(250),
-        stepsLimits: StepsLimits = .default, exitWhenOrphaned: Bool = false
+        stepsLimits: StepsLimits = .default, exitWhenOrphaned: Bool = false,
+        presenceSettings: PresenceSettings = PresenceSettings(), presenceSweepInterval: Duration = .milliseconds(100)
     ) {
+        self.presenceSettings = presenceSettings
+        self.presenceSweepInterval = presenceSweepInterval
         self.id = id
         self.supervisorEndpoint = supervisorEndpoint
         self.commandEndpoint = commandEndpoint

@@ -44,7 +44,8 @@ public struct WorkerService: Service {
                 heartbeatInterval: config.heartbeatInterval, logger: logger)
             let context = CommitContext(
                 workerID: config.id, engine: engine, publishSocket: pub, counters: counters,
-                stepsLimits: config.stepsLimits, logger: logger, epoch: { ownership.epoch })
+                stepsLimits: config.stepsLimits, presenceSettings: config.presenceSettings, logger: logger,
+                epoch: { ownership.epoch })
             let processor = CommandProcessor(ownership: ownership, context: context)
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -61,6 +62,14 @@ public struct WorkerService: Service {
                     group.addTask {
                         // Decoding and handing commands to their lanes never blocks, so it runs on the I/O thread.
                         await engine.consume(router) { processor.process($0) }
+                    }
+                    group.addTask {
+                        // Presence timeouts: each partition knows its next deadline; due ones get a sweep transaction.
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: config.presenceSweepInterval)
+                            let now = PartitionLane.wallClock()
+                            for owned in ownership.snapshot.owned.values { owned.lane.sweepIfDue(now: now) }
+                        }
                     }
                     try await group.next()
                     group.cancelAll()

@@ -21,8 +21,10 @@ struct FleetOptions: ParsableArguments {
     var stepsWSPort: Int = 8081
     @Option(help: "Learning stats REST port of the first gateway.")
     var statsHTTPPort: Int = 3000
-    @Option(help: "Products the gateways serve, comma-separated: steps, stats.")
-    var products: String = "steps,stats"
+    @Option(help: "Presence REST and Socket.IO port of the first gateway.")
+    var presencePort: Int = 3456
+    @Option(help: "Products the gateways serve, comma-separated: steps, stats, presence.")
+    var products: String = "steps,stats,presence"
     @Option(help: "Added to every port of gateway n for gateway n+1.")
     var portStride: Int = 10_000
     @Option(help: "Address of /health and /metrics.")
@@ -56,7 +58,7 @@ struct FleetOptions: ParsableArguments {
             throw ValidationError("--durable-sync must be round or transaction")
         }
         guard GatewayProduct.list(products) != nil else {
-            throw ValidationError("--products must list some of: steps, stats (comma-separated)")
+            throw ValidationError("--products must list some of: steps, stats, presence (comma-separated)")
         }
         guard ["full", "normal"].contains(durability) else {
             throw ValidationError("--durability must be full or normal")
@@ -67,7 +69,8 @@ struct FleetOptions: ParsableArguments {
         let gatewaySpecs = (0..<gateways).map { n in
             FleetSpec.GatewaySpec(
                 id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,
-                stepsWebSocketPort: stepsWSPort + n * portStride, statsHTTPPort: statsHTTPPort + n * portStride)
+                stepsWebSocketPort: stepsWSPort + n * portStride, statsHTTPPort: statsHTTPPort + n * portStride,
+                presencePort: presencePort + n * portStride)
         }
         let dataFolder = URL(fileURLWithPath: data).standardizedFileURL.path
         return FleetSpec(

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import Gateway
 import Logging
+import Presence
 import ServiceLifecycle
 import Steps
 import Storage
@@ -58,7 +60,7 @@ struct WorkerCommand: AsyncParsableCommand {
             roundBarrier: durableSync != "transaction",
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
-            exitWhenOrphaned: membership.exitWhenOrphaned)
+            exitWhenOrphaned: membership.exitWhenOrphaned, presenceSettings: try presenceSettings())
         let group = ServiceGroup(
             configuration: .init(
                 services: [WorkerService(configuration: config, logger: logger)],
@@ -82,8 +84,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var stepsWSPort: Int = 8081
     @Option(help: "Learning stats REST port.")
     var statsHTTPPort: Int = 3000
-    @Option(help: "Products to serve, comma-separated: steps, stats.")
-    var products: String = "steps,stats"
+    @Option(help: "Presence REST and Socket.IO port.")
+    var presencePort: Int = 3456
+    @Option(help: "Products to serve, comma-separated: steps, stats, presence.")
+    var products: String = "steps,stats,presence"
     @Option(help: "REST request deadline in milliseconds (then 503).")
     var requestTimeoutMs: Int = 5000
     @Option(help: "Largest WebSocket message in bytes.")
@@ -93,7 +97,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard GatewayProduct.list(products) != nil else {
-            throw ValidationError("--products must list some of: steps, stats (comma-separated)")
+            throw ValidationError("--products must list some of: steps, stats, presence (comma-separated)")
         }
     }
 
@@ -107,11 +111,21 @@ struct GatewayCommand: AsyncParsableCommand {
             fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
             maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow), statsHTTPPort: statsHTTPPort,
-            products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases))
+            products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases), presencePort: presencePort,
+            presenceSettings: try presenceSettings())
         let group = ServiceGroup(
             configuration: .init(
                 services: buildGatewayServices(config, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+/// Presence settings from the environment (contracts §3: the original's variable names).
+func presenceSettings() throws -> PresenceSettings {
+    do {
+        return try PresenceSettings(environment: ProcessInfo.processInfo.environment)
+    } catch {
+        throw ValidationError("\(error)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Presence
 import Stats
 import Steps
 import Storage
@@ -83,6 +84,7 @@ import Testing
     @Test func aMixedTransactionAnswersEachProductInArrivalOrder() throws {
         let db = try PartitionDatabase(path: ":memory:", partition: 0)
         let a = session(1)
+        let memory = PartitionMemory(presence: PresenceState(settings: PresenceSettings()), openedAt: 0)
         let replies = try db.writeSync { db in
             try PartitionRepository.apply(
                 [
@@ -90,7 +92,8 @@ import Testing
                     .stats(.record(user: user, course: course, session: a)),
                     .steps(.get(username: "jenna")),
                     .stats(.course(user: user, course: course)),
-                ], in: db)
+                ], in: db, memory: memory, now: 0
+            ).replies
         }
         #expect(
             replies == [

@@ -7,7 +7,9 @@ import Wire
         FleetSpec(
             partitionCount: partitions, workerIDs: (1...workers).map { "w\($0)" },
             gateways: [
-                .init(id: "g1", listenHost: "127.0.0.1", stepsHTTPPort: 1, stepsWebSocketPort: 2, statsHTTPPort: 3000)
+                .init(
+                    id: "g1", listenHost: "127.0.0.1", stepsHTTPPort: 1, stepsWebSocketPort: 2, statsHTTPPort: 3000,
+                    presencePort: 3456)
             ],
             dataDirectory: "/tmp/x", controlEndpoint: "inproc://x", healthHost: "127.0.0.1", healthPort: 0,
             executable: "/bin/false")

@@ -28,9 +28,10 @@ import Wire
             CommandAdmission.decide(command(epoch: 5, product: .fleet), mapEpoch: 6, ownedSince: 5)
                 == .refuse(.malformed))
         #expect(
-            CommandAdmission.decide(command(epoch: 5, product: .presence), mapEpoch: 6, ownedSince: 5)
+            CommandAdmission.decide(command(epoch: 5, product: .lobby), mapEpoch: 6, ownedSince: 5)
                 == .refuse(.malformed))
         #expect(CommandAdmission.decide(command(epoch: 5, product: .stats), mapEpoch: 6, ownedSince: 5) == .accept)
+        #expect(CommandAdmission.decide(command(epoch: 5, product: .presence), mapEpoch: 6, ownedSince: 5) == .accept)
         #expect(CommandAdmission.decide(command(epoch: 5, product: .steps), mapEpoch: 6, ownedSince: 5) == .accept)
         let stray = Envelope(kind: .pong, epoch: 6, origin: "g1")
         #expect(CommandAdmission.decide(stray, mapEpoch: 6, ownedSince: 5) == .drop)

@@ -56,9 +56,9 @@ import Wire
         let (answers, continuation) = AsyncStream.makeStream(of: [(UInt64, Bool)].self)
         let lanes = try (0..<count).map { p in
             let database = try PartitionDatabase(path: ":memory:", partition: UInt16(p), writeTargetQueue: queue)
-            return PartitionLane(database: database, limits: .default, round: round) { items, result in
+            return PartitionLane(database: database, limits: .default, memory: .empty, round: round) { items, result in
                 let ok = (try? result.get()) != nil
-                continuation.yield(items.map { ($0.envelope.correlation, ok) })
+                continuation.yield(items.map { ($0.envelope!.correlation, ok) })
             }
         }
         return (lanes, answers)
@@ -104,7 +104,7 @@ import Wire
         let round = CommitRound(queue: queue) { try barrier.run() }
         let log = Mutex<[String]>([])
         let database = try PartitionDatabase(path: ":memory:", partition: 0, writeTargetQueue: queue)
-        let lane = PartitionLane(database: database, limits: .default, round: round) { _, _ in
+        let lane = PartitionLane(database: database, limits: .default, memory: .empty, round: round) { _, _ in
             log.withLock { $0.append("answer") }
         }
         var entered = barrier.entered.makeAsyncIterator()

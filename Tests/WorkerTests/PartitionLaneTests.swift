@@ -1,4 +1,5 @@
 import Dispatch
+import Presence
 import Steps
 import Storage
 import Synchronization
@@ -23,14 +24,14 @@ import Wire
             self.holdFirst = holdFirst
         }
 
-        func answer(_ items: [PartitionLane.Item], _ result: Result<[PartitionReply], any Error>) {
+        func answer(_ items: [PartitionLane.Item], _ result: Result<PartitionRepository.Outcome, any Error>) {
             let entries: [(UInt64, PartitionReply?)]
             switch result {
-            case .success(let replies):
-                entries = zip(items, replies).map { ($0.envelope.correlation, $1) }
+            case .success(let outcome):
+                entries = zip(items, outcome.replies).map { ($0.envelope!.correlation, $1) }
             case .failure:
                 // A failed transaction answers nil for each of its commands.
-                entries = items.map { ($0.envelope.correlation, nil) }
+                entries = items.map { ($0.envelope!.correlation, nil) }
             }
             continuation.yield(entries)
             let first = seen.withLock { count in
@@ -52,7 +53,7 @@ import Wire
 
     func makeLane(_ recorder: Recorder) throws -> PartitionLane {
         let database = try PartitionDatabase(path: ":memory:", partition: 3)
-        return PartitionLane(database: database, limits: .default) { recorder.answer($0, $1) }
+        return PartitionLane(database: database, limits: .default, memory: .empty) { recorder.answer($0, $1) }
     }
 
     @Test func commandsArrivingDuringACommitShareTheNextTransaction() async throws {
@@ -96,7 +97,7 @@ import Wire
         let big = try #require(await transactions.next())
         let rest = try #require(await transactions.next())
         #expect(big.count == PartitionLane.transactionLimit)
-        #expect(big.map(\.0) + rest.map(\.0) == backlog.map(\.envelope.correlation))
+        #expect(big.map(\.0) + rest.map(\.0) == backlog.map(\.envelope!.correlation))
     }
 
     @Test func closeWaitsForAcceptedCommandsThenRefusesNewOnes() async throws {
@@ -114,5 +115,12 @@ import Wire
         #expect(second.map(\.0) == [2])
         try await closed
         #expect(!lane.submit([item(3)]))
+    }
+}
+
+extension PartitionMemory {
+    /// A partition with no presence records.
+    static var empty: PartitionMemory {
+        PartitionMemory(presence: PresenceState(settings: PresenceSettings()), openedAt: 0)
     }
 }

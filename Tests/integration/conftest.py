@@ -38,21 +38,23 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
 class Fleet:
     """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
 
-    def __init__(self, workers=2, partitions=16, extra=()):
+    def __init__(self, workers=2, partitions=16, extra=(), env=None):
         self.data = tempfile.mkdtemp(prefix="switchyard-it-")
         self.health_port = free_port()
         self.http_port = free_port()
         self.ws_port = free_port()
         self.stats_port = free_port()
+        self.presence_port = free_port()
         self.args = [
             BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
             "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),
             "--steps-http-port", str(self.http_port), "--steps-ws-port", str(self.ws_port),
-            "--stats-http-port", str(self.stats_port),
+            "--stats-http-port", str(self.stats_port), "--presence-port", str(self.presence_port),
             *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
-        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
         self.wait_healthy()
 
     @property
@@ -62,6 +64,10 @@ class Fleet:
     @property
     def stats(self):
         return f"http://127.0.0.1:{self.stats_port}"
+
+    @property
+    def presence(self):
+        return f"http://127.0.0.1:{self.presence_port}"
 
     @property
     def ws(self):

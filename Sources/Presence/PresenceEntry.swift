@@ -1,0 +1,50 @@
+/// One user as the list shows it: `{"user": "1", "status": "busy", "time": 1676735121}` (contracts §3).
+public struct PresenceEntry: Sendable, Hashable {
+    /// The user.
+    public var user: PresenceUserID
+    /// The status now: what the user last sent, or `away`.
+    public var status: PresenceStatus
+    /// The time of the user's last ping, in whole seconds since the epoch (unchanged when the user turns away).
+    public var time: Int64
+
+    /// Creates an entry.
+    public init(user: PresenceUserID, status: PresenceStatus, time: Int64) {
+        self.user = user
+        self.status = status
+        self.time = time
+    }
+}
+
+/// A change to the presence set of one partition, as workers publish it and gateways apply it.
+public enum PresenceChange: Sendable, Hashable {
+    /// The user is listed with this entry (new, pinged again, or turned away).
+    case upsert(PresenceEntry)
+    /// The user is no longer listed (expired or cleared).
+    case remove(PresenceUserID)
+}
+
+/// How many listed users have each status.
+public struct PresenceCounts: Sendable, Hashable {
+    /// Users available.
+    public var available: Int
+    /// Users busy.
+    public var busy: Int
+    /// Users away.
+    public var away: Int
+
+    /// Creates counts.
+    public init(available: Int = 0, busy: Int = 0, away: Int = 0) {
+        self.available = available
+        self.busy = busy
+        self.away = away
+    }
+
+    /// Counts `status` once more (or, with `by: -1`, once less).
+    public mutating func add(_ status: PresenceStatus, by delta: Int = 1) {
+        switch status {
+        case .available: available += delta
+        case .busy: busy += delta
+        case .away: away += delta
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// A user's presence status (contracts §3).
+public enum PresenceStatus: String, Sendable, Hashable, CaseIterable {
+    /// Online and available (sent by clients).
+    case available
+    /// Online but busy (sent by clients).
+    case busy
+    /// Generated: no ping for `STATUS_LIFETIME_ACTIVE` seconds.
+    case away
+
+    /// A status a client may send: `available` or `busy`.
+    public init?(clientValue: String) {
+        switch clientValue {
+        case "available": self = .available
+        case "busy": self = .busy
+        default: return nil
+        }
+    }
+}
