@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "Steps", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "Stats", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "Presence", dependencies: ["JSON", "Wire"], swiftSettings: strict),
+        .target(name: "SocketIO", dependencies: ["JSON"], swiftSettings: strict),
         .target(
             name: "Storage",
             dependencies: ["Steps", "Stats", "Presence", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
@@ -70,7 +71,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "JSON",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "SocketIO", "JSON",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -126,6 +127,7 @@ let package = Package(
         .testTarget(name: "StepsTests", dependencies: ["Steps", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "JSON", "Wire"], swiftSettings: strict),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "JSON"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests", dependencies: ["Storage", "Steps", "Stats", "Presence"], swiftSettings: strict),
         .testTarget(

@@ -28,6 +28,12 @@ public struct GatewayConfiguration: Sendable {
     public var presencePort: Int
     /// Presence settings (keys, intervals; from the environment).
     public var presenceSettings: PresenceSettings
+    /// Engine.IO `pingInterval`: time between the server's pings to a Socket.IO client.
+    public var socketIOPingInterval: Duration = .seconds(25)
+    /// Engine.IO `pingTimeout`: a client that does not answer a ping within this is dropped.
+    public var socketIOPingTimeout: Duration = .seconds(20)
+    /// Engine.IO `maxPayload`: the largest polling POST body or WebSocket message, in bytes.
+    public var socketIOMaxPayload: Int = 1_000_000
 
     /// Creates a configuration with the contract's defaults.
     public init(

@@ -2,6 +2,7 @@ public import Hummingbird
 import HummingbirdWebSocket
 public import Logging
 public import ServiceLifecycle
+import SocketIO
 import Stats
 import Steps
 
@@ -20,12 +21,17 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
         case .stats: return [statsListener(configuration, fleet: fleet, logger: logger)]
         case .presence:
             let hub = PresenceHub(fleet: fleet, settings: configuration.presenceSettings, logger: logger)
-            hubs.append(hub)
-            return [presenceListener(configuration, fleet: fleet, hub: hub, logger: logger)]
+            var engine = EngineIOConfiguration.default
+            engine.pingInterval = configuration.socketIOPingInterval
+            engine.pingTimeout = configuration.socketIOPingTimeout
+            engine.maxPayload = configuration.socketIOMaxPayload
+            let socketIO = SocketIOServer(fleet: fleet, hub: hub, engine: engine, logger: logger)
+            hubs += [hub, socketIO]
+            return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
         }
     }
     assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
-    // The hubs stop after the listeners and before the fleet link.
+    // The presence hub and Socket.IO sessions stop after the listeners and before the fleet link.
     return [fleet] + hubs + listeners
 }
 
@@ -103,9 +109,11 @@ private func statsListener(_ configuration: GatewayConfiguration, fleet: FleetCl
     return listener(router, port: configuration.statsHTTPPort, configuration, fleet: fleet, logger: logger)
 }
 
-/// Presence: REST and Socket.IO on one port (contracts §3).
+/// Presence: REST and Socket.IO on one port (contracts §3). WebSocket upgrades of `/socket.io/` go to the Socket.IO
+/// server; every other request, polling included, to the router.
 private func presenceListener(
-    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: PresenceHub, logger: Logger
+    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: PresenceHub, socketIO: SocketIOServer,
+    logger: Logger
 ) -> any Service {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
@@ -113,5 +121,22 @@ private func presenceListener(
         fleet: fleet, hub: hub, settings: configuration.presenceSettings, maxBodyBytes: 64 * 1024,
         syncTimeout: configuration.fleet.requestTimeout
     ).register(on: router)
-    return listener(router, port: configuration.presencePort, configuration, fleet: fleet, logger: logger)
+    socketIO.register(on: router)
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            configuration: .init(
+                ws: .init(maxFrameSize: socketIO.maxPayload, autoPing: .disabled, validateUTF8: true))
+        ) { request, _, _ in
+            // Engine.IO has its own heartbeat, so WebSocket pings stay off (as in the reference servers).
+            guard socketIO.shouldUpgrade(request) else { return .dontUpgrade }
+            let path = request.path ?? "/"
+            return .upgrade([:]) { inbound, outbound, _ in
+                try await socketIO.handleWebSocket(path: path, inbound: inbound, outbound: outbound)
+            }
+        },
+        configuration: .init(
+            address: .hostname(configuration.listenHost, port: configuration.presencePort), serverName: "switchyard"),
+        onServerRunning: { _ in fleet.listenerBound() },
+        logger: logger)
 }

@@ -66,10 +66,12 @@ final class PresenceHub: Service, Sendable {
 
     /// Keeps every partition synced and broadcasts: on change (after `coalescing`) and every update interval.
     func run() async throws {
-        while !Task.isCancelled {
-            try await Task.sleep(for: coalescing)
-            requestSnapshots()
-            broadcastIfDue()
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: self.coalescing)
+                self.requestSnapshots()
+                self.broadcastIfDue()
+            }
         }
     }
 

@@ -25,6 +25,10 @@ struct FleetOptions: ParsableArguments {
     var presencePort: Int = 3456
     @Option(help: "Products the gateways serve, comma-separated: steps, stats, presence.")
     var products: String = "steps,stats,presence"
+    @Option(help: "Socket.IO (Engine.IO) pingInterval in milliseconds.")
+    var socketioPingIntervalMs: Int = 25_000
+    @Option(help: "Socket.IO (Engine.IO) pingTimeout in milliseconds.")
+    var socketioPingTimeoutMs: Int = 20_000
     @Option(help: "Added to every port of gateway n for gateway n+1.")
     var portStride: Int = 10_000
     @Option(help: "Address of /health and /metrics.")
@@ -84,6 +88,8 @@ struct FleetOptions: ParsableArguments {
             gatewayArguments: [
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",
                 "--dedupe-window", "\(dedupeWindow)", "--products", products,
+                "--socketio-ping-interval-ms", "\(socketioPingIntervalMs)",
+                "--socketio-ping-timeout-ms", "\(socketioPingTimeoutMs)",
             ],
             products: GatewayProduct.allCases.filter { GatewayProduct.list(products)?.contains($0) ?? true }
                 .map(\.rawValue),

@@ -88,6 +88,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var presencePort: Int = 3456
     @Option(help: "Products to serve, comma-separated: steps, stats, presence.")
     var products: String = "steps,stats,presence"
+    @Option(help: "Socket.IO (Engine.IO) pingInterval in milliseconds.")
+    var socketioPingIntervalMs: Int = 25_000
+    @Option(help: "Socket.IO (Engine.IO) pingTimeout in milliseconds.")
+    var socketioPingTimeoutMs: Int = 20_000
     @Option(help: "REST request deadline in milliseconds (then 503).")
     var requestTimeoutMs: Int = 5000
     @Option(help: "Largest WebSocket message in bytes.")
@@ -107,12 +111,14 @@ struct GatewayCommand: AsyncParsableCommand {
             id: membership.id, supervisorEndpoint: membership.supervisor,
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             requestTimeout: .milliseconds(requestTimeoutMs), exitWhenOrphaned: membership.exitWhenOrphaned)
-        let config = GatewayConfiguration(
+        var config = GatewayConfiguration(
             fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
             maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow), statsHTTPPort: statsHTTPPort,
             products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases), presencePort: presencePort,
             presenceSettings: try presenceSettings())
+        config.socketIOPingInterval = .milliseconds(max(1, socketioPingIntervalMs))
+        config.socketIOPingTimeout = .milliseconds(max(1, socketioPingTimeoutMs))
         let group = ServiceGroup(
             configuration: .init(
                 services: buildGatewayServices(config, logger: logger),

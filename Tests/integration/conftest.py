@@ -1,6 +1,7 @@
 """Starts real `switchyard up` fleets on free loopback ports for the integration tests."""
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -35,16 +36,38 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
+def free_stride(ports, gateways):
+    """A port stride that puts every further gateway's ports on free ports."""
+    room = (65535 - max(ports)) // max(gateways - 1, 1)
+    for _ in range(100):
+        if room < 1:
+            break
+        stride = random.randint(1, room)
+        try:
+            for n in range(1, gateways):
+                for p in ports:
+                    with socket.socket() as s:
+                        s.bind(("127.0.0.1", p + n * stride))
+            return stride
+        except OSError:
+            continue
+    raise AssertionError("no free port stride")
+
+
 class Fleet:
     """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
 
-    def __init__(self, workers=2, partitions=16, extra=(), env=None):
+    def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1):
         self.data = tempfile.mkdtemp(prefix="switchyard-it-")
         self.health_port = free_port()
         self.http_port = free_port()
         self.ws_port = free_port()
         self.stats_port = free_port()
         self.presence_port = free_port()
+        self.stride = 0
+        if gateways > 1:
+            self.stride = free_stride([self.http_port, self.ws_port, self.stats_port, self.presence_port], gateways)
+            extra = (*extra, "--gateways", str(gateways), "--port-stride", str(self.stride))
         self.args = [
             BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
             "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),

@@ -1,0 +1,7 @@
+/// The two Engine.IO transports.
+public enum EngineIOTransport: String, Sendable, Hashable {
+    /// HTTP long-polling: GET carries server → client packets, POST client → server.
+    case polling
+    /// One WebSocket, one packet per frame.
+    case websocket
+}

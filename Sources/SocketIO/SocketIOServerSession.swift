@@ -1,0 +1,158 @@
+public import JSON
+
+/// An Engine.IO session with its Socket.IO connection on top: the one value a gateway keeps per client.
+///
+/// Every input goes to the Engine.IO session; the messages it delivers go through the Socket.IO connection, whose
+/// replies (the CONNECT accept, acks, errors) go back into the session, all within the same call. The caller sees
+/// only transport work (HTTP answers, WebSocket frames) and application events.
+public struct SocketIOServerSession: Sendable {
+    /// One thing the caller must do, in the order given.
+    public enum Action: Sendable, Hashable {
+        /// Answer the HTTP request passed to this very call.
+        case respond(EngineIOHTTPResponse)
+        /// Keep the GET passed to this call open until a ``releasePoll(_:)``.
+        case holdPoll
+        /// Answer the held GET.
+        case releasePoll(EngineIOHTTPResponse)
+        /// Write this frame on the named WebSocket.
+        case sendFrame(EngineIOFrame, webSocket: Int)
+        /// Close the named WebSocket with this code.
+        case closeWebSocket(Int, code: UInt16)
+        /// The client joined `/` as this socket id; the application may emit now (e.g. send the current state).
+        case connected(socketID: String, auth: JSONObject?)
+        /// The client emitted an event.
+        case event(SocketIOEvent)
+        /// The socket left `/`.
+        case disconnected(SocketIODisconnectReason)
+        /// The session is over: remove it from the session table.
+        case closed(EngineIOCloseReason)
+    }
+
+    /// The Engine.IO layer.
+    public private(set) var engine: EngineIOSession
+    /// The Socket.IO layer.
+    public private(set) var socket: SocketIOConnection
+
+    /// Opens a session (see ``EngineIOSession/handshake(id:transport:configuration:at:)``); `random` makes socket
+    /// ids.
+    public static func handshake(
+        id: String, transport: EngineIOSession.Handshake, engine: EngineIOConfiguration = .default,
+        socket: SocketIOConfiguration = .default,
+        random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        at now: ContinuousClock.Instant
+    ) -> (session: SocketIOServerSession, actions: [Action]) {
+        let (engineSession, actions) = EngineIOSession.handshake(
+            id: id, transport: transport, configuration: engine, at: now)
+        var session = SocketIOServerSession(
+            engine: engineSession, socket: SocketIOConnection(configuration: socket, random: random, at: now))
+        return (session, session.pipe(actions, at: now))
+    }
+
+    /// The session id.
+    public var id: String { engine.id }
+
+    /// The earliest deadline of either layer: arm one timer for it and call ``tick(at:)``.
+    public var nextDeadline: ContinuousClock.Instant? {
+        switch (engine.nextDeadline, socket.nextDeadline) {
+        case (let a?, let b?): min(a, b)
+        case (let a?, nil): a
+        case (nil, let b): b
+        }
+    }
+
+    /// See ``EngineIOSession/handlePollGET(at:)``.
+    public mutating func handlePollGET(at now: ContinuousClock.Instant) -> [Action] {
+        pipe(engine.handlePollGET(at: now), at: now)
+    }
+
+    /// See ``EngineIOSession/handlePollPOST(body:contentType:at:)``.
+    public mutating func handlePollPOST(
+        body: [UInt8], contentType: String? = nil, at now: ContinuousClock.Instant
+    ) -> [Action] {
+        pipe(engine.handlePollPOST(body: body, contentType: contentType, at: now), at: now)
+    }
+
+    /// See ``EngineIOSession/webSocketOpened(_:at:)``.
+    public mutating func webSocketOpened(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+        pipe(engine.webSocketOpened(webSocket, at: now), at: now)
+    }
+
+    /// See ``EngineIOSession/webSocketFrame(_:from:at:)``.
+    public mutating func webSocketFrame(
+        _ frame: EngineIOFrame, from webSocket: Int, at now: ContinuousClock.Instant
+    ) -> [Action] {
+        pipe(engine.webSocketFrame(frame, from: webSocket, at: now), at: now)
+    }
+
+    /// See ``EngineIOSession/webSocketClosed(_:at:)``.
+    public mutating func webSocketClosed(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+        pipe(engine.webSocketClosed(webSocket, at: now), at: now)
+    }
+
+    /// Runs both layers' timers.
+    public mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
+        let engineActions = pipe(engine.tick(at: now), at: now)
+        return engineActions + apply(socket.tick(at: now), at: now)
+    }
+
+    /// See ``SocketIOConnection/emit(_:_:)``.
+    public mutating func emit(_ name: String, _ arguments: [JSONValue], at now: ContinuousClock.Instant) -> [Action] {
+        apply(socket.emit(name, arguments), at: now)
+    }
+
+    /// See ``SocketIOConnection/emit(encoded:)``.
+    public mutating func emit(encoded text: String, at now: ContinuousClock.Instant) -> [Action] {
+        apply(socket.emit(encoded: text), at: now)
+    }
+
+    /// See ``SocketIOConnection/acknowledge(_:with:)``.
+    public mutating func acknowledge(
+        _ id: Int, with arguments: [JSONValue], at now: ContinuousClock.Instant
+    ) -> [Action] {
+        apply(socket.acknowledge(id, with: arguments), at: now)
+    }
+
+    /// See ``SocketIOConnection/disconnect()``.
+    public mutating func disconnect(at now: ContinuousClock.Instant) -> [Action] {
+        apply(socket.disconnect(), at: now)
+    }
+
+    /// Closes the session from the server side (``EngineIOSession/close(at:)``).
+    public mutating func close(at now: ContinuousClock.Instant) -> [Action] {
+        pipe(engine.close(at: now), at: now)
+    }
+
+    /// Carries out the Engine.IO actions: deliveries go to the Socket.IO layer, the rest to the caller.
+    private mutating func pipe(_ actions: [EngineIOSession.Action], at now: ContinuousClock.Instant) -> [Action] {
+        var out: [Action] = []
+        for action in actions {
+            switch action {
+            case .respond(let response): out.append(.respond(response))
+            case .holdPoll: out.append(.holdPoll)
+            case .releasePoll(let response): out.append(.releasePoll(response))
+            case .sendFrame(let frame, let webSocket): out.append(.sendFrame(frame, webSocket: webSocket))
+            case .closeWebSocket(let webSocket, let code): out.append(.closeWebSocket(webSocket, code: code))
+            case .deliver(let message): out += apply(socket.receive(message, at: now), at: now)
+            case .closed(let reason):
+                out += apply(socket.transportClosed(), at: now)
+                out.append(.closed(reason))
+            }
+        }
+        return out
+    }
+
+    /// Carries out the Socket.IO actions: sends and closes go to the Engine.IO session, the rest to the caller.
+    private mutating func apply(_ actions: [SocketIOConnection.Action], at now: ContinuousClock.Instant) -> [Action] {
+        var out: [Action] = []
+        for action in actions {
+            switch action {
+            case .send(let message): out += pipe(engine.send(message), at: now)
+            case .closeTransport: out += pipe(engine.close(at: now), at: now)
+            case .connected(let socketID, let auth): out.append(.connected(socketID: socketID, auth: auth))
+            case .event(let event): out.append(.event(event))
+            case .disconnected(let reason): out.append(.disconnected(reason))
+            }
+        }
+        return out
+    }
+}
