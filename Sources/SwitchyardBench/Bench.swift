@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// `switchyard-bench`: the step tracker's throughput ceiling server and its WebSocket load client.
+/// `switchyard-bench`: the ceiling servers of the step tracker and learning stats, and the WebSocket load client.
 @main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
-        abstract: "Benchmark tools for the step tracker (see scripts/bench/steps and docs/performance.md).",
-        subcommands: [EchoCommand.self, LoadCommand.self])
+        abstract: "Benchmark tools (see scripts/bench/steps, scripts/bench/stats and docs/performance.md).",
+        subcommands: [EchoCommand.self, LoadCommand.self, StatsCeilingCommand.self])
 }

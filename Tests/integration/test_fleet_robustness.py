@@ -68,4 +68,10 @@ def test_gateway_without_a_fleet_answers_503_json():
         assert r.json()["error"].startswith("Service unavailable")
     finally:
         proc.terminate()
-        assert proc.wait(timeout=30) == 0
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = "hung"
+        assert code == 0, f"the lone gateway did not stop cleanly on SIGTERM ({code})"
