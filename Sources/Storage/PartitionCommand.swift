@@ -12,6 +12,15 @@ public enum PartitionCommand: Sendable, Hashable {
     case presence(PresenceCommand)
     /// The worker's own presence timeout sweep (never on the wire; answered by nobody).
     case presenceSweep
+
+    /// Whether the command only reads: a transaction of such commands writes nothing that a durability barrier
+    /// would have to cover.
+    public var isReadOnly: Bool {
+        switch self {
+        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot): true
+        case .steps, .stats, .presence, .presenceSweep: false
+        }
+    }
 }
 
 /// The answer to a `PartitionCommand`.

@@ -127,11 +127,14 @@ final class PartitionLane: Sendable {
     /// Takes what waits and commits it on the writer queue; the completion starts the next round, so exactly one
     /// transaction per partition is in flight.
     private func commitNext() {
+        var nothingUndurable = false
         let next: (batch: [Item], waiters: [CheckedContinuation<Void, Never>]) = state.withLock { state in
             guard !state.pending.isEmpty else {
                 state.committing = false
                 return ([], state.takeWaitersIfIdle())
             }
+            // Taken before counting this one: whether an earlier transaction still waits for its barrier.
+            nothingUndurable = state.unanswered == 0
             state.unanswered += 1
             if state.pending.count <= Self.transactionLimit {
                 defer { state.pending = [] }
@@ -147,6 +150,10 @@ final class PartitionLane: Sendable {
         let commands = batch.map(\.command)
         let memory = state.withLock { $0.memory }
         let now = clock()
+        // Reads that can only see durable data need no barrier: every earlier transaction of this partition has
+        // been answered, so it is durable (a read after an unanswered write waits for the write's barrier, so it
+        // never reports data that a power cut could still take back).
+        let skipBarrier = nothingUndurable && commands.allSatisfy(\.isReadOnly)
         database.asyncWrite { db in
             try PartitionRepository.apply(commands, in: db, stepsLimits: limits, memory: memory, now: now)
         } completion: { result in
@@ -156,7 +163,7 @@ final class PartitionLane: Sendable {
                 if case .success(let outcome) = result { state.memory = outcome.memory }
                 if swept { state.sweepQueued = false }
             }
-            if let round = self.round, case .success = result {
+            if let round = self.round, case .success = result, !skipBarrier {
                 // Committed but not yet durable: answer after the barrier. The next transaction need not wait.
                 round.afterBarrier { failure in
                     self.answer(batch, failure.map { .failure($0) } ?? result)

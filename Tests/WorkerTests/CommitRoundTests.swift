@@ -41,6 +41,9 @@ import Wire
             state.withLock { $0.hold = false }
             gate.signal()
         }
+
+        /// Holds the next barriers until `open()`.
+        func close() { state.withLock { $0.hold = true } }
     }
 
     func item(_ correlation: UInt64, user: String) -> PartitionLane.Item {
@@ -85,6 +88,33 @@ import Wire
         #expect(answered.first == 1)
         #expect(Set(answered) == [1, 2, 3, 4])
         // One barrier for the first commit, and at most one more for the three that committed while it was held.
+        #expect(barrier.calls == 2)
+    }
+
+    func read(_ correlation: UInt64, user: String) -> PartitionLane.Item {
+        PartitionLane.Item(
+            envelope: Envelope(kind: .command, product: .steps, correlation: correlation, origin: "g1"),
+            command: .steps(.get(username: user)))
+    }
+
+    @Test func readsOfDurableDataSkipTheBarrierButReadsAfterAnUnansweredWriteWait() async throws {
+        let barrier = Barrier()
+        let (lanes, answers) = try lanes(1, barrier: barrier)
+        var iterator = answers.makeAsyncIterator()
+        var entered = barrier.entered.makeAsyncIterator()
+        // Nothing written yet: a read is answered after its commit, with no barrier at all.
+        #expect(lanes[0].submit([read(1, user: "a")]))
+        #expect(try #require(await iterator.next()).map(\.0) == [1])
+        #expect(barrier.calls == 0)
+        // A write waits for its barrier (held); a read after it may see it, so it waits too.
+        barrier.close()
+        #expect(lanes[0].submit([item(2, user: "a")]))
+        #expect(await entered.next() == 1)
+        #expect(lanes[0].submit([read(3, user: "a")]))
+        barrier.open()
+        var answered: [UInt64] = []
+        while answered.count < 2, let batch = await iterator.next() { answered += batch.map(\.0) }
+        #expect(answered == [2, 3])
         #expect(barrier.calls == 2)
     }
 
