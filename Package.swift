@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CZeroMQ"),
@@ -45,8 +46,19 @@ let package = Package(
         .target(name: "Presence", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "SocketIO", dependencies: ["JSON"], swiftSettings: strict),
         .target(
+            name: "Lobby",
+            dependencies: [
+                "JSON", "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Storage",
-            dependencies: ["Steps", "Stats", "Presence", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Steps", "Stats", "Presence", "Lobby", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -61,7 +73,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Storage",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Lobby", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -71,7 +83,8 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "SocketIO", "JSON",
+                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Lobby", "SocketIO", "JSON",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -99,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence",
+                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence", "Lobby", "Wire",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +141,7 @@ let package = Package(
         .testTarget(name: "StatsTests", dependencies: ["Stats", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "JSON"], swiftSettings: strict),
+        .testTarget(name: "LobbyTests", dependencies: ["Lobby", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests", dependencies: ["Storage", "Steps", "Stats", "Presence"], swiftSettings: strict),
         .testTarget(

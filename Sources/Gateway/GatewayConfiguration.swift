@@ -28,6 +28,10 @@ public struct GatewayConfiguration: Sendable {
     public var presencePort: Int
     /// Presence settings (keys, intervals; from the environment).
     public var presenceSettings: PresenceSettings
+    /// Lobby WebSocket and REST port (contracts §4: 9000).
+    public var lobbyPort: Int = 9000
+    /// Messages a lobby subscriber may have queued (not yet written to its socket) before it is disconnected.
+    public var lobbyMaxQueuedMessages: Int = 1024
     /// Engine.IO `pingInterval`: time between the server's pings to a Socket.IO client.
     public var socketIOPingInterval: Duration = .seconds(25)
     /// Engine.IO `pingTimeout`: a client that does not answer a ping within this is dropped.

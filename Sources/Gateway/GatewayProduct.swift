@@ -6,6 +6,8 @@ public enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
     case stats
     /// Presence: REST and Socket.IO :3456.
     case presence
+    /// Game lobby: WebSocket and REST :9000 under /lobby_api.
+    case lobby
 
     /// Parses a comma-separated list such as `steps,stats`; nil if a name is unknown or the list is empty.
     public static func list(_ text: String) -> Set<GatewayProduct>? {

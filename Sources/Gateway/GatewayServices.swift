@@ -1,5 +1,6 @@
 public import Hummingbird
 import HummingbirdWebSocket
+import Lobby
 public import Logging
 public import ServiceLifecycle
 import SocketIO
@@ -28,6 +29,10 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             let socketIO = SocketIOServer(fleet: fleet, hub: hub, engine: engine, logger: logger)
             hubs += [hub, socketIO]
             return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
+        case .lobby:
+            let hub = LobbyHub(fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages, logger: logger)
+            hubs.append(hub)
+            return [lobbyListener(configuration, fleet: fleet, hub: hub, logger: logger)]
         }
     }
     assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
@@ -42,6 +47,7 @@ extension GatewayProduct {
         case .steps: 2
         case .stats: 1
         case .presence: 1
+        case .lobby: 1
         }
     }
 }
@@ -137,6 +143,38 @@ private func presenceListener(
         },
         configuration: .init(
             address: .hostname(configuration.listenHost, port: configuration.presencePort), serverName: "switchyard"),
+        onServerRunning: { _ in fleet.listenerBound() },
+        logger: logger)
+}
+
+/// The lobby: WebSocket at `/lobby_api` and REST under it, on one port (contracts §4).
+private func lobbyListener(_ configuration: GatewayConfiguration, fleet: FleetClient, hub: LobbyHub, logger: Logger)
+    -> any Service
+{
+    let authenticator = LobbyAuthenticator(fleet: fleet)
+    let limits = LobbyLimits.default
+    let router = Router()
+    router.middlewares.add(JSONErrorMiddleware())
+    LobbyRoutes(fleet: fleet, authenticator: authenticator, limits: limits).register(on: router)
+    let handler = LobbyWebSocketHandler(
+        fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,
+        listTimeout: configuration.fleet.requestTimeout)
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            configuration: .init(
+                ws: .init(
+                    maxFrameSize: limits.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)),
+                    validateUTF8: true))
+        ) { request, _, _ in
+            let path = request.path?.split(separator: "?", maxSplits: 1).first ?? ""
+            guard path == "/lobby_api" || path == "/lobby_api/" else { return .dontUpgrade }
+            return .upgrade([:]) { inbound, outbound, context in
+                try await handler.handle(inbound: inbound, outbound: outbound, logger: context.logger)
+            }
+        },
+        configuration: .init(
+            address: .hostname(configuration.listenHost, port: configuration.lobbyPort), serverName: "switchyard"),
         onServerRunning: { _ in fleet.listenerBound() },
         logger: logger)
 }

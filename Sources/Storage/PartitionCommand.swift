@@ -1,3 +1,4 @@
+public import Lobby
 public import Presence
 public import Stats
 public import Steps
@@ -12,13 +13,16 @@ public enum PartitionCommand: Sendable, Hashable {
     case presence(PresenceCommand)
     /// The worker's own presence timeout sweep (never on the wire; answered by nobody).
     case presenceSweep
+    /// A lobby command (only the lobby's partition receives them).
+    case lobby(LobbyCommand)
 
     /// Whether the command only reads: a transaction of such commands writes nothing that a durability barrier
     /// would have to cover.
     public var isReadOnly: Bool {
         switch self {
-        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot): true
-        case .steps, .stats, .presence, .presenceSweep: false
+        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot), .lobby(.list): true
+        // A login reads too, but it is rare and its derivation dominates: it simply takes the common path.
+        case .steps, .stats, .presence, .presenceSweep, .lobby: false
         }
     }
 }
@@ -31,6 +35,8 @@ public enum PartitionReply: Sendable, Hashable {
     case stats(StatsReply)
     /// A presence reply.
     case presence(PresenceReply)
+    /// A lobby reply.
+    case lobby(LobbyReply)
     /// Nothing to answer (the worker's own commands).
     case none
 
@@ -40,6 +46,7 @@ public enum PartitionReply: Sendable, Hashable {
         case .steps(let reply): reply.encoded()
         case .stats(let reply): reply.encoded()
         case .presence(let reply): reply.encoded()
+        case .lobby(let reply): reply.encoded()
         case .none: []
         }
     }

@@ -128,6 +128,27 @@ public final class PartitionDatabase: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        // Lobby (contracts §4): only the lobby's partition fills these; the list order is `position`.
+        m.registerMigration("lobby-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE lobby_tables(
+                        id INTEGER PRIMARY KEY NOT NULL,
+                        position INTEGER NOT NULL,
+                        name BLOB NOT NULL,
+                        participants INTEGER NOT NULL
+                    );
+                    CREATE TABLE lobby_users(
+                        username BLOB PRIMARY KEY NOT NULL,
+                        password TEXT NOT NULL,
+                        user_type TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE lobby_meta(
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

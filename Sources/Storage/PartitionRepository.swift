@@ -1,4 +1,5 @@
 public import GRDB
+public import Lobby
 public import Presence
 import Stats
 public import Steps
@@ -11,6 +12,8 @@ public enum PartitionRepository {
         public var replies: [PartitionReply]
         /// The presence changes made, in order: published as one event once the transaction is durable.
         public var presenceChanges: [PresenceChange]
+        /// The lobby's changes, each with its sequence number: published once the transaction is durable.
+        public var lobbyEvents: [(sequence: UInt64, event: LobbyEvent)] = []
         /// The partition's memory after the transaction, to keep once it has committed.
         public var memory: PartitionMemory
     }
@@ -28,16 +31,18 @@ public enum PartitionRepository {
         var steps: [StepsCommand] = []
         var stats: [StatsCommand] = []
         var presence: [PresenceRepository.Command] = []
+        var lobby: [LobbyCommand] = []
         for command in commands {
             switch command {
             case .steps(let c): steps.append(c)
             case .stats(let c): stats.append(c)
             case .presence(let c): presence.append(.gateway(c))
             case .presenceSweep: presence.append(.sweep)
+            case .lobby(let c): lobby.append(c)
             }
         }
         var memory = memory
-        if stats.isEmpty && presence.isEmpty {
+        if stats.isEmpty && presence.isEmpty && lobby.isEmpty {
             let replies = try StepsRepository.apply(steps, in: db, limits: stepsLimits).map { PartitionReply.steps($0) }
             return Outcome(replies: replies, presenceChanges: [], memory: memory)
         }
@@ -46,14 +51,19 @@ public enum PartitionRepository {
         let (presenceReplies, changes) = try PresenceRepository.apply(
             presence, in: db, state: &memory.presence, sequence: &memory.presenceSequence, now: now)
         var presenceIterator = presenceReplies.makeIterator()
+        let (lobbyReplies, lobbyEvents) =
+            lobby.isEmpty
+            ? ([], []) : try LobbyRepository.apply(lobby, in: db, state: &memory.lobby, sequence: &memory.lobbySequence)
+        var lobbyIterator = lobbyReplies.makeIterator()
         // Each repository answers exactly one reply per command given, so the iterators cannot run dry.
         let replies = commands.map { command -> PartitionReply in
             switch command {
             case .steps: .steps(stepsReplies.next()!)
             case .stats: .stats(statsReplies.next()!)
             case .presence, .presenceSweep: presenceIterator.next()!.map { .presence($0) } ?? .none
+            case .lobby: .lobby(lobbyIterator.next()!)
             }
         }
-        return Outcome(replies: replies, presenceChanges: changes, memory: memory)
+        return Outcome(replies: replies, presenceChanges: changes, lobbyEvents: lobbyEvents, memory: memory)
     }
 }

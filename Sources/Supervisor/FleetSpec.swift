@@ -14,13 +14,16 @@ public struct FleetSpec: Sendable {
         public var statsHTTPPort: Int
         /// Presence REST and Socket.IO port.
         public var presencePort: Int
+        /// Lobby WebSocket and REST port.
+        public var lobbyPort: Int
 
         /// Creates a gateway spec.
         public init(
             id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int, statsHTTPPort: Int,
-            presencePort: Int
+            presencePort: Int, lobbyPort: Int = 9000
         ) {
             self.presencePort = presencePort
+            self.lobbyPort = lobbyPort
             self.id = id
             self.listenHost = listenHost
             self.stepsHTTPPort = stepsHTTPPort
@@ -61,7 +64,7 @@ public struct FleetSpec: Sendable {
         partitionCount: Int, workerIDs: [String], gateways: [GatewaySpec], dataDirectory: String,
         controlEndpoint: String, healthHost: String, healthPort: Int, executable: String,
         workerArguments: [String] = [], gatewayArguments: [String] = [],
-        products: [String] = ["steps", "stats", "presence"],
+        products: [String] = ["steps", "stats", "presence", "lobby"],
         heartbeatInterval: Duration = .milliseconds(250), heartbeatTimeout: Duration = .seconds(2)
     ) {
         self.partitionCount = partitionCount

@@ -18,6 +18,8 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any S
             ("stats", "stats.rest.\(g.id)", "http://\(host):\(g.statsHTTPPort)"),
             ("presence", "presence.rest.\(g.id)", "http://\(host):\(g.presencePort)"),
             ("presence", "presence.socketio.\(g.id)", "http://\(host):\(g.presencePort)/socket.io/"),
+            ("lobby", "lobby.websocket.\(g.id)", "ws://\(host):\(g.lobbyPort)/lobby_api"),
+            ("lobby", "lobby.rest.\(g.id)", "http://\(host):\(g.lobbyPort)/lobby_api"),
         ]
         return endpoints.filter { spec.products.contains($0.0) }.map { ($0.1, $0.2) }
     }
@@ -63,6 +65,7 @@ struct FleetRunner: Service {
                     "gateway", "--id", g.id, "--supervisor", endpoint, "--listen-host", g.listenHost,
                     "--steps-http-port", "\(g.stepsHTTPPort)", "--steps-ws-port", "\(g.stepsWebSocketPort)",
                     "--stats-http-port", "\(g.statsHTTPPort)", "--presence-port", "\(g.presencePort)",
+                    "--lobby-port", "\(g.lobbyPort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + spec.gatewayArguments
             gateways.append(child(g.id, args, control))

@@ -17,7 +17,7 @@ enum CommandAdmission: Equatable {
     case drop
 
     /// The products whose commands a worker applies.
-    static let servedProducts: Set<ProductCode> = [.steps, .stats, .presence]
+    static let servedProducts: Set<ProductCode> = [.steps, .stats, .presence, .lobby]
 
     /// Decides for a message with `envelope`, given the worker's adopted map epoch (0 before the first) and the
     /// epoch since which it owns the envelope's partition (nil if it does not).

@@ -1,4 +1,5 @@
 import Fleet
+import Lobby
 import Logging
 import Presence
 import Stats
@@ -68,7 +69,8 @@ struct CommandProcessor: Sendable {
         case .steps: .steps(try StepsCommand(decoding: body))
         case .stats: .stats(try StatsCommand(decoding: body))
         case .presence: .presence(try PresenceCommand(decoding: body))
-        case .fleet, .lobby: throw WireError(.badValue, "no \(product) commands on this worker")
+        case .lobby: .lobby(try LobbyCommand(decoding: body))
+        case .fleet: throw WireError(.badValue, "no \(product) commands on this worker")
         }
     }
 

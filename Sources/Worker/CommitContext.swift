@@ -1,4 +1,5 @@
 import Fleet
+import Lobby
 import Logging
 import Presence
 import Steps
@@ -45,6 +46,12 @@ struct CommitContext: Sendable {
                 messages.append([
                     Envelope.eventTopic(for: .presence), event.encoded(), PresenceEvent.encode(outcome.presenceChanges),
                 ])
+            }
+            for (sequence, change) in outcome.lobbyEvents {
+                let event = Envelope(
+                    kind: .event, product: .lobby, partition: partition, epoch: epoch, sequence: sequence,
+                    origin: workerID)
+                messages.append([Envelope.eventTopic(for: .lobby), event.encoded(), LobbyEventBody.encode(change)])
             }
             for (item, reply) in zip(batch, outcome.replies) {
                 guard let envelope = item.envelope else { continue }

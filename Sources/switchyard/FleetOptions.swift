@@ -23,8 +23,10 @@ struct FleetOptions: ParsableArguments {
     var statsHTTPPort: Int = 3000
     @Option(help: "Presence REST and Socket.IO port of the first gateway.")
     var presencePort: Int = 3456
-    @Option(help: "Products the gateways serve, comma-separated: steps, stats, presence.")
-    var products: String = "steps,stats,presence"
+    @Option(help: "Lobby WebSocket and REST port of the first gateway.")
+    var lobbyPort: Int = 9000
+    @Option(help: "Products the gateways serve, comma-separated: steps, stats, presence, lobby.")
+    var products: String = "steps,stats,presence,lobby"
     @Option(help: "Socket.IO (Engine.IO) pingInterval in milliseconds.")
     var socketioPingIntervalMs: Int = 25_000
     @Option(help: "Socket.IO (Engine.IO) pingTimeout in milliseconds.")
@@ -62,7 +64,7 @@ struct FleetOptions: ParsableArguments {
             throw ValidationError("--durable-sync must be round or transaction")
         }
         guard GatewayProduct.list(products) != nil else {
-            throw ValidationError("--products must list some of: steps, stats, presence (comma-separated)")
+            throw ValidationError("--products must list some of: steps, stats, presence, lobby (comma-separated)")
         }
         guard ["full", "normal"].contains(durability) else {
             throw ValidationError("--durability must be full or normal")
@@ -74,7 +76,7 @@ struct FleetOptions: ParsableArguments {
             FleetSpec.GatewaySpec(
                 id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,
                 stepsWebSocketPort: stepsWSPort + n * portStride, statsHTTPPort: statsHTTPPort + n * portStride,
-                presencePort: presencePort + n * portStride)
+                presencePort: presencePort + n * portStride, lobbyPort: lobbyPort + n * portStride)
         }
         let dataFolder = URL(fileURLWithPath: data).standardizedFileURL.path
         return FleetSpec(

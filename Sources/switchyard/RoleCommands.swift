@@ -86,8 +86,10 @@ struct GatewayCommand: AsyncParsableCommand {
     var statsHTTPPort: Int = 3000
     @Option(help: "Presence REST and Socket.IO port.")
     var presencePort: Int = 3456
-    @Option(help: "Products to serve, comma-separated: steps, stats, presence.")
-    var products: String = "steps,stats,presence"
+    @Option(help: "Lobby WebSocket and REST port.")
+    var lobbyPort: Int = 9000
+    @Option(help: "Products to serve, comma-separated: steps, stats, presence, lobby.")
+    var products: String = "steps,stats,presence,lobby"
     @Option(help: "Socket.IO (Engine.IO) pingInterval in milliseconds.")
     var socketioPingIntervalMs: Int = 25_000
     @Option(help: "Socket.IO (Engine.IO) pingTimeout in milliseconds.")
@@ -101,7 +103,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard GatewayProduct.list(products) != nil else {
-            throw ValidationError("--products must list some of: steps, stats, presence (comma-separated)")
+            throw ValidationError("--products must list some of: steps, stats, presence, lobby (comma-separated)")
         }
     }
 
@@ -117,6 +119,7 @@ struct GatewayCommand: AsyncParsableCommand {
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow), statsHTTPPort: statsHTTPPort,
             products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases), presencePort: presencePort,
             presenceSettings: try presenceSettings())
+        config.lobbyPort = lobbyPort
         config.socketIOPingInterval = .milliseconds(max(1, socketioPingIntervalMs))
         config.socketIOPingTimeout = .milliseconds(max(1, socketioPingTimeoutMs))
         let group = ServiceGroup(

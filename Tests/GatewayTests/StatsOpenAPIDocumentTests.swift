@@ -13,14 +13,3 @@ import Testing
         #expect(checkedIn.hasPrefix("openapi: 3."))
     }
 }
-
-@Suite struct GatewayProductTests {
-    @Test func parsesCommaSeparatedLists() {
-        #expect(GatewayProduct.list("steps,stats") == [.steps, .stats])
-        #expect(GatewayProduct.list("stats") == [.stats])
-        #expect(GatewayProduct.list(" stats , steps") == [.steps, .stats])
-        #expect(GatewayProduct.list("") == nil)
-        #expect(GatewayProduct.list("stats,") == nil)
-        #expect(GatewayProduct.list("stats,lobby") == nil)
-    }
-}

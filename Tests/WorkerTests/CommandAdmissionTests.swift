@@ -28,8 +28,7 @@ import Wire
             CommandAdmission.decide(command(epoch: 5, product: .fleet), mapEpoch: 6, ownedSince: 5)
                 == .refuse(.malformed))
         #expect(
-            CommandAdmission.decide(command(epoch: 5, product: .lobby), mapEpoch: 6, ownedSince: 5)
-                == .refuse(.malformed))
+            CommandAdmission.decide(command(epoch: 5, product: .lobby), mapEpoch: 6, ownedSince: 5) == .accept)
         #expect(CommandAdmission.decide(command(epoch: 5, product: .stats), mapEpoch: 6, ownedSince: 5) == .accept)
         #expect(CommandAdmission.decide(command(epoch: 5, product: .presence), mapEpoch: 6, ownedSince: 5) == .accept)
         #expect(CommandAdmission.decide(command(epoch: 5, product: .steps), mapEpoch: 6, ownedSince: 5) == .accept)

@@ -64,15 +64,18 @@ class Fleet:
         self.ws_port = free_port()
         self.stats_port = free_port()
         self.presence_port = free_port()
+        self.lobby_port = free_port()
         self.stride = 0
         if gateways > 1:
-            self.stride = free_stride([self.http_port, self.ws_port, self.stats_port, self.presence_port], gateways)
+            self.stride = free_stride(
+                [self.http_port, self.ws_port, self.stats_port, self.presence_port, self.lobby_port], gateways)
             extra = (*extra, "--gateways", str(gateways), "--port-stride", str(self.stride))
         self.args = [
             BIN, "up", "--data", self.data, "--workers", str(workers), "--partitions", str(partitions),
             "--listen-host", "127.0.0.1", "--health-port", str(self.health_port),
             "--steps-http-port", str(self.http_port), "--steps-ws-port", str(self.ws_port),
             "--stats-http-port", str(self.stats_port), "--presence-port", str(self.presence_port),
+            "--lobby-port", str(self.lobby_port),
             *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
@@ -87,6 +90,10 @@ class Fleet:
     @property
     def stats(self):
         return f"http://127.0.0.1:{self.stats_port}"
+
+    @property
+    def lobby(self):
+        return f"127.0.0.1:{self.lobby_port}"
 
     @property
     def presence(self):

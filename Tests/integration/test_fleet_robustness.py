@@ -52,7 +52,8 @@ def test_gateway_without_a_fleet_answers_503_json():
     proc = subprocess.Popen(
         [BIN, "gateway", "--id", "g9", "--supervisor", f"tcp://127.0.0.1:{free_port()}", "--listen-host",
          "127.0.0.1", "--steps-http-port", str(port), "--steps-ws-port", str(free_port()),
-         "--stats-http-port", str(stats_port), "--presence-port", str(free_port()), "--request-timeout-ms", "300"],
+         "--stats-http-port", str(stats_port), "--presence-port", str(free_port()), "--lobby-port", str(free_port()),
+         "--request-timeout-ms", "300"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         # A Response is falsy for error statuses; wrap it so the first answer ends the poll.

@@ -1,0 +1,148 @@
+import Lobby
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// The gateway's side of the lobby's event stream: a `LobbyMirror` of the table list kept from the lobby
+/// partition's numbered events, and the WebSocket subscribers they are forwarded to, in order.
+///
+/// Every subscriber has a bounded queue of messages not yet written to its socket. A subscriber whose queue passes
+/// `maxQueuedMessages` (it does not read) is disconnected with close code 1008; the others are unaffected. After a
+/// gap in the sequence the partition is re-read, and subscribers get a fresh `table_list` when the list they were
+/// following had diverged.
+final class LobbyHub: Service, Sendable {
+    /// The lobby's partition key: one partition owns the lobby, so one writer orders every change.
+    static let key = "lobby"
+
+    /// What a subscriber's writer receives.
+    enum Outgoing: Sendable {
+        /// A message to write.
+        case text(String)
+        /// Close the connection with this code (the subscriber fell too far behind).
+        case close(UInt16, reason: String)
+    }
+
+    /// A subscriber's queue.
+    final class Subscriber: Sendable {
+        let queue: AsyncStream<Outgoing>.Continuation
+        private let queued = Mutex(0)
+
+        init(queue: AsyncStream<Outgoing>.Continuation) { self.queue = queue }
+
+        /// Enqueues a message; false once the queue passed `limit` (the subscriber is then closed).
+        func send(_ text: String, limit: Int) -> Bool {
+            let over = queued.withLock { count in
+                count += 1
+                return count > limit
+            }
+            if over {
+                queue.yield(.close(1008, reason: "subscriber queue over \(limit) messages"))
+                queue.finish()
+                return false
+            }
+            queue.yield(.text(text))
+            return true
+        }
+
+        /// Called by the writer after each message written.
+        func written() { queued.withLock { $0 -= 1 } }
+    }
+
+    private struct State {
+        var mirror = LobbyMirror()
+        var subscribers: [UInt64: Subscriber] = [:]
+    }
+
+    private let fleet: FleetClient
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+    /// Messages a subscriber may have queued before it is disconnected.
+    let maxQueuedMessages: Int
+
+    init(fleet: FleetClient, maxQueuedMessages: Int, logger: Logger) {
+        self.fleet = fleet
+        self.logger = logger
+        self.maxQueuedMessages = maxQueuedMessages
+        fleet.subscribe(events: .lobby) { [weak self] events in self?.received(events) }
+    }
+
+    /// Asks for the list until the mirror has one, and again after gaps.
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(50))
+                let now = self.clock.now
+                if self.state.withLock({ $0.mirror.due(at: now) }) { self.requestSnapshot() }
+            }
+        }
+    }
+
+    /// Whether the mirror holds a list, so a subscription can start.
+    var hasList: Bool { state.withLock { $0.mirror.hasList } }
+
+    /// Subscribes `id`: queues `table_list` and then every later change, atomically with respect to events.
+    func subscribe(_ id: UInt64, _ subscriber: Subscriber) {
+        state.withLock { state in
+            state.subscribers[id] = subscriber
+            if !subscriber.send(LobbyServerMessage.tableList(state.mirror.tables).jsonText, limit: maxQueuedMessages) {
+                state.subscribers[id] = nil
+            }
+        }
+    }
+
+    /// Stops sending to `id`.
+    func unsubscribe(_ id: UInt64) { _ = state.withLock { $0.subscribers.removeValue(forKey: id) } }
+
+    private func received(_ messages: [WireMessage]) {
+        let events = messages.map {
+            LobbyMirror.Event(sequence: $0.envelope.sequence, change: try? LobbyEventBody.decode($0.body))
+        }
+        let now = clock.now
+        let resync = state.withLock { state in
+            let delivery = state.mirror.received(events, at: now)
+            for event in delivery.forward { broadcast(LobbyServerMessage(event).jsonText, in: &state) }
+            return delivery.needsSnapshot
+        }
+        if resync { requestSnapshot() }
+    }
+
+    private func requestSnapshot() {
+        fleet.request(product: .lobby, key: Self.key, body: LobbyCommand.list.encoded(), idempotent: true) {
+            [weak self] result in
+            self?.snapshotArrived(result)
+        }
+    }
+
+    private func snapshotArrived(_ result: Result<[UInt8], FleetRequestError>) {
+        guard case .success(let body) = result,
+            case .tables(let sequence, let tables)? = try? LobbyReply(decoding: body)
+        else {
+            state.withLock { $0.mirror.snapshotFailed() }
+            logger.warning("lobby snapshot failed")
+            return
+        }
+        let now = clock.now
+        let again = state.withLock { state -> Bool in
+            switch state.mirror.snapshotArrived(sequence: sequence, tables: tables, at: now) {
+            case .sendTableList:
+                broadcast(LobbyServerMessage.tableList(state.mirror.tables).jsonText, in: &state)
+                return false
+            case .forward(let events):
+                for event in events { broadcast(LobbyServerMessage(event).jsonText, in: &state) }
+                return false
+            case .needsSnapshot:
+                return true
+            }
+        }
+        if again { requestSnapshot() }
+    }
+
+    private func broadcast(_ text: String, in state: inout State) {
+        for (id, subscriber) in state.subscribers where !subscriber.send(text, limit: maxQueuedMessages) {
+            state.subscribers[id] = nil
+            logger.info("lobby subscriber disconnected: queue full", metadata: ["connection": "\(id)"])
+        }
+    }
+}

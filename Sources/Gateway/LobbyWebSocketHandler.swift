@@ -1,0 +1,101 @@
+import HummingbirdWebSocket
+import Lobby
+import Logging
+import Synchronization
+
+/// One lobby WebSocket connection (contracts §4): a `LobbyConnection` state machine fed with the frames in order;
+/// each request it makes (a login check, a table change, a subscription) is carried out before the next frame is
+/// read, so messages are processed and answered in the order they were sent.
+struct LobbyWebSocketHandler: Sendable {
+    let fleet: FleetClient
+    let hub: LobbyHub
+    let authenticator: LobbyAuthenticator
+    let limits: LobbyLimits
+    /// How long a subscription waits for the hub's first list before `table_list` is sent anyway.
+    let listTimeout: Duration
+
+    private static let ids = Mutex<UInt64>(0)
+
+    func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
+        let id = Self.ids.withLock { id in
+            id += 1
+            return id
+        }
+        let (outgoing, queue) = AsyncStream.makeStream(of: LobbyHub.Outgoing.self)
+        let subscriber = LobbyHub.Subscriber(queue: queue)
+        defer { hub.unsubscribe(id) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // One writer: replies and forwarded changes leave in the order they were queued.
+            group.addTask {
+                for await item in outgoing {
+                    switch item {
+                    case .text(let text):
+                        try await outbound.write(.text(text))
+                        subscriber.written()
+                    case .close(let code, let reason):
+                        try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
+                        return
+                    }
+                }
+            }
+            var connection = LobbyConnection(limits: limits)
+            do {
+                for try await message in inbound.messages(maxSize: limits.maxMessageBytes) {
+                    let actions: [LobbyConnection.Action]
+                    switch message {
+                    case .text(let text): actions = connection.received(frame: Array(text.utf8))
+                    case .binary:
+                        actions = connection.received(
+                            .failure(LobbyMessageError(.invalidJSON, "binary frames are not messages")))
+                    }
+                    guard await perform(actions, on: &connection, id: id, subscriber: subscriber) else { break }
+                }
+            } catch {
+                logger.debug("lobby websocket ended", metadata: ["error": "\(error)"])
+            }
+            hub.unsubscribe(id)
+            queue.finish()
+            try? await group.waitForAll()
+        }
+    }
+
+    /// Carries out the connection's actions, feeding the results of its requests back in; false once the
+    /// connection was closed for falling behind.
+    private func perform(
+        _ actions: [LobbyConnection.Action], on connection: inout LobbyConnection, id: UInt64,
+        subscriber: LobbyHub.Subscriber
+    ) async -> Bool {
+        var pending = actions
+        while !pending.isEmpty {
+            let action = pending.removeFirst()
+            switch action {
+            case .reply(let message):
+                guard subscriber.send(message.jsonText, limit: hub.maxQueuedMessages) else { return false }
+            case .verifyLogin(let username, let password):
+                let type = try? await authenticator.authenticate(username: username, password: password)
+                pending = connection.loginResult(type ?? nil) + pending
+            case .execute(let command):
+                let result = await fleet.request(
+                    product: .lobby, key: LobbyHub.key, body: command.encoded(), idempotent: false)
+                let reply = (try? result.get()).flatMap { try? LobbyReply(decoding: $0) }
+                pending = connection.commandResult(reply) + pending
+            case .subscribe:
+                await waitForList()
+                hub.subscribe(id, subscriber)
+                pending = connection.subscriptionStarted() + pending
+            case .unsubscribe:
+                hub.unsubscribe(id)
+            }
+        }
+        return true
+    }
+
+    /// Waits, within `listTimeout`, until the hub holds the lobby's list (only just after the gateway starts).
+    private func waitForList() async {
+        let deadline = ContinuousClock.now + listTimeout
+        while !hub.hasList, ContinuousClock.now < deadline {
+            // Bounded by the deadline; the first snapshot arrives within one round trip once the fleet answers.
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
