@@ -38,6 +38,9 @@ public struct GatewayConfiguration: Sendable {
     public var socketIOPingTimeout: Duration = .seconds(20)
     /// Engine.IO `maxPayload`: the largest polling POST body or WebSocket message, in bytes.
     public var socketIOMaxPayload: Int = 1_000_000
+    /// Frames a Socket.IO WebSocket client may have queued, not yet written, before it is closed with 1008 (a client
+    /// that stops reading would otherwise keep every broadcast in the gateway's memory).
+    public var socketIOMaxQueuedFrames: Int = 64
 
     /// Creates a configuration with the contract's defaults.
     public init(

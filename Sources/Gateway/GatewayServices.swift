@@ -26,7 +26,9 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             engine.pingInterval = configuration.socketIOPingInterval
             engine.pingTimeout = configuration.socketIOPingTimeout
             engine.maxPayload = configuration.socketIOMaxPayload
-            let socketIO = SocketIOServer(fleet: fleet, hub: hub, engine: engine, logger: logger)
+            let socketIO = SocketIOServer(
+                fleet: fleet, hub: hub, engine: engine, maxQueuedFrames: configuration.socketIOMaxQueuedFrames,
+                logger: logger)
             hubs += [hub, socketIO]
             return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
         case .lobby:

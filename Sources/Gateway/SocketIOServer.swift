@@ -25,10 +25,36 @@ final class SocketIOServer: Service, Sendable {
         case close(UInt16)
     }
 
+    /// A WebSocket's queue of frames not yet written, bounded: a client that stops reading would otherwise hold
+    /// every broadcast (a copy of the whole list each) until the Engine.IO heartbeat dropped it.
+    private final class Writer: Sendable {
+        let queue: AsyncStream<Outgoing>.Continuation
+        private let queued = Mutex(0)
+
+        init(_ queue: AsyncStream<Outgoing>.Continuation) { self.queue = queue }
+
+        /// Queues a frame; past `limit` frames not yet written, closes the socket with 1008 instead.
+        func send(_ frame: EngineIOFrame, limit: Int) {
+            let over = queued.withLock { count in
+                count += 1
+                return count > limit
+            }
+            if over {
+                queue.yield(.close(1008))
+                queue.finish()
+            } else {
+                queue.yield(.frame(frame))
+            }
+        }
+
+        /// Called by the writer after each frame written.
+        func written() { queued.withLock { $0 -= 1 } }
+    }
+
     private struct Entry {
         var session: SocketIOServerSession
         var heldPoll: CheckedContinuation<EngineIOHTTPResponse, Never>?
-        var webSockets: [Int: AsyncStream<Outgoing>.Continuation] = [:]
+        var webSockets: [Int: Writer] = [:]
         var listener: UInt64?
     }
 
@@ -52,11 +78,16 @@ final class SocketIOServer: Service, Sendable {
     private let clock = ContinuousClock()
     /// How often session timers (pings, timeouts) are checked.
     private let tickInterval: Duration = .milliseconds(100)
+    /// Frames a WebSocket client may have waiting to be written before it is closed (1008) as too slow.
+    let maxQueuedFrames: Int
 
-    init(fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, logger: Logger) {
+    init(
+        fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, logger: Logger
+    ) {
         self.fleet = fleet
         self.hub = hub
         self.engine = engine
+        self.maxQueuedFrames = maxQueuedFrames
         self.logger = logger
     }
 
@@ -184,13 +215,14 @@ final class SocketIOServer: Service, Sendable {
     ) async throws {
         let sid = Self.query(Self.queryString(path))["sid"].flatMap { $0.isEmpty ? nil : $0 }
         let (frames, queue) = AsyncStream.makeStream(of: Outgoing.self)
+        let writer = Writer(queue)
         let now = clock.now
         let (id, webSocket, work): (String?, Int, [AppWork]) = state.withLock { state in
             state.nextWebSocket += 1
             let webSocket = state.nextWebSocket
             if let sid {
                 guard var entry = state.sessions[sid] else { return (nil, webSocket, []) }
-                entry.webSockets[webSocket] = queue
+                entry.webSockets[webSocket] = writer
                 let actions = entry.session.webSocketOpened(webSocket, at: now)
                 state.sessions[sid] = entry
                 return (sid, webSocket, carryOut(actions, for: sid, in: &state) { _ in })
@@ -198,7 +230,7 @@ final class SocketIOServer: Service, Sendable {
             let id = Self.newID()
             let (session, actions) = SocketIOServerSession.handshake(
                 id: id, transport: .webSocket(webSocket), engine: engine, at: now)
-            state.sessions[id] = Entry(session: session, webSockets: [webSocket: queue])
+            state.sessions[id] = Entry(session: session, webSockets: [webSocket: writer])
             return (id, webSocket, carryOut(actions, for: id, in: &state) { _ in })
         }
         guard let id else {
@@ -211,8 +243,12 @@ final class SocketIOServer: Service, Sendable {
                 // One writer per WebSocket keeps frames in the order the session produced them.
                 for await item in frames {
                     switch item {
-                    case .frame(.text(let text)): try await outbound.write(.text(text))
-                    case .frame(.binary(let bytes)): try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                    case .frame(.text(let text)):
+                        try await outbound.write(.text(text))
+                        writer.written()
+                    case .frame(.binary(let bytes)):
+                        try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
+                        writer.written()
                     case .close(let code):
                         try await outbound.close(.init(codeNumber: Int(code)), reason: nil)
                         return
@@ -281,9 +317,9 @@ final class SocketIOServer: Service, Sendable {
                 state.sessions[id]?.heldPoll?.resume(returning: response)
                 state.sessions[id]?.heldPoll = nil
             case .sendFrame(let frame, let webSocket):
-                state.sessions[id]?.webSockets[webSocket]?.yield(.frame(frame))
+                state.sessions[id]?.webSockets[webSocket]?.send(frame, limit: maxQueuedFrames)
             case .closeWebSocket(let webSocket, let code):
-                state.sessions[id]?.webSockets[webSocket]?.yield(.close(code))
+                state.sessions[id]?.webSockets[webSocket]?.queue.yield(.close(code))
             case .connected:
                 work.append(.connected(sessionID: id))
             case .event(let event):
@@ -296,7 +332,7 @@ final class SocketIOServer: Service, Sendable {
                     // A poll still held when the session ends gets the close packet's answer from the session
                     // itself; resume any leftover so no request hangs.
                     entry.heldPoll?.resume(returning: .packets([.close]))
-                    for queue in entry.webSockets.values { queue.finish() }
+                    for writer in entry.webSockets.values { writer.queue.finish() }
                     if let listener = entry.listener { work.append(.disconnected(listener: listener)) }
                 }
             }

@@ -6,5 +6,5 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
         abstract: "Benchmark tools (see scripts/bench/steps, scripts/bench/stats and docs/performance.md).",
-        subcommands: [EchoCommand.self, LoadCommand.self, StatsCeilingCommand.self])
+        subcommands: [EchoCommand.self, LoadCommand.self, PresenceLoadCommand.self, StatsCeilingCommand.self])
 }
