@@ -6,5 +6,8 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchyard-bench",
         abstract: "Benchmark tools (see scripts/bench/steps, scripts/bench/stats and docs/performance.md).",
-        subcommands: [EchoCommand.self, LoadCommand.self, PresenceLoadCommand.self, StatsCeilingCommand.self])
+        subcommands: [
+            EchoCommand.self, LoadCommand.self, LobbyLoadCommand.self, PresenceLoadCommand.self,
+            StatsCeilingCommand.self,
+        ])
 }
