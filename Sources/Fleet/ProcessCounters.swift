@@ -7,6 +7,7 @@ public final class ProcessCounters: Sendable {
         var processed: UInt64 = 0
         var malformed: UInt64 = 0
         var ready = false
+        var slowClientsClosed: UInt64 = 0
     }
     private let values = Mutex(Values())
 
@@ -17,17 +18,20 @@ public final class ProcessCounters: Sendable {
     public func addProcessed(_ n: Int) { values.withLock { $0.processed &+= UInt64(n) } }
     /// Counts one dropped malformed message.
     public func addMalformed() { values.withLock { $0.malformed &+= 1 } }
+    /// Counts one client connection closed because its outgoing queue passed its limit.
+    public func addSlowClientClosed() { values.withLock { $0.slowClientsClosed &+= 1 } }
     /// Marks the process ready (or not).
     public func setReady(_ ready: Bool) { values.withLock { $0.ready = ready } }
     /// Malformed messages so far.
     public var malformed: UInt64 { values.withLock { $0.malformed } }
 
-    /// The heartbeat body for the current values and the engine's count of dropped outbound messages.
-    public func heartbeat(droppedOutbound: Int) -> HeartbeatMessage {
+    /// The heartbeat body for the current values, the engine's count of dropped outbound messages and the
+    /// partitions whose files are open (none for a gateway).
+    public func heartbeat(droppedOutbound: Int, heldPartitions: [UInt16] = []) -> HeartbeatMessage {
         values.withLock {
             HeartbeatMessage(
                 processed: $0.processed, malformed: $0.malformed, dropped: UInt64(max(0, droppedOutbound)),
-                ready: $0.ready)
+                ready: $0.ready, slowClientsClosed: $0.slowClientsClosed, heldPartitions: heldPartitions)
         }
     }
 }

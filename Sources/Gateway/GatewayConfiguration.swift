@@ -32,6 +32,9 @@ public struct GatewayConfiguration: Sendable {
     public var lobbyPort: Int = 9000
     /// Messages a lobby subscriber may have queued (not yet written to its socket) before it is disconnected.
     public var lobbyMaxQueuedMessages: Int = 1024
+    /// Bytes of messages a lobby subscriber may have queued before it is disconnected (one larger message, such as a
+    /// long table list, is still accepted when nothing else is queued).
+    public var lobbyMaxQueuedBytes: Int = 4 << 20
     /// Engine.IO `pingInterval`: time between the server's pings to a Socket.IO client.
     public var socketIOPingInterval: Duration = .seconds(25)
     /// Engine.IO `pingTimeout`: a client that does not answer a ping within this is dropped.
@@ -41,6 +44,9 @@ public struct GatewayConfiguration: Sendable {
     /// Frames a Socket.IO WebSocket client may have queued, not yet written, before it is closed with 1008 (a client
     /// that stops reading would otherwise keep every broadcast in the gateway's memory).
     public var socketIOMaxQueuedFrames: Int = 64
+    /// Bytes of frames a Socket.IO WebSocket client may have queued before it is closed with 1008 (one larger frame is
+    /// still accepted when nothing else is queued).
+    public var socketIOMaxQueuedBytes: Int = 4 << 20
 
     /// Creates a configuration with the contract's defaults.
     public init(

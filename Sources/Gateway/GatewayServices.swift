@@ -28,11 +28,13 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             engine.maxPayload = configuration.socketIOMaxPayload
             let socketIO = SocketIOServer(
                 fleet: fleet, hub: hub, engine: engine, maxQueuedFrames: configuration.socketIOMaxQueuedFrames,
-                logger: logger)
+                maxQueuedBytes: configuration.socketIOMaxQueuedBytes, logger: logger)
             hubs += [hub, socketIO]
             return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
         case .lobby:
-            let hub = LobbyHub(fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages, logger: logger)
+            let hub = LobbyHub(
+                fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages,
+                maxQueuedBytes: configuration.lobbyMaxQueuedBytes, logger: logger)
             hubs.append(hub)
             return [lobbyListener(configuration, fleet: fleet, hub: hub, logger: logger)]
         }

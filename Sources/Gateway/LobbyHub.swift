@@ -21,33 +21,18 @@ final class LobbyHub: Service, Sendable {
         case text(String)
         /// Close the connection with this code (the subscriber fell too far behind).
         case close(UInt16, reason: String)
-    }
 
-    /// A subscriber's queue.
-    final class Subscriber: Sendable {
-        let queue: AsyncStream<Outgoing>.Continuation
-        private let queued = Mutex(0)
-
-        init(queue: AsyncStream<Outgoing>.Continuation) { self.queue = queue }
-
-        /// Enqueues a message; false once the queue passed `limit` (the subscriber is then closed).
-        func send(_ text: String, limit: Int) -> Bool {
-            let over = queued.withLock { count in
-                count += 1
-                return count > limit
+        /// Payload bytes, for the subscriber queue's byte bound.
+        var byteCount: Int {
+            switch self {
+            case .text(let text): text.utf8.count
+            case .close: 0
             }
-            if over {
-                queue.yield(.close(1008, reason: "subscriber queue over \(limit) messages"))
-                queue.finish()
-                return false
-            }
-            queue.yield(.text(text))
-            return true
         }
-
-        /// Called by the writer after each message written.
-        func written() { queued.withLock { $0 -= 1 } }
     }
+
+    /// A subscriber's bounded queue (the overflow item closes it with 1008).
+    typealias Subscriber = BoundedOutbox<Outgoing>
 
     private struct State {
         var mirror = LobbyMirror()
@@ -60,8 +45,11 @@ final class LobbyHub: Service, Sendable {
     private let clock = ContinuousClock()
     /// Messages a subscriber may have queued before it is disconnected.
     let maxQueuedMessages: Int
+    /// Bytes of messages a subscriber may have queued before it is disconnected.
+    let maxQueuedBytes: Int
 
-    init(fleet: FleetClient, maxQueuedMessages: Int, logger: Logger) {
+    init(fleet: FleetClient, maxQueuedMessages: Int, maxQueuedBytes: Int, logger: Logger) {
+        self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet
         self.logger = logger
         self.maxQueuedMessages = maxQueuedMessages
@@ -79,6 +67,16 @@ final class LobbyHub: Service, Sendable {
         }
     }
 
+    /// A new subscriber's queue, bounded by `maxQueuedMessages`.
+    func makeSubscriber() -> Subscriber {
+        let counters = fleet.counters
+        let limit = maxQueuedMessages
+        return Subscriber(
+            maxMessages: limit, maxBytes: maxQueuedBytes, size: \.byteCount,
+            overflow: .close(1008, reason: "subscriber too slow: queue over its limit"),
+            onOverflow: { counters.addSlowClientClosed() })
+    }
+
     /// Whether the mirror holds a list, so a subscription can start.
     var hasList: Bool { state.withLock { $0.mirror.hasList } }
 
@@ -86,7 +84,7 @@ final class LobbyHub: Service, Sendable {
     func subscribe(_ id: UInt64, _ subscriber: Subscriber) {
         state.withLock { state in
             state.subscribers[id] = subscriber
-            if !subscriber.send(LobbyServerMessage.tableList(state.mirror.tables).jsonText, limit: maxQueuedMessages) {
+            if !subscriber.send(.text(LobbyServerMessage.tableList(state.mirror.tables).jsonText)) {
                 state.subscribers[id] = nil
             }
         }
@@ -140,7 +138,7 @@ final class LobbyHub: Service, Sendable {
     }
 
     private func broadcast(_ text: String, in state: inout State) {
-        for (id, subscriber) in state.subscribers where !subscriber.send(text, limit: maxQueuedMessages) {
+        for (id, subscriber) in state.subscribers where !subscriber.send(.text(text)) {
             state.subscribers[id] = nil
             logger.info("lobby subscriber disconnected: queue full", metadata: ["connection": "\(id)"])
         }

@@ -21,17 +21,16 @@ struct LobbyWebSocketHandler: Sendable {
             id += 1
             return id
         }
-        let (outgoing, queue) = AsyncStream.makeStream(of: LobbyHub.Outgoing.self)
-        let subscriber = LobbyHub.Subscriber(queue: queue)
+        let subscriber = hub.makeSubscriber()
         defer { hub.unsubscribe(id) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // One writer: replies and forwarded changes leave in the order they were queued.
             group.addTask {
-                for await item in outgoing {
+                for await item in subscriber.items {
                     switch item {
                     case .text(let text):
                         try await outbound.write(.text(text))
-                        subscriber.written()
+                        subscriber.written(item)
                     case .close(let code, let reason):
                         try await outbound.close(.init(codeNumber: Int(code)), reason: reason)
                         return
@@ -54,7 +53,7 @@ struct LobbyWebSocketHandler: Sendable {
                 logger.debug("lobby websocket ended", metadata: ["error": "\(error)"])
             }
             hub.unsubscribe(id)
-            queue.finish()
+            subscriber.finish()
             try? await group.waitForAll()
         }
     }
@@ -70,7 +69,7 @@ struct LobbyWebSocketHandler: Sendable {
             let action = pending.removeFirst()
             switch action {
             case .reply(let message):
-                guard subscriber.send(message.jsonText, limit: hub.maxQueuedMessages) else { return false }
+                guard subscriber.send(.text(message.jsonText)) else { return false }
             case .verifyLogin(let username, let password):
                 let type = try? await authenticator.authenticate(username: username, password: password)
                 pending = connection.loginResult(type ?? nil) + pending

@@ -23,33 +23,20 @@ final class SocketIOServer: Service, Sendable {
     private enum Outgoing: Sendable {
         case frame(EngineIOFrame)
         case close(UInt16)
+
+        /// Payload bytes, for the writer queue's byte bound.
+        var byteCount: Int {
+            switch self {
+            case .frame(.text(let text)): text.utf8.count
+            case .frame(.binary(let bytes)): bytes.count
+            case .close: 0
+            }
+        }
     }
 
     /// A WebSocket's queue of frames not yet written, bounded: a client that stops reading would otherwise hold
     /// every broadcast (a copy of the whole list each) until the Engine.IO heartbeat dropped it.
-    private final class Writer: Sendable {
-        let queue: AsyncStream<Outgoing>.Continuation
-        private let queued = Mutex(0)
-
-        init(_ queue: AsyncStream<Outgoing>.Continuation) { self.queue = queue }
-
-        /// Queues a frame; past `limit` frames not yet written, closes the socket with 1008 instead.
-        func send(_ frame: EngineIOFrame, limit: Int) {
-            let over = queued.withLock { count in
-                count += 1
-                return count > limit
-            }
-            if over {
-                queue.yield(.close(1008))
-                queue.finish()
-            } else {
-                queue.yield(.frame(frame))
-            }
-        }
-
-        /// Called by the writer after each frame written.
-        func written() { queued.withLock { $0 -= 1 } }
-    }
+    private typealias Writer = BoundedOutbox<Outgoing>
 
     private struct Entry {
         var session: SocketIOServerSession
@@ -80,10 +67,14 @@ final class SocketIOServer: Service, Sendable {
     private let tickInterval: Duration = .milliseconds(100)
     /// Frames a WebSocket client may have waiting to be written before it is closed (1008) as too slow.
     let maxQueuedFrames: Int
+    /// Bytes of frames a WebSocket client may have waiting to be written before it is closed (1008) as too slow.
+    let maxQueuedBytes: Int
 
     init(
-        fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, logger: Logger
+        fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, maxQueuedBytes: Int,
+        logger: Logger
     ) {
+        self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet
         self.hub = hub
         self.engine = engine
@@ -214,8 +205,10 @@ final class SocketIOServer: Service, Sendable {
         path: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
     ) async throws {
         let sid = Self.query(Self.queryString(path))["sid"].flatMap { $0.isEmpty ? nil : $0 }
-        let (frames, queue) = AsyncStream.makeStream(of: Outgoing.self)
-        let writer = Writer(queue)
+        let counters = fleet.counters
+        let writer = Writer(
+            maxMessages: maxQueuedFrames, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: .close(1008),
+            onOverflow: { counters.addSlowClientClosed() })
         let now = clock.now
         let (id, webSocket, work): (String?, Int, [AppWork]) = state.withLock { state in
             state.nextWebSocket += 1
@@ -241,14 +234,14 @@ final class SocketIOServer: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 // One writer per WebSocket keeps frames in the order the session produced them.
-                for await item in frames {
+                for await item in writer.items {
                     switch item {
                     case .frame(.text(let text)):
                         try await outbound.write(.text(text))
-                        writer.written()
+                        writer.written(item)
                     case .frame(.binary(let bytes)):
                         try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                        writer.written()
+                        writer.written(item)
                     case .close(let code):
                         try await outbound.close(.init(codeNumber: Int(code)), reason: nil)
                         return
@@ -271,7 +264,7 @@ final class SocketIOServer: Service, Sendable {
             let end = clock.now
             perform(id) { $0.webSocketClosed(webSocket, at: end) }
             state.withLock { _ = $0.sessions[id]?.webSockets.removeValue(forKey: webSocket) }
-            queue.finish()
+            writer.finish()
             try? await group.waitForAll()
         }
     }
@@ -317,9 +310,9 @@ final class SocketIOServer: Service, Sendable {
                 state.sessions[id]?.heldPoll?.resume(returning: response)
                 state.sessions[id]?.heldPoll = nil
             case .sendFrame(let frame, let webSocket):
-                state.sessions[id]?.webSockets[webSocket]?.send(frame, limit: maxQueuedFrames)
+                state.sessions[id]?.webSockets[webSocket]?.send(.frame(frame))
             case .closeWebSocket(let webSocket, let code):
-                state.sessions[id]?.webSockets[webSocket]?.queue.yield(.close(code))
+                state.sessions[id]?.webSockets[webSocket]?.finish(with: .close(code))
             case .connected:
                 work.append(.connected(sessionID: id))
             case .event(let event):
@@ -332,7 +325,7 @@ final class SocketIOServer: Service, Sendable {
                     // A poll still held when the session ends gets the close packet's answer from the session
                     // itself; resume any leftover so no request hangs.
                     entry.heldPoll?.resume(returning: .packets([.close]))
-                    for writer in entry.webSockets.values { writer.queue.finish() }
+                    for writer in entry.webSockets.values { writer.finish() }
                     if let listener = entry.listener { work.append(.disconnected(listener: listener)) }
                 }
             }

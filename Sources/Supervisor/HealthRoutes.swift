@@ -70,6 +70,10 @@ struct HealthRoutes: Sendable {
             w.value(Double(r.malformed))
             w.key("dropped")
             w.value(Double(r.dropped))
+            if r.role == .gateway {
+                w.key("slowClientsClosed")
+                w.value(Double(r.slowClientsClosed))
+            }
             if r.role == .worker {
                 w.key("commandEndpoint")
                 w.value(r.commandEndpoint)

@@ -40,6 +40,8 @@ public final class ProcessRegistry: Sendable {
         public var malformed: UInt64
         /// Outbound messages it dropped (from its heartbeat).
         public var dropped: UInt64
+        /// Client connections it closed for falling behind (from its heartbeat; gateways).
+        public var slowClientsClosed: UInt64 = 0
         /// Worker endpoints from its hello.
         public var commandEndpoint: String
         /// Worker endpoints from its hello.
@@ -166,6 +168,7 @@ public final class ProcessRegistry: Sendable {
             r.processed = beat.processed
             r.malformed = beat.malformed
             r.dropped = beat.dropped
+            r.slowClientsClosed = beat.slowClientsClosed
             s.records[id] = r
             return knownEpoch < s.epoch ? Self.map(of: s) : nil
         }

@@ -33,6 +33,7 @@ final class SupervisorMetrics: Sendable {
             gauge("switchyard_wire_malformed_dropped", dims).record(Double(r.malformed))
             gauge("switchyard_process_partitions", dims).record(r.partitions.count)
             gauge("switchyard_zmq_outbound_dropped", dims).record(Double(r.dropped))
+            gauge("switchyard_slow_clients_closed", dims).record(Double(r.slowClientsClosed))
         }
         gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
             .record(Double(registry.malformed))

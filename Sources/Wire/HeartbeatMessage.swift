@@ -8,22 +8,38 @@ public struct HeartbeatMessage: Sendable, Hashable {
     public var dropped: UInt64
     /// Whether the process serves: a worker with its partitions open, a gateway with its listeners bound.
     public var ready: Bool
+    /// Client connections the process closed because their outgoing queue passed its limit (gateways).
+    public var slowClientsClosed: UInt64
+    /// Partitions whose files the process has open, including ones it is still draining after a map took them
+    /// away (workers; empty for gateways). The supervisor hands a moved partition to its new owner only once the
+    /// old owner no longer lists it. Nil in the short form, which says nothing about files.
+    public var heldPartitions: [UInt16]?
 
     /// Creates a heartbeat.
-    public init(processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool) {
+    public init(
+        processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool,
+        slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil
+    ) {
         self.processed = processed
         self.malformed = malformed
         self.dropped = dropped
         self.ready = ready
+        self.slowClientsClosed = slowClientsClosed
+        self.heldPartitions = heldPartitions
     }
 
-    /// Encodes the body frame.
+    /// Encodes the body frame: the long form when `heldPartitions` is set, else the short one.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 25)
+        var w = ByteWriter(capacity: 37 + 2 * (heldPartitions?.count ?? 0))
         w.write(processed)
         w.write(malformed)
         w.write(dropped)
         w.write(ready ? UInt8(1) : 0)
+        if let heldPartitions {
+            w.write(slowClientsClosed)
+            w.write(UInt16(heldPartitions.count))
+            for p in heldPartitions { w.write(p) }
+        }
         return w.bytes
     }
 
@@ -39,7 +55,20 @@ public struct HeartbeatMessage: Sendable, Hashable {
         let dropped = try r.readUInt64()
         let ready = try r.readByte()
         guard ready <= 1 else { throw WireError(.badValue, "ready \(ready)") }
+        var slow: UInt64 = 0
+        var held: [UInt16]?
+        if r.remaining > 0 {
+            slow = try r.readUInt64()
+            let n = Int(try r.readUInt16())
+            guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "held partitions \(n)") }
+            var partitions: [UInt16] = []
+            partitions.reserveCapacity(n)
+            for _ in 0..<n { partitions.append(try r.readUInt16()) }
+            held = partitions
+        }
         try r.expectEnd()
-        self.init(processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1)
+        self.init(
+            processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1, slowClientsClosed: slow,
+            heldPartitions: held)
     }
 }

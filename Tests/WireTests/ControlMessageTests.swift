@@ -27,6 +27,21 @@ import Wire
         #expect(throws: WireError.self) { try HeartbeatMessage(decoding: bad) }
     }
 
+    @Test func heartbeatLongFormGoldenAndRoundTrip() throws {
+        let beat = HeartbeatMessage(ready: false, slowClientsClosed: 2, heldPartitions: [1, 513])
+        let expected: [UInt8] =
+            [UInt8](repeating: 0, count: 24) + [0] + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 2] + [0, 1, 2, 1]
+        #expect(beat.encoded() == expected)
+        #expect(try HeartbeatMessage(decoding: expected) == beat)
+        // A worker holding nothing still sends the long form: an empty list, not "unknown".
+        let empty = HeartbeatMessage(ready: true, heldPartitions: [])
+        #expect(try HeartbeatMessage(decoding: empty.encoded()).heldPartitions == [])
+        #expect(try HeartbeatMessage(decoding: Array(expected.prefix(25))).heldPartitions == nil)
+        #expect(throws: WireError.self) { try HeartbeatMessage(decoding: Array(expected.dropLast())) }
+        #expect(throws: WireError.self) { try HeartbeatMessage(decoding: expected + [0]) }
+        #expect(throws: WireError.self) { try HeartbeatMessage(decoding: Array(expected.prefix(30))) }
+    }
+
     @Test func partitionMapGoldenAndRoundTrip() throws {
         let map = PartitionMap(
             epoch: 3, partitionCount: 4,

@@ -1,0 +1,57 @@
+import Synchronization
+import Testing
+
+@testable import Gateway
+
+@Suite struct BoundedOutboxTests {
+    private final class Count: Sendable {
+        let value = Mutex(0)
+    }
+
+    @Test func holdsUpToTheLimitThenQueuesTheOverflowItemOnce() async {
+        let overflows = Count()
+        let outbox = BoundedOutbox<Int>(maxMessages: 3, maxBytes: 1000, size: { _ in 1 }, overflow: -1) { overflows.value.withLock { $0 += 1 } }
+        #expect(outbox.send(1) && outbox.send(2) && outbox.send(3))
+        #expect(!outbox.send(4))
+        #expect(!outbox.send(5))
+        var received: [Int] = []
+        for await item in outbox.items { received.append(item) }
+        #expect(received == [1, 2, 3, -1])
+        #expect(overflows.value.withLock { $0 } == 1)
+    }
+
+    @Test func writtenItemsMakeRoom() async {
+        let outbox = BoundedOutbox<Int>(maxMessages: 2, maxBytes: 1000, size: { _ in 1 }, overflow: -1) {}
+        var iterator = outbox.items.makeAsyncIterator()
+        for n in 0..<10 {
+            #expect(outbox.send(n))
+            #expect(await iterator.next() == n)
+            outbox.written(n)
+        }
+        #expect(outbox.send(10) && outbox.send(11))
+        #expect(!outbox.send(12))
+    }
+
+    @Test func boundsBytesButTakesOneLargeItemIntoAnEmptyOutbox() async {
+        // Items weigh their own value in bytes.
+        let outbox = BoundedOutbox<Int>(maxMessages: 100, maxBytes: 10, size: { $0 }, overflow: 0) {}
+        var iterator = outbox.items.makeAsyncIterator()
+        #expect(outbox.send(50))
+        #expect(await iterator.next() == 50)
+        outbox.written(50)
+        #expect(outbox.send(4) && outbox.send(6))
+        #expect(!outbox.send(1))
+        var rest: [Int] = []
+        while let item = await iterator.next() { rest.append(item) }
+        #expect(rest == [4, 6, 0])
+    }
+
+    @Test func finishWithQueuesTheLastItemWhateverTheBound() async {
+        let outbox = BoundedOutbox<Int>(maxMessages: 1, maxBytes: 1000, size: { _ in 1 }, overflow: -1) {}
+        #expect(outbox.send(1))
+        outbox.finish(with: 99)
+        var received: [Int] = []
+        for await item in outbox.items { received.append(item) }
+        #expect(received == [1, 99])
+    }
+}
