@@ -105,6 +105,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "JSON",
             ],
             swiftSettings: strict
@@ -112,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence", "Lobby", "Wire",
+                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence", "Lobby", "Wire", "JSON",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

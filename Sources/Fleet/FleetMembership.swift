@@ -15,6 +15,8 @@ public final class FleetMembership: Sendable {
     private let supervisorEndpoint: String
     private let heartbeatInterval: Duration
     private let logger: Logger
+    /// Sends one heartbeat now; set while `run` runs.
+    private let beat = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates a membership; nothing happens until `run`.
     public init(
@@ -28,6 +30,10 @@ public final class FleetMembership: Sendable {
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
+
+    /// Sends a heartbeat at once instead of at the next interval (a worker that just closed a moved partition's
+    /// file tells the supervisor without waiting).
+    public func heartbeatNow() { beat.withLock { $0 }?() }
 
     /// Runs until the task is cancelled: sends `hello`, then a heartbeat every interval, and calls `onMap` for every
     /// map newer than the last one. `status` is read at each heartbeat. If `exitWhenOrphaned`, the process exits
@@ -46,11 +52,13 @@ public final class FleetMembership: Sendable {
         let parent = getppid()
         let knownEpoch = EpochBox()
 
-        func send(_ kind: MessageKind, _ body: [UInt8]) {
+        @Sendable func send(_ kind: MessageKind, _ body: [UInt8]) {
             let envelope = Envelope(kind: kind, epoch: knownEpoch.value, origin: id)
             engine.send(WireMessage(envelope, body: body).frames, on: socket)
         }
         send(.hello, hello.encoded())
+        beat.withLock { $0 = { send(.heartbeat, status().encoded()) } }
+        defer { beat.withLock { $0 = nil } }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [engine] in

@@ -58,6 +58,8 @@ public struct FleetSpec: Sendable {
     public var heartbeatInterval: Duration
     /// A process whose last heartbeat is older than this is unhealthy.
     public var heartbeatTimeout: Duration
+    /// A process of this host whose last heartbeat is older than this is killed (and so restarted).
+    public var unresponsiveTimeout: Duration = .seconds(10)
 
     /// Creates a spec.
     public init(

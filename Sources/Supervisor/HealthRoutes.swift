@@ -75,6 +75,16 @@ struct HealthRoutes: Sendable {
                 w.value(Double(r.slowClientsClosed))
             }
             if r.role == .worker {
+                w.key("leaving")
+                w.value(r.leaving)
+                w.key("heldPartitions")
+                if let held = r.held {
+                    w.beginArray()
+                    for p in held { w.value(Int(p)) }
+                    w.endArray()
+                } else {
+                    w.null()
+                }
                 w.key("commandEndpoint")
                 w.value(r.commandEndpoint)
                 w.key("publishEndpoint")
@@ -83,6 +93,24 @@ struct HealthRoutes: Sendable {
             w.endObject()
         }
         w.endArray()
+        let moves = registry.moves
+        w.key("moves")
+        w.beginArray()
+        for move in moves {
+            w.beginObject()
+            w.key("partition")
+            w.value(Int(move.partition))
+            w.key("from")
+            w.value(move.from)
+            w.key("to")
+            w.value(move.to)
+            w.key("ageMs")
+            w.value(Int((now - move.startedAt) / .milliseconds(1)))
+            w.endObject()
+        }
+        w.endArray()
+        w.key("rebalancePending")
+        w.value(registry.rebalancePending)
         w.key("epoch")
         w.value(Double(registry.epoch))
         w.key("partitionCount")

@@ -48,8 +48,49 @@ public final class ProcessRegistry: Sendable {
         public var publishEndpoint: String
         /// Partitions it owns (workers).
         public var partitions: [UInt16]
+        /// Partitions whose files it reported open in its last heartbeat (workers; nil before one arrives).
+        public var held: [UInt16]?
+        /// The newest map epoch its last heartbeat said it had.
+        public var knownEpoch: UInt64 = 0
+        /// Whether it is being removed: its partitions move away, then it is stopped.
+        public var leaving = false
+        /// The incarnation killed for not answering, if any.
+        var killedPid: Int32?
         /// ROUTER identity of the current incarnation.
         var identity: [UInt8]?
+    }
+
+    /// A partition on its way between two workers: no longer in the old owner's list, not yet in the new one's.
+    public struct PendingMove: Sendable, Hashable {
+        /// The partition.
+        public var partition: UInt16
+        /// The worker giving it up.
+        public var from: String
+        /// The worker taking it.
+        public var to: String
+        /// The map epoch that took it from `from`; a heartbeat at this epoch or later without it in `held` means
+        /// the file is closed.
+        public var releaseEpoch: UInt64
+        /// When the move started.
+        public var startedAt: ContinuousClock.Instant
+    }
+
+    /// Why a fleet change was refused.
+    public struct ChangeError: Error, Sendable, CustomStringConvertible {
+        /// HTTP-like status: 404 unknown worker, 409 conflict, 400 bad id.
+        public var status: Int
+        /// The reason, for the client.
+        public var description: String
+    }
+
+    /// What the supervisor must do after `reconcile()`.
+    public struct Reconciliation: Sendable {
+        /// Whether the map changed and must go to every process.
+        public var broadcast = false
+        /// Leaving workers that hold nothing any more: stop them, then `forget` them.
+        public var stop: [String] = []
+        /// Moves finished in this step, with how long each took.
+        public var finished: [(PendingMove, Duration)] = []
     }
 
     private struct State {
@@ -58,6 +99,11 @@ public final class ProcessRegistry: Sendable {
         var epoch: UInt64 = 1
         var partitionCount: Int
         var malformed: UInt64 = 0
+        var moves: [UInt16: PendingMove] = [:]
+        var rebalanceWanted = false
+        /// Sum and count of finished moves, for `/metrics`.
+        var movesFinished = 0
+        var lastMoveDuration: Duration?
     }
 
     private let state: Mutex<State>
@@ -68,15 +114,19 @@ public final class ProcessRegistry: Sendable {
         var records: [String: Record] = [:]
         var order: [String] = []
         func add(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) {
-            records[id] = Record(
-                id: id, role: role, pid: nil, state: .starting, restarts: 0, lastHeartbeat: nil, lastHeartbeatAt: nil,
-                ready: false, processed: 0, malformed: 0, dropped: 0, commandEndpoint: "", publishEndpoint: "",
-                partitions: partitions, identity: nil)
+            records[id] = Self.newRecord(id, role, partitions)
             order.append(id)
         }
         for id in spec.workerIDs { add(id, .worker, assignment[id] ?? []) }
         for gateway in spec.gateways { add(gateway.id, .gateway, []) }
         state = Mutex(State(records: records, order: order, partitionCount: spec.partitionCount))
+    }
+
+    private static func newRecord(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) -> Record {
+        Record(
+            id: id, role: role, pid: nil, state: .starting, restarts: 0, lastHeartbeat: nil, lastHeartbeatAt: nil,
+            ready: false, processed: 0, malformed: 0, dropped: 0, commandEndpoint: "", publishEndpoint: "",
+            partitions: partitions, identity: nil)
     }
 
     /// Every record, workers first, in spec order.
@@ -102,6 +152,154 @@ public final class ProcessRegistry: Sendable {
                 partitions: r.partitions)
         }
         return PartitionMap(epoch: s.epoch, partitionCount: s.partitionCount, workers: workers)
+    }
+
+    /// Partitions in transit, by partition.
+    public var moves: [PendingMove] { state.withLock { $0.moves.values.sorted { $0.partition < $1.partition } } }
+
+    /// Whether a rebalance waits (workers joined or leave, moves not planned yet).
+    public var rebalancePending: Bool { state.withLock { $0.rebalanceWanted } }
+
+    /// Moves finished since start, and how long the last one took.
+    public var moveStatistics: (finished: Int, last: Duration?) {
+        state.withLock { ($0.movesFinished, $0.lastMoveDuration) }
+    }
+
+    /// Adds a worker with no partitions; partitions move to it once it runs. Returns its id (`id`, or the first
+    /// free `wN`).
+    public func addWorker(id: String?) throws(ChangeError) -> String {
+        try state.withLock { s throws(ChangeError) in
+            let chosen: String
+            if let id {
+                guard Envelope.isValidOrigin(id) else {
+                    throw ChangeError(status: 400, description: "\"\(id)\" is not a valid process id")
+                }
+                guard s.records[id] == nil else {
+                    throw ChangeError(status: 409, description: "a process named \(id) exists")
+                }
+                chosen = id
+            } else {
+                chosen = (1...).lazy.map { "w\($0)" }.first { s.records[$0] == nil }!
+            }
+            s.records[chosen] = Self.newRecord(chosen, .worker, [])
+            let firstGateway = s.order.firstIndex { s.records[$0]?.role == .gateway } ?? s.order.endIndex
+            s.order.insert(chosen, at: firstGateway)
+            s.rebalanceWanted = true
+            s.epoch += 1
+            return chosen
+        }
+    }
+
+    /// Marks a worker as leaving: its partitions move to the others, then it is stopped and forgotten.
+    public func removeWorker(id: String) throws(ChangeError) {
+        try state.withLock { s throws(ChangeError) in
+            guard let r = s.records[id], r.role == .worker else {
+                throw ChangeError(status: 404, description: "no worker named \(id)")
+            }
+            guard !r.leaving else { return }
+            let staying = s.records.values.filter { $0.role == .worker && !$0.leaving && $0.id != id }
+            guard !staying.isEmpty else {
+                throw ChangeError(status: 409, description: "\(id) is the last worker; add one before removing it")
+            }
+            s.records[id]?.leaving = true
+            s.rebalanceWanted = true
+        }
+    }
+
+    /// Drops a stopped leaving worker from the records and the map.
+    public func forget(_ id: String) {
+        state.withLock { s in
+            guard s.records[id]?.leaving == true else { return }
+            s.records[id] = nil
+            s.order.removeAll { $0 == id }
+            s.epoch += 1
+        }
+    }
+
+    /// Advances partition moves: hands a partition to its new owner once the old one has closed its file (its
+    /// heartbeat at the release epoch no longer lists it, or its process exited), plans the next moves when a
+    /// rebalance waits and every staying worker runs, and names leaving workers that hold nothing any more.
+    public func reconcile(now: ContinuousClock.Instant = .now) -> Reconciliation {
+        state.withLock { s in
+            var result = Reconciliation()
+            // 1. Grants.
+            var granted = false
+            for move in s.moves.values.sorted(by: { $0.partition < $1.partition }) {
+                guard let to = s.records[move.to] else {
+                    // The destination went away before the grant (not planned that way, but never lose a partition).
+                    s.moves[move.partition] = nil
+                    s.records[move.from]?.partitions.append(move.partition)
+                    s.records[move.from]?.partitions.sort()
+                    granted = true
+                    continue
+                }
+                guard Self.released(move, by: s.records[move.from]) else { continue }
+                s.records[to.id]?.partitions.append(move.partition)
+                s.records[to.id]?.partitions.sort()
+                s.moves[move.partition] = nil
+                s.movesFinished += 1
+                s.lastMoveDuration = now - move.startedAt
+                result.finished.append((move, now - move.startedAt))
+                granted = true
+            }
+            if granted {
+                s.epoch += 1
+                result.broadcast = true
+            }
+            // 2. Plan the next moves once the previous ones are done and every staying worker runs.
+            if s.moves.isEmpty && s.rebalanceWanted {
+                let workers = s.order.compactMap { s.records[$0] }.filter { $0.role == .worker }
+                let members = workers.filter { !$0.leaving }
+                if members.allSatisfy({ $0.state == .running }) {
+                    let plan = PartitionPlanner.moves(
+                        assignment: workers.map { ($0.id, $0.partitions) }, members: members.map(\.id))
+                    s.rebalanceWanted = false
+                    if !plan.isEmpty {
+                        s.epoch += 1
+                        for move in plan {
+                            s.records[move.from]?.partitions.removeAll { $0 == move.partition }
+                            s.moves[move.partition] = PendingMove(
+                                partition: move.partition, from: move.from, to: move.to, releaseEpoch: s.epoch,
+                                startedAt: now)
+                        }
+                        result.broadcast = true
+                    }
+                }
+            }
+            // 3. Leaving workers with nothing left.
+            for id in s.order {
+                guard let r = s.records[id], r.leaving, r.partitions.isEmpty else { continue }
+                guard !s.moves.values.contains(where: { $0.from == id || $0.to == id }) else { continue }
+                result.stop.append(id)
+            }
+            return result
+        }
+    }
+
+    /// Whether `record` (the old owner) has closed the moved partition's file.
+    private static func released(_ move: PendingMove, by record: Record?) -> Bool {
+        guard let record else { return true }
+        switch record.state {
+        case .exited, .stopped: return true
+        case .starting:
+            // Launched again after an exit (or not yet): the new incarnation opens only what the map gives it.
+            return true
+        case .running:
+            guard record.knownEpoch >= move.releaseEpoch, let held = record.held else { return false }
+            return !held.contains(move.partition)
+        }
+    }
+
+    /// Marks a running process as no longer answering, so it is killed once; false if `pid` is not its current
+    /// incarnation or was already marked. It stays `running` until its exit is seen: only then are its files
+    /// closed for sure.
+    public func markUnresponsive(_ id: String, pid: Int32) -> Bool {
+        state.withLock { s in
+            guard let r = s.records[id], r.state == .running, r.pid == pid, r.killedPid != pid else { return false }
+            s.records[id]?.killedPid = pid
+            s.records[id]?.ready = false
+            return true
+        }
     }
 
     /// Records a launch.
@@ -142,6 +340,8 @@ public final class ProcessRegistry: Sendable {
                 || r.state != .running
             r.pid = Int32(bitPattern: hello.pid)
             r.identity = identity
+            r.held = nil
+            r.knownEpoch = 0
             r.state = .running
             r.commandEndpoint = hello.commandEndpoint
             r.publishEndpoint = hello.publishEndpoint
@@ -169,6 +369,8 @@ public final class ProcessRegistry: Sendable {
             r.malformed = beat.malformed
             r.dropped = beat.dropped
             r.slowClientsClosed = beat.slowClientsClosed
+            r.knownEpoch = knownEpoch
+            r.held = beat.heldPartitions
             s.records[id] = r
             return knownEpoch < s.epoch ? Self.map(of: s) : nil
         }

@@ -38,6 +38,10 @@ final class SupervisorMetrics: Sendable {
         gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
             .record(Double(registry.malformed))
         gauge("switchyard_partition_map_epoch", []).record(Double(registry.epoch))
+        gauge("switchyard_partition_moves_in_flight", []).record(registry.moves.count)
+        let (finished, last) = registry.moveStatistics
+        gauge("switchyard_partition_moves_finished", []).record(finished)
+        if let last { gauge("switchyard_partition_move_last_seconds", []).record(Double(last / .microseconds(1)) / 1e6) }
         return prometheus.emitToBuffer()
     }
 }

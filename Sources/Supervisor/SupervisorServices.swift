@@ -9,6 +9,7 @@ import ZeroMQ
 /// The runner is last, so on SIGTERM it drains the children before the health listener stops.
 public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any Service] {
     let registry = ProcessRegistry(spec: spec)
+    let controller = FleetController(spec: spec, registry: registry, logger: logger)
     let metrics = SupervisorMetrics()
     let products = spec.gateways.flatMap { g -> [(String, String)] in
         let host = g.listenHost == "0.0.0.0" ? "localhost" : g.listenHost
@@ -27,19 +28,24 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any S
         registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products)
     let router = Router()
     health.register(on: router)
+    FleetRoutes(controller: controller).register(on: router)
     let app = Application(
         router: router,
         configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
         logger: logger)
-    return [app, FleetRunner(spec: spec, registry: registry, health: health, logger: logger)]
+    return [app, FleetRunner(spec: spec, controller: controller, health: health, logger: logger)]
 }
 
 /// Binds the control socket, launches every process and keeps it running.
 struct FleetRunner: Service {
     let spec: FleetSpec
-    let registry: ProcessRegistry
+    let controller: FleetController
     let health: HealthRoutes
     let logger: Logger
+    /// How often moves, removals and silent processes are checked.
+    private let reconcileInterval: Duration = .milliseconds(20)
+
+    private var registry: ProcessRegistry { controller.registry }
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
@@ -49,15 +55,8 @@ struct FleetRunner: Service {
         let endpoint = try await control.bind(spec.controlEndpoint)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
-        var workers: [ChildProcess] = []
-        for id in spec.workerIDs {
-            let args =
-                [
-                    "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
-                    "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
-                ] + spec.workerArguments
-            workers.append(child(id, args, control))
-        }
+        controller.started(control: control, endpoint: endpoint)
+        for id in spec.workerIDs { controller.launchWorker(id) }
         var gateways: [ChildProcess] = []
         for g in spec.gateways {
             let args =
@@ -72,10 +71,15 @@ struct FleetRunner: Service {
         }
         let (gatewaysGone, gatewaysGoneSignal) = AsyncStream.makeStream(of: Never.self)
         let gatewayChildren = gateways
-        let workerChildren = workers
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await control.run() }
             group.addTask { await announceWhenHealthy() }
+            group.addTask {
+                while !Task.isCancelled {
+                    controller.reconcile()
+                    try? await Task.sleep(for: reconcileInterval)
+                }
+            }
             // The processes run until shutdown; then the control loop and the announcer stop too.
             await withTaskGroup(of: Void.self) { processes in
                 processes.addTask {
@@ -87,12 +91,9 @@ struct FleetRunner: Service {
                     gatewaysGoneSignal.finish()
                 }
                 processes.addTask {
-                    await withTaskGroup(of: Void.self) { running in
-                        for worker in workerChildren { running.addTask { await worker.run() } }
-                        // Workers stop after the last gateway, so commands still in flight get their replies.
-                        for await _ in gatewaysGone {}
-                        running.cancelAll()
-                    }
+                    // Workers stop after the last gateway, so commands still in flight get their replies.
+                    for await _ in gatewaysGone {}
+                    await controller.stopAllWorkers()
                 }
             }
             group.cancelAll()

@@ -31,6 +31,12 @@ actor PartitionOwnership {
     /// and, with a barrier, shares one durability round among them.
     private let commitThreads: [(queue: DispatchQueue, round: CommitRound?)]
     private let published = Mutex(Snapshot(epoch: 0, owned: [:]))
+    /// Partitions whose files are open or about to be: every partition of the newest map for this worker from the
+    /// moment it arrives, until the file of one given away is closed. The supervisor hands a partition to its next
+    /// owner only when this no longer lists it (docs/protocol.md §5.2).
+    private let holding = Mutex<Set<UInt16>>([])
+    /// Given-away partitions whose close failed: reported as held for as long as this process lives.
+    private var failedCloses: Set<UInt16> = []
 
     /// `barrier`, when given, makes `full` commits durable per round instead of per transaction (SQLite then
     /// commits with `synchronous=NORMAL`).
@@ -51,6 +57,9 @@ actor PartitionOwnership {
     /// The current view, readable from any thread.
     nonisolated var snapshot: Snapshot { published.withLock { $0 } }
 
+    /// Partitions whose files are open or being opened or closed, ascending (for the heartbeat).
+    nonisolated var heldPartitions: [UInt16] { holding.withLock { $0.sorted() } }
+
     /// The epoch of the adopted map.
     nonisolated var epoch: UInt64 { published.withLock { $0.epoch } }
 
@@ -60,6 +69,7 @@ actor PartitionOwnership {
         let current = snapshot
         guard map.epoch > current.epoch else { return true }
         let mine = Set(map.workers.first { $0.id == workerID }?.partitions ?? [])
+        holding.withLock { $0.formUnion(mine) }
         var owned = current.owned
         var ok = true
         var givenAway: [(UInt16, PartitionLane)] = []
@@ -88,9 +98,14 @@ actor PartitionOwnership {
         published.withLock { $0 = Snapshot(epoch: map.epoch, owned: owned) }
         for (p, lane) in givenAway {
             do { try await lane.close() } catch {
+                // Still held: the supervisor keeps the move waiting rather than let a second owner open the file.
+                failedCloses.insert(p)
                 logger.error("closing partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
             }
         }
+        // What this map gave and opened, and what could not be closed; a file that failed to open is not held.
+        let held = Set(owned.keys).union(failedCloses)
+        holding.withLock { $0 = held }
         logger.info("partition map adopted", metadata: ["epoch": "\(map.epoch)", "partitions": "\(owned.count)"])
         return ok
     }
@@ -102,5 +117,6 @@ actor PartitionOwnership {
             return state.owned.values.map(\.lane)
         }
         for lane in lanes { try? await lane.close() }
+        holding.withLock { $0 = [] }
     }
 }

@@ -52,8 +52,14 @@ public struct WorkerService: Service {
                     group.addTask {
                         try await membership.run(
                             hello: hello, exitWhenOrphaned: config.exitWhenOrphaned,
-                            status: { counters.heartbeat(droppedOutbound: engine.droppedOutbound) },
-                            onMap: { map in counters.setReady(await ownership.adopt(map, context: context)) },
+                            status: {
+                                counters.heartbeat(
+                                    droppedOutbound: engine.droppedOutbound, heldPartitions: ownership.heldPartitions)
+                            },
+                            onMap: { map in
+                                counters.setReady(await ownership.adopt(map, context: context))
+                                membership.heartbeatNow()
+                            },
                             malformed: { error in
                                 counters.addMalformed()
                                 logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])

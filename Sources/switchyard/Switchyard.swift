@@ -5,5 +5,8 @@ import ArgumentParser
 struct Switchyard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Switchyard: four real-time products served by one fleet of gateways and workers.",
-        subcommands: [Up.self, SupervisorCommand.self, GatewayCommand.self, WorkerCommand.self, LobbyUserCommand.self])
+        subcommands: [
+            Up.self, SupervisorCommand.self, GatewayCommand.self, WorkerCommand.self, LobbyUserCommand.self,
+            FleetCommand.self,
+        ])
 }

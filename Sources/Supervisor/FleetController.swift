@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import Synchronization
+import Wire
+
+/// Changes to a running fleet: adds and removes workers, moves partitions, and stops a process that stopped
+/// answering. Shared by the control loop (`FleetRunner`) and the HTTP API (`FleetRoutes`).
+final class FleetController: Sendable {
+    let spec: FleetSpec
+    let registry: ProcessRegistry
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        /// Set once the control socket is bound: children need its endpoint.
+        var control: ControlService?
+        var endpoint: String?
+        var workers: [String: Task<Void, Never>] = [:]
+        var stopping: Set<String> = []
+        var shuttingDown = false
+    }
+
+    init(spec: FleetSpec, registry: ProcessRegistry, logger: Logger) {
+        self.spec = spec
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Starts serving changes; `endpoint` is the control socket's resolved endpoint.
+    func started(control: ControlService, endpoint: String) {
+        state.withLock {
+            $0.control = control
+            $0.endpoint = endpoint
+        }
+    }
+
+    /// Launches the worker process `id` (already in the registry).
+    func launchWorker(_ id: String) {
+        state.withLock { s in
+            guard !s.shuttingDown, s.workers[id] == nil, let control = s.control, let endpoint = s.endpoint else {
+                return
+            }
+            let child = ChildProcess(
+                id: id, executable: spec.executable, arguments: workerArguments(id, endpoint), registry: registry,
+                control: control, logger: logger, stopGrace: .seconds(10))
+            s.workers[id] = Task { await child.run() }
+        }
+    }
+
+    /// The command line of worker `id`.
+    func workerArguments(_ id: String, _ endpoint: String) -> [String] {
+        let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
+        return [
+            "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
+            "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
+        ] + spec.workerArguments
+    }
+
+    /// Adds a worker and launches it; partitions move to it once it runs.
+    func addWorker(id: String?) throws(ProcessRegistry.ChangeError) -> String {
+        guard state.withLock({ $0.control != nil && !$0.shuttingDown }) else {
+            throw ProcessRegistry.ChangeError(status: 503, description: "the fleet is not running")
+        }
+        let chosen = try registry.addWorker(id: id)
+        logger.info("worker added", metadata: ["id": "\(chosen)"])
+        launchWorker(chosen)
+        broadcast()
+        return chosen
+    }
+
+    /// Starts removing a worker: its partitions move away, then it is stopped.
+    func removeWorker(id: String) throws(ProcessRegistry.ChangeError) {
+        try registry.removeWorker(id: id)
+        logger.info("worker leaving", metadata: ["id": "\(id)"])
+    }
+
+    /// One step of the control loop: grants, plans, stops of leaving workers, and kills of silent processes.
+    func reconcile(now: ContinuousClock.Instant = .now) {
+        let step = registry.reconcile(now: now)
+        for (move, took) in step.finished {
+            logger.info(
+                "partition moved",
+                metadata: [
+                    "partition": "\(move.partition)", "from": "\(move.from)", "to": "\(move.to)",
+                    "ms": "\(took / .milliseconds(1))",
+                ])
+        }
+        if step.broadcast { broadcast() }
+        for id in step.stop { stopLeaving(id) }
+        killSilent(now: now)
+    }
+
+    private func broadcast() { state.withLock { $0.control }?.broadcast() }
+
+    private func stopLeaving(_ id: String) {
+        let task: Task<Void, Never>? = state.withLock { s in
+            guard !s.stopping.contains(id) else { return nil }
+            s.stopping.insert(id)
+            return s.workers[id] ?? Task {}
+        }
+        guard let task else { return }
+        logger.info("stopping removed worker", metadata: ["id": "\(id)"])
+        Task {
+            task.cancel()
+            await task.value
+            registry.forget(id)
+            state.withLock { s in
+                s.workers[id] = nil
+                s.stopping.remove(id)
+            }
+            broadcast()
+            logger.info("worker removed", metadata: ["id": "\(id)"])
+        }
+    }
+
+    /// A process that says it runs but has not been heard from for `spec.unresponsiveTimeout` is killed; its
+    /// `ChildProcess` then restarts it. Killing first means its partitions never have two owners.
+    private func killSilent(now: ContinuousClock.Instant) {
+        for r in registry.records where r.state == .running {
+            guard let last = r.lastHeartbeatAt, now - last > spec.unresponsiveTimeout, let pid = r.pid else { continue }
+            guard registry.markUnresponsive(r.id, pid: pid) else { continue }
+            logger.error(
+                "process stopped answering; killing it",
+                metadata: ["id": "\(r.id)", "pid": "\(pid)", "silentMs": "\((now - last) / .milliseconds(1))"])
+            kill(pid, SIGKILL)
+        }
+    }
+
+    /// Stops every worker (after the gateways).
+    func stopAllWorkers() async {
+        let tasks = state.withLock { s in
+            s.shuttingDown = true
+            return Array(s.workers.values)
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+    }
+}

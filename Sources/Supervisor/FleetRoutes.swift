@@ -1,0 +1,50 @@
+import Hummingbird
+import JSON
+
+/// The fleet-change API next to `/health` (docs/operations.md, "Scaling"): `POST /workers` adds a worker,
+/// `DELETE /workers/{id}` removes one. Both answer 202 at once; `/health` shows the moves as they happen.
+struct FleetRoutes: Sendable {
+    let controller: FleetController
+
+    /// Largest request body accepted (`{"id": "w7"}`).
+    static let maxBodyBytes = 4096
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/workers") { request, context in
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            var id: String?
+            if body.readableBytes > 0 {
+                guard case .object(let object)? = try? JSONParser.parse(Array(buffer: body)) else {
+                    return Self.error(400, "the body must be a JSON object such as {\"id\": \"w3\"}, or empty")
+                }
+                switch object["id"] {
+                case nil, .null?: id = nil
+                case .string(let value)?: id = value
+                default: return Self.error(400, "id must be a string")
+                }
+            }
+            switch Result(catching: { () throws(ProcessRegistry.ChangeError) in try controller.addWorker(id: id) }) {
+            case .success(let added): return Self.json(202, [("id", .string(added)), ("status", .string("starting"))])
+            case .failure(let error): return Self.error(error.status, error.description)
+            }
+        }
+        router.delete("/workers/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            switch Result(catching: { () throws(ProcessRegistry.ChangeError) in try controller.removeWorker(id: id) }) {
+            case .success: return Self.json(202, [("id", .string(id)), ("status", .string("leaving"))])
+            case .failure(let error): return Self.error(error.status, error.description)
+            }
+        }
+    }
+
+    private static func json(_ status: Int, _ fields: [(String, JSONValue)]) -> Response {
+        let object = JSONObject(fields)
+        return Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(object).jsonBytes)))
+    }
+
+    private static func error(_ status: Int, _ message: String) -> Response {
+        json(status, [("error", .string(message))])
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A small HTTP/1.1 client for the supervisor's API (`switchyard fleet …`): one request per connection, plain HTTP
+/// on the operator's network, bodies of a few kilobytes.
+public struct SupervisorClient: Sendable {
+    /// A response: status and body.
+    public struct Response: Sendable {
+        /// HTTP status code.
+        public var status: Int
+        /// Body bytes.
+        public var body: [UInt8]
+        /// The body as text.
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// Why a request failed before a response arrived.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public var description: String
+    }
+
+    /// Largest response body read.
+    static let maxBodyBytes = 16 << 20
+
+    /// Host of the supervisor's HTTP listener.
+    public var host: String
+    /// Its port.
+    public var port: Int
+    /// Deadline of one request.
+    public var timeout: Duration
+
+    /// Creates a client for `url` (`http://host:port`).
+    public init(url: String, timeout: Duration = .seconds(10)) throws {
+        guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host
+        else { throw Failure(description: "\(url) is not an http://host:port URL") }
+        self.host = host
+        self.port = components.port ?? 80
+        self.timeout = timeout
+    }
+
+    /// Sends `method path` with an optional JSON body.
+    public func send(_ method: String, _ path: String, json: String? = nil) async throws -> Response {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(Int64(timeout / .seconds(1)) + 1))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await withThrowingTaskGroup(of: Response.self) { group in
+            group.addTask {
+                try await channel.executeThenClose { inbound, outbound in
+                    var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
+                    head.headers.add(name: "Host", value: "\(host):\(port)")
+                    head.headers.add(name: "Connection", value: "close")
+                    let body = json.map { ByteBuffer(string: $0) }
+                    if let body {
+                        head.headers.add(name: "Content-Type", value: "application/json")
+                        head.headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+                    } else if method != "GET" {
+                        head.headers.add(name: "Content-Length", value: "0")
+                    }
+                    try await outbound.write(.head(head))
+                    if let body { try await outbound.write(.body(.byteBuffer(body))) }
+                    try await outbound.write(.end(nil))
+                    var status = 0
+                    var bytes: [UInt8] = []
+                    for try await part in inbound {
+                        switch part {
+                        case .head(let response): status = Int(response.status.code)
+                        case .body(let buffer):
+                            guard bytes.count + buffer.readableBytes <= Self.maxBodyBytes else {
+                                throw Failure(description: "response larger than \(Self.maxBodyBytes) bytes")
+                            }
+                            bytes += buffer.readableBytesView
+                        case .end: return Response(status: status, body: bytes)
+                        }
+                    }
+                    throw Failure(description: "connection closed before the response ended")
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                channel.channel.close(promise: nil)
+                throw Failure(description: "no response within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}

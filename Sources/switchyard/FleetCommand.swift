@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import JSON
+import Supervisor
+
+/// `switchyard fleet …`: changes a running fleet through its supervisor's HTTP API (next to `/health`).
+struct FleetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleet", abstract: "Change a running fleet through its supervisor: add or remove workers.",
+        subcommands: [AddWorker.self, RemoveWorker.self, Status.self])
+
+    /// Where the supervisor's API is.
+    struct Target: ParsableArguments {
+        @Option(help: "The supervisor's health/API URL.")
+        var supervisorURL: String = "http://127.0.0.1:9100"
+
+        func send(_ method: String, _ path: String, json: String? = nil) async throws -> SupervisorClient.Response {
+            let client: SupervisorClient
+            do { client = try SupervisorClient(url: supervisorURL) } catch { throw ValidationError("\(error)") }
+            do {
+                return try await client.send(method, path, json: json)
+            } catch {
+                throw CleanExit.message("switchyard: cannot reach the supervisor at \(supervisorURL): \(error)")
+            }
+        }
+
+        /// Prints the body and fails unless the status is 2xx.
+        func finish(_ response: SupervisorClient.Response) throws {
+            print(response.text)
+            guard (200..<300).contains(response.status) else { throw ExitCode(1) }
+        }
+    }
+
+    struct AddWorker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-worker",
+            abstract: "Start one more worker; partitions move to it once it runs (watch `fleet status`).")
+        @OptionGroup var target: Target
+        @Option(help: "Its id (default: the first free wN).")
+        var id: String?
+
+        func run() async throws {
+            let body = id.map { JSONValue.object(JSONObject([("id", .string($0))])).jsonString }
+            try target.finish(try await target.send("POST", "/workers", json: body))
+        }
+    }
+
+    struct RemoveWorker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove-worker",
+            abstract: "Move a worker's partitions to the others, then stop it (watch `fleet status`).")
+        @OptionGroup var target: Target
+        @Argument(help: "The worker's id.")
+        var id: String
+
+        func run() async throws {
+            let path = "/workers/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
+            try target.finish(try await target.send("DELETE", path))
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Print the supervisor's /health report (exit 1 when unhealthy).")
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            try target.finish(try await target.send("GET", "/health"))
+        }
+    }
+}
