@@ -35,6 +35,8 @@ public struct GatewayConfiguration: Sendable {
     /// Bytes of messages a lobby subscriber may have queued before it is disconnected (one larger message, such as a
     /// long table list, is still accepted when nothing else is queued).
     public var lobbyMaxQueuedBytes: Int = 4 << 20
+    /// On SIGTERM, how long WebSockets get to finish what they have in flight before the listeners stop.
+    public var drainTimeout: Duration = .seconds(5)
     /// Engine.IO `pingInterval`: time between the server's pings to a Socket.IO client.
     public var socketIOPingInterval: Duration = .seconds(25)
     /// Engine.IO `pingTimeout`: a client that does not answer a ping within this is dropped.

@@ -6,6 +6,7 @@ public import ServiceLifecycle
 import SocketIO
 import Stats
 import Steps
+import Synchronization
 
 /// Builds a gateway process's services in dependency order: the fleet link first (it stops last), then one
 /// listener per port of each product the gateway serves.
@@ -15,10 +16,14 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     let products = GatewayProduct.allCases.filter { configuration.products.contains($0) }
     fleetConfiguration.listeners = products.map(\.listenerCount).reduce(0, +)
     let fleet = FleetClient(configuration: fleetConfiguration, logger: logger)
+    let socketIOServer = Mutex<SocketIOServer?>(nil)
+    let drain = WebSocketDrain(timeout: configuration.drainTimeout, logger: logger) {
+        socketIOServer.withLock { $0 }?.closeAllSessions()
+    }
     var hubs: [any Service] = []
     let listeners = products.flatMap { product -> [any Service] in
         switch product {
-        case .steps: return stepsListeners(configuration, fleet: fleet, logger: logger)
+        case .steps: return stepsListeners(configuration, fleet: fleet, drain: drain, logger: logger)
         case .stats: return [statsListener(configuration, fleet: fleet, logger: logger)]
         case .presence:
             let hub = PresenceHub(fleet: fleet, settings: configuration.presenceSettings, logger: logger)
@@ -30,18 +35,20 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
                 fleet: fleet, hub: hub, engine: engine, maxQueuedFrames: configuration.socketIOMaxQueuedFrames,
                 maxQueuedBytes: configuration.socketIOMaxQueuedBytes, logger: logger)
             hubs += [hub, socketIO]
+            socketIOServer.withLock { $0 = socketIO }
             return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
         case .lobby:
             let hub = LobbyHub(
                 fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages,
                 maxQueuedBytes: configuration.lobbyMaxQueuedBytes, logger: logger)
             hubs.append(hub)
-            return [lobbyListener(configuration, fleet: fleet, hub: hub, logger: logger)]
+            return [lobbyListener(configuration, fleet: fleet, hub: hub, drain: drain, logger: logger)]
         }
     }
     assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
-    // The presence hub and Socket.IO sessions stop after the listeners and before the fleet link.
-    return [fleet] + hubs + listeners
+    // Shut down in reverse: the WebSocket drain first, then the listeners (stop accepting, finish HTTP requests),
+    // the presence hub and Socket.IO sessions, and the fleet link last.
+    return [fleet] + hubs + listeners + [drain]
 }
 
 extension GatewayProduct {
@@ -69,9 +76,9 @@ private func listener(
 }
 
 /// The step tracker: REST reads and the WebSocket for updates (contracts §1).
-private func stepsListeners(_ configuration: GatewayConfiguration, fleet: FleetClient, logger: Logger)
-    -> [any Service]
-{
+private func stepsListeners(
+    _ configuration: GatewayConfiguration, fleet: FleetClient, drain: WebSocketDrain, logger: Logger
+) -> [any Service] {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
     StepsRoutes(fleet: fleet, limits: configuration.stepsLimits).register(on: router)
@@ -80,7 +87,7 @@ private func stepsListeners(_ configuration: GatewayConfiguration, fleet: FleetC
     let handler = StepsWebSocketHandler(
         fleet: fleet, validator: StepsValidator(limits: configuration.stepsLimits),
         maxMessageSize: configuration.maxFrameSize, maxInFlight: configuration.maxInFlightPerConnection,
-        updateTimeout: .seconds(30))
+        updateTimeout: .seconds(30), drain: drain)
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
     let webSocket = Application(
@@ -152,9 +159,9 @@ private func presenceListener(
 }
 
 /// The lobby: WebSocket at `/lobby_api` and REST under it, on one port (contracts §4).
-private func lobbyListener(_ configuration: GatewayConfiguration, fleet: FleetClient, hub: LobbyHub, logger: Logger)
-    -> any Service
-{
+private func lobbyListener(
+    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: LobbyHub, drain: WebSocketDrain, logger: Logger
+) -> any Service {
     let authenticator = LobbyAuthenticator(fleet: fleet)
     let limits = LobbyLimits.default
     let router = Router()
@@ -162,7 +169,7 @@ private func lobbyListener(_ configuration: GatewayConfiguration, fleet: FleetCl
     LobbyRoutes(fleet: fleet, authenticator: authenticator, limits: limits).register(on: router)
     let handler = LobbyWebSocketHandler(
         fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,
-        listTimeout: configuration.fleet.requestTimeout)
+        listTimeout: configuration.fleet.requestTimeout, drain: drain)
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(

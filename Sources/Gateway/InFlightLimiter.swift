@@ -8,6 +8,7 @@ final class InFlightLimiter: Sendable {
         var inFlight = 0
         var waiter: CheckedContinuation<Bool, Never>?
         var cancelled = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
     private let limit: Int
     private let state = Mutex(State())
@@ -58,5 +59,32 @@ final class InFlightLimiter: Sendable {
             return nil
         }
         waiter?.resume(returning: true)
+        let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.inFlight == 0 else { return [] }
+            defer { state.idleWaiters = [] }
+            return state.idleWaiters
+        }
+        for waiter in idle { waiter.resume() }
+    }
+
+    /// Returns once nothing is in flight (every slot given back). The caller bounds the wait: the drain cancels it
+    /// at its deadline, which ends the wait at once.
+    func whenIdle() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.inFlight == 0 || Task.isCancelled { return true }
+                    state.idleWaiters.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiters = state.withLock { state in
+                defer { state.idleWaiters = [] }
+                return state.idleWaiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
     }
 }

@@ -13,6 +13,8 @@ struct LobbyWebSocketHandler: Sendable {
     let limits: LobbyLimits
     /// How long a subscription waits for the hub's first list before `table_list` is sent anyway.
     let listTimeout: Duration
+    /// The gateway's graceful drain.
+    let drain: WebSocketDrain
 
     private static let ids = Mutex<UInt64>(0)
 
@@ -23,6 +25,17 @@ struct LobbyWebSocketHandler: Sendable {
         }
         let subscriber = hub.makeSubscriber()
         defer { hub.unsubscribe(id) }
+        // On graceful shutdown: the message being processed is finished and answered, then 1001.
+        let busy = InFlightLimiter(limit: 1)
+        let token = drain.opened {
+            await busy.whenIdle()
+            subscriber.finish(with: .close(1001, reason: "server shutting down"))
+        }
+        guard let token else {
+            try await outbound.close(.goingAway, reason: "server shutting down")
+            return
+        }
+        defer { drain.closed(token) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // One writer: replies and forwarded changes leave in the order they were queued.
             group.addTask {
@@ -47,7 +60,12 @@ struct LobbyWebSocketHandler: Sendable {
                         actions = connection.received(
                             .failure(LobbyMessageError(.invalidJSON, "binary frames are not messages")))
                     }
-                    guard await perform(actions, on: &connection, id: id, subscriber: subscriber) else { break }
+                    // Draining: the close is on its way; what arrives meanwhile is not started.
+                    if drain.isDraining { continue }
+                    guard await busy.acquire() else { break }
+                    let open = await perform(actions, on: &connection, id: id, subscriber: subscriber)
+                    busy.release()
+                    guard open else { break }
                 }
             } catch {
                 logger.debug("lobby websocket ended", metadata: ["error": "\(error)"])

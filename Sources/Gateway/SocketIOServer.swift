@@ -96,6 +96,12 @@ final class SocketIOServer: Service, Sendable {
                 self.tickAll()
             }
         }
+        closeAllSessions()
+    }
+
+    /// Closes every session from the server side (graceful shutdown): WebSocket sessions at once, polling ones
+    /// with a close packet on their next poll.
+    func closeAllSessions() {
         let now = clock.now
         let ids = state.withLock { Array($0.sessions.keys) }
         for id in ids { perform(id) { $0.close(at: now) } }

@@ -12,6 +12,8 @@ struct StepsWebSocketHandler: Sendable {
     let maxInFlight: Int
     /// How long an update may wait for its commit; past it the client gets no ack and should resend.
     let updateTimeout: Duration
+    /// The gateway's graceful drain.
+    let drain: WebSocketDrain
 
     /// Whether the upgrade request opted into acknowledgements (`?ack=1`).
     static func wantsAcks(_ request: HTTPRequest) -> Bool {
@@ -26,8 +28,17 @@ struct StepsWebSocketHandler: Sendable {
     ) async throws {
         let (replies, replyQueue) = AsyncStream.makeStream(of: String.self)
         let limiter = InFlightLimiter(limit: maxInFlight)
-        // On graceful shutdown hummingbird-websocket itself closes the connection (code 1000), which ends the
-        // inbound loop; in-flight updates then get no ack and the client resends them elsewhere.
+        // On graceful shutdown the drain stops new updates (they get no ack; the client resends them elsewhere),
+        // waits for the acks of those in flight, and closes with 1001.
+        let token = drain.opened {
+            await limiter.whenIdle()
+            try? await outbound.close(.goingAway, reason: "server shutting down")
+        }
+        guard let token else {
+            try await outbound.close(.goingAway, reason: "server shutting down")
+            return
+        }
+        defer { drain.closed(token) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             // Acks come back on the fleet's thread in any order; one writer task keeps socket writes serial.
             group.addTask {
@@ -38,7 +49,8 @@ struct StepsWebSocketHandler: Sendable {
                 }
             }
             defer { replyQueue.finish() }
-            try await readUpdates(inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
+            try await readUpdates(
+                inbound, acks: acks, replyQueue: replyQueue, limiter: limiter, logger: logger)
             replyQueue.finish()
             try await group.waitForAll()
         }
@@ -49,6 +61,8 @@ struct StepsWebSocketHandler: Sendable {
         limiter: InFlightLimiter, logger: Logger
     ) async throws {
         for try await message in inbound.messages(maxSize: maxMessageSize) {
+            // Draining: nothing new is started, so the in-flight count only goes down.
+            if drain.isDraining { continue }
             let outcome: Result<StepsUpdate, StepsRejection>
             switch message {
             case .text(let text):

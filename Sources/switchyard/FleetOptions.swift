@@ -37,6 +37,8 @@ struct FleetOptions: ParsableArguments {
     var socketioMaxQueuedFrames: Int = 64
     @Option(help: "Bytes a lobby or Socket.IO WebSocket may have waiting to be written before it is closed (1008).")
     var maxQueuedBytes: Int = 4 << 20
+    @Option(help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
+    var drainTimeoutMs: Int = 5000
     @Option(help: "Added to every port of gateway n for gateway n+1.")
     var portStride: Int = 10_000
     @Option(help: "Address of /health and /metrics.")
@@ -100,6 +102,7 @@ struct FleetOptions: ParsableArguments {
                 "--socketio-ping-timeout-ms", "\(socketioPingTimeoutMs)",
                 "--lobby-max-queued-messages", "\(lobbyMaxQueuedMessages)",
                 "--socketio-max-queued-frames", "\(socketioMaxQueuedFrames)", "--max-queued-bytes", "\(maxQueuedBytes)",
+                "--drain-timeout-ms", "\(drainTimeoutMs)",
             ],
             products: GatewayProduct.allCases.filter { GatewayProduct.list(products)?.contains($0) ?? true }
                 .map(\.rawValue),

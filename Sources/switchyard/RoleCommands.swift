@@ -106,6 +106,8 @@ struct GatewayCommand: AsyncParsableCommand {
     var socketioMaxQueuedFrames: Int = 64
     @Option(help: "Bytes a lobby or Socket.IO WebSocket may have waiting to be written before it is closed (1008).")
     var maxQueuedBytes: Int = 4 << 20
+    @Option(help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
+    var drainTimeoutMs: Int = 5000
 
     func validate() throws {
         guard GatewayProduct.list(products) != nil else {
@@ -134,6 +136,7 @@ struct GatewayCommand: AsyncParsableCommand {
         config.socketIOMaxQueuedFrames = socketioMaxQueuedFrames
         config.lobbyMaxQueuedBytes = maxQueuedBytes
         config.socketIOMaxQueuedBytes = maxQueuedBytes
+        config.drainTimeout = .milliseconds(max(0, drainTimeoutMs))
         config.socketIOPingInterval = .milliseconds(max(1, socketioPingIntervalMs))
         config.socketIOPingTimeout = .milliseconds(max(1, socketioPingTimeoutMs))
         let group = ServiceGroup(
