@@ -74,6 +74,7 @@ let package = Package(
             name: "Worker",
             dependencies: [
                 "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Lobby", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

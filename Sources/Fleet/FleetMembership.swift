@@ -38,10 +38,16 @@ public final class FleetMembership: Sendable {
     /// Runs until the task is cancelled: sends `hello`, then a heartbeat every interval, and calls `onMap` for every
     /// map newer than the last one. `status` is read at each heartbeat. If `exitWhenOrphaned`, the process exits
     /// when its parent (the supervisor that launched it) is gone, so a killed supervisor leaves no strays.
+    ///
+    /// Silence from the supervisor for three heartbeat intervals makes the process say `hello` again (the
+    /// supervisor may have restarted, or declared it gone). With a `lease`, silence that long also calls `onFence`
+    /// (a worker stops serving: a supervisor that cannot reach it may give its partitions to another worker after
+    /// its own, longer, timeout); the next message from the supervisor hands the last map to `onMap` again.
     public func run(
-        hello: HelloMessage, exitWhenOrphaned: Bool,
+        hello: HelloMessage, exitWhenOrphaned: Bool, lease: Duration? = nil,
         status: @escaping @Sendable () -> HeartbeatMessage,
         onMap: @escaping @Sendable (PartitionMap) async -> Void,
+        onFence: @escaping @Sendable () async -> Void = {},
         malformed: @escaping @Sendable (WireError) -> Void
     ) async throws {
         var options = ZMQSocketOptions()
@@ -51,6 +57,7 @@ public final class FleetMembership: Sendable {
         let socket = try await engine.makeSocket(.dealer, options: options, connect: [supervisorEndpoint])
         let parent = getppid()
         let knownEpoch = EpochBox()
+        let link = LinkState()
 
         @Sendable func send(_ kind: MessageKind, _ body: [UInt8]) {
             let envelope = Envelope(kind: kind, epoch: knownEpoch.value, origin: id)
@@ -61,22 +68,29 @@ public final class FleetMembership: Sendable {
         defer { beat.withLock { $0 = nil } }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [engine] in
+            group.addTask { [engine, logger, id] in
                 for await batch in engine.messages(of: socket) {
                     for frames in batch {
                         do {
                             let message = try WireMessage(frames: frames)
+                            var adopted = false
                             switch message.envelope.kind {
                             case .map:
                                 let map = try PartitionMap(decoding: message.body, epoch: message.envelope.epoch)
                                 if map.epoch > knownEpoch.value {
                                     knownEpoch.value = map.epoch
+                                    link.remember(map)
                                     await onMap(map)
+                                    adopted = true
                                 }
                             case .heartbeat:
                                 break
                             default:
                                 throw WireError(.badValue, "unexpected \(message.envelope.kind) from supervisor")
+                            }
+                            if let map = link.heard(), !adopted {
+                                logger.info("supervisor reachable again; serving", metadata: ["id": "\(id)"])
+                                await onMap(map)
                             }
                         } catch let error as WireError {
                             malformed(error)
@@ -92,10 +106,52 @@ public final class FleetMembership: Sendable {
                         exit(3)
                     }
                     send(.heartbeat, status().encoded())
+                    let silence = link.silence
+                    if silence > heartbeatInterval * 3 { send(.hello, hello.encoded()) }
+                    if let lease, silence > lease, link.fence() {
+                        logger.error(
+                            "no word from the supervisor within the lease; not serving until it answers",
+                            metadata: ["id": "\(id)", "silentMs": "\(silence / .milliseconds(1))"])
+                        // Not awaited: heartbeats go on while the partitions drain.
+                        Task { await onFence() }
+                    }
                 }
             }
             try await group.next()
             group.cancelAll()
+        }
+    }
+}
+
+/// When the supervisor was last heard from, the last map, and whether the process fenced itself.
+private final class LinkState: Sendable {
+    private struct State {
+        var lastHeard = ContinuousClock.now
+        var map: PartitionMap?
+        var fenced = false
+    }
+    private let state = Mutex(State())
+
+    /// Time since the supervisor was last heard from.
+    var silence: Duration { ContinuousClock.now - state.withLock { $0.lastHeard } }
+
+    func remember(_ map: PartitionMap) { state.withLock { $0.map = map } }
+
+    /// Records a message; returns the last map if the process had fenced itself (it must serve it again).
+    func heard() -> PartitionMap? {
+        state.withLock { s in
+            s.lastHeard = .now
+            guard s.fenced else { return nil }
+            s.fenced = false
+            return s.map
+        }
+    }
+
+    /// Marks the process fenced; false if it already was.
+    func fence() -> Bool {
+        state.withLock { s in
+            defer { s.fenced = true }
+            return !s.fenced
         }
     }
 }

@@ -59,6 +59,10 @@ public final class FleetClient: Service, Sendable {
     private let state: Mutex<State>
     private let boundListeners = Mutex(0)
     private let eventSubscriptions = Mutex<[(product: ProductCode, handler: EventHandler)]>([])
+    /// One SUB per worker link, by worker id, with the PUB endpoint it is connected to. A link that goes away has
+    /// its SUB closed, never disconnected: libzmq 4.3 aborts (fq.cpp `!_more`) when a SUB is disconnected while
+    /// part of a multipart message from that peer is queued (zeromq/libzmq#2163).
+    private let subscribers = Mutex<[String: (endpoint: String, socket: ZMQSocketID)]>([:])
     private let clock = ContinuousClock()
 
     /// Creates the client; sockets are made when `run` starts, and requests made before then wait for a route.
@@ -151,12 +155,6 @@ public final class FleetClient: Service, Sendable {
 
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
     public func run() async throws {
-        var subOptions = ZMQSocketOptions()
-        let events = eventSubscriptions.withLock { $0 }
-        subOptions.subscriptions =
-            [Envelope.replyTopic(for: configuration.id)] + events.map { Envelope.eventTopic(for: $0.product) }
-        subOptions.receiveHighWaterMark = 1_000_000
-        let sub = try await engine.makeSocket(.sub, options: subOptions)
         let membership = FleetMembership(
             engine: engine, id: configuration.id, role: .gateway, supervisorEndpoint: configuration.supervisorEndpoint,
             heartbeatInterval: configuration.heartbeatInterval, logger: logger)
@@ -173,12 +171,8 @@ public final class FleetClient: Service, Sendable {
                                 self.counters.setReady(self.isServing)
                                 return self.counters.heartbeat(droppedOutbound: self.engine.droppedOutbound)
                             },
-                            onMap: { map in await self.adopt(map, subscriber: sub) },
+                            onMap: { map in await self.adopt(map) },
                             malformed: { self.dropped($0) })
-                    }
-                    group.addTask {
-                        // Matching replies and calling completions never blocks, so it runs on the I/O thread.
-                        await self.engine.consume(sub) { self.handleReplies($0, events: events) }
                     }
                     group.addTask {
                         while !Task.isCancelled {
@@ -198,7 +192,23 @@ public final class FleetClient: Service, Sendable {
         await engine.shutdown()
     }
 
-    private func adopt(_ map: PartitionMap, subscriber sub: ZMQSocketID) async {
+    /// A SUB for worker replies and events, connected to `endpoint`, consumed until it is closed.
+    private func makeSubscriber(connectedTo endpoint: String) async throws -> ZMQSocketID {
+        var options = ZMQSocketOptions()
+        let events = eventSubscriptions.withLock { $0 }
+        options.subscriptions =
+            [Envelope.replyTopic(for: configuration.id)] + events.map { Envelope.eventTopic(for: $0.product) }
+        options.receiveHighWaterMark = 1_000_000
+        options.lingerMilliseconds = 0
+        let sub = try await engine.makeSocket(.sub, options: options, connect: [endpoint])
+        Task {
+            // Matching replies and calling completions never blocks, so it runs on the I/O thread.
+            await self.engine.consume(sub) { self.handleReplies($0, events: events) }
+        }
+        return sub
+    }
+
+    private func adopt(_ map: PartitionMap) async {
         // Connect to new or moved workers first (async socket work), then hand the map over in one step.
         let current = state.withLock { $0.routing.currentLinks }
         var sockets: [String: (commandEndpoint: String, publishEndpoint: String, socket: ZMQSocketID)] = [:]
@@ -210,7 +220,9 @@ public final class FleetClient: Service, Sendable {
                 continue
             }
             do {
-                try await engine.connect(sub, to: entry.publishEndpoint)
+                let sub = try await makeSubscriber(connectedTo: entry.publishEndpoint)
+                let replaced = subscribers.withLock { $0.updateValue((entry.publishEndpoint, sub), forKey: entry.id) }
+                if let replaced { await engine.close(replaced.socket) }
                 var options = ZMQSocketOptions()
                 options.lingerMilliseconds = 0
                 let dealer = try await engine.makeSocket(.dealer, options: options, connect: [entry.commandEndpoint])
@@ -226,9 +238,11 @@ public final class FleetClient: Service, Sendable {
         }
         complete(completions)
         for socket in closed { await engine.close(socket) }
-        for (id, old) in current where sockets[id]?.socket != old.socket {
-            try? await engine.disconnect(sub, from: old.publishEndpoint)
+        let gone = subscribers.withLock { subscribers in
+            let ids = subscribers.keys.filter { sockets[$0] == nil }
+            return ids.compactMap { subscribers.removeValue(forKey: $0)?.socket }
         }
+        for sub in gone { await engine.close(sub) }
         logger.info("partition map received", metadata: ["epoch": "\(map.epoch)", "workers": "\(sockets.count)"])
     }
 

@@ -59,13 +59,16 @@ final class ControlService: Sendable {
                 send(map, to: targets, on: router)
             case .heartbeat:
                 let beat = try HeartbeatMessage(decoding: message.body)
-                if let map = registry.heartbeat(
-                    from: envelope.origin, identity: identity, knownEpoch: envelope.epoch, beat)
-                {
-                    send(map, to: [identity], on: router)
-                } else {
+                switch registry.heartbeat(from: envelope.origin, identity: identity, knownEpoch: envelope.epoch, beat) {
+                case .ignored:
+                    // Answering would keep a process we no longer count from noticing: its silence makes it
+                    // say hello again (docs/protocol.md §5.6).
+                    break
+                case .upToDate:
                     let answer = Envelope(kind: .heartbeat, epoch: registry.epoch, origin: id)
                     engine.send([identity] + WireMessage(answer).frames, on: router)
+                case .map(let map):
+                    send(map, to: [identity], on: router)
                 }
             default:
                 throw WireError(.badValue, "unexpected \(envelope.kind) on the control socket")

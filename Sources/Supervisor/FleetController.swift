@@ -10,6 +10,7 @@ final class FleetController: Sendable {
     let registry: ProcessRegistry
     private let logger: Logger
     private let state = Mutex(State())
+    private let saving = Mutex(())
 
     private struct State {
         /// Set once the control socket is bound: children need its endpoint.
@@ -56,22 +57,38 @@ final class FleetController: Sendable {
         ] + spec.workerArguments
     }
 
-    /// Adds a worker and launches it; partitions move to it once it runs.
-    func addWorker(id: String?) throws(ProcessRegistry.ChangeError) -> String {
+    /// Adds a worker; launches it if it runs on this host (else it is started on `host` and connects). Partitions
+    /// move to it once it runs. Returns its id and whether it was launched here.
+    func addWorker(id: String?, host: String?) throws(ProcessRegistry.ChangeError) -> (String, launched: Bool) {
         guard state.withLock({ $0.control != nil && !$0.shuttingDown }) else {
             throw ProcessRegistry.ChangeError(status: 503, description: "the fleet is not running")
         }
-        let chosen = try registry.addWorker(id: id)
-        logger.info("worker added", metadata: ["id": "\(chosen)"])
-        launchWorker(chosen)
+        let chosen = try registry.addWorker(id: id, host: host)
+        let launched = (host ?? spec.localHost) == spec.localHost
+        logger.info("worker added", metadata: ["id": "\(chosen)", "host": "\(host ?? spec.localHost)"])
+        save()
+        if launched { launchWorker(chosen) }
         broadcast()
-        return chosen
+        return (chosen, launched)
     }
 
     /// Starts removing a worker: its partitions move away, then it is stopped.
     func removeWorker(id: String) throws(ProcessRegistry.ChangeError) {
         try registry.removeWorker(id: id)
+        save()
         logger.info("worker leaving", metadata: ["id": "\(id)"])
+    }
+
+    /// Writes the registry's state to the data folder. Called before a map that moves a partition or changes a
+    /// file's host is sent, so a restarted supervisor never sends an older one.
+    private func save() {
+        // One writer at a time (the API and the control loop both save), and the state taken inside the lock, so
+        // a slower save never overwrites a newer state.
+        saving.withLock { _ in
+            do { try registry.savedState.save(folder: spec.dataDirectory) } catch {
+                logger.critical("writing the fleet state failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// One step of the control loop: grants, plans, stops of leaving workers, and kills of silent processes.
@@ -85,7 +102,10 @@ final class FleetController: Sendable {
                     "ms": "\(took / .milliseconds(1))",
                 ])
         }
-        if step.broadcast { broadcast() }
+        if step.broadcast {
+            save()
+            broadcast()
+        }
         for id in step.stop { stopLeaving(id) }
         killSilent(now: now)
     }
@@ -96,6 +116,7 @@ final class FleetController: Sendable {
         let task: Task<Void, Never>? = state.withLock { s in
             guard !s.stopping.contains(id) else { return nil }
             s.stopping.insert(id)
+            // A worker of another host is stopped there (its unit); here it is only forgotten.
             return s.workers[id] ?? Task {}
         }
         guard let task else { return }
@@ -104,6 +125,7 @@ final class FleetController: Sendable {
             task.cancel()
             await task.value
             registry.forget(id)
+            save()
             state.withLock { s in
                 s.workers[id] = nil
                 s.stopping.remove(id)
@@ -116,7 +138,7 @@ final class FleetController: Sendable {
     /// A process that says it runs but has not been heard from for `spec.unresponsiveTimeout` is killed; its
     /// `ChildProcess` then restarts it. Killing first means its partitions never have two owners.
     private func killSilent(now: ContinuousClock.Instant) {
-        for r in registry.records where r.state == .running {
+        for r in registry.records where r.state == .running && !r.external {
             guard let last = r.lastHeartbeatAt, now - last > spec.unresponsiveTimeout, let pid = r.pid else { continue }
             guard registry.markUnresponsive(r.id, pid: pid) else { continue }
             logger.error(

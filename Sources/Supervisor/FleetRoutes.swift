@@ -13,6 +13,7 @@ struct FleetRoutes: Sendable {
         router.post("/workers") { request, context in
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
             var id: String?
+            var host: String?
             if body.readableBytes > 0 {
                 guard case .object(let object)? = try? JSONParser.parse(Array(buffer: body)) else {
                     return Self.error(400, "the body must be a JSON object such as {\"id\": \"w3\"}, or empty")
@@ -22,9 +23,17 @@ struct FleetRoutes: Sendable {
                 case .string(let value)?: id = value
                 default: return Self.error(400, "id must be a string")
                 }
+                switch object["host"] {
+                case nil, .null?: host = nil
+                case .string(let value)? where !value.isEmpty: host = value
+                default: return Self.error(400, "host must be a non-empty string")
+                }
             }
-            switch Result(catching: { () throws(ProcessRegistry.ChangeError) in try controller.addWorker(id: id) }) {
-            case .success(let added): return Self.json(202, [("id", .string(added)), ("status", .string("starting"))])
+            let add = { () throws(ProcessRegistry.ChangeError) in try controller.addWorker(id: id, host: host) }
+            switch Result(catching: add) {
+            case .success(let (added, launched)):
+                return Self.json(
+                    202, [("id", .string(added)), ("status", .string(launched ? "starting" : "waiting for it to connect"))])
             case .failure(let error): return Self.error(error.status, error.description)
             }
         }

@@ -58,8 +58,30 @@ public struct FleetSpec: Sendable {
     public var heartbeatInterval: Duration
     /// A process whose last heartbeat is older than this is unhealthy.
     public var heartbeatTimeout: Duration
-    /// A process of this host whose last heartbeat is older than this is killed (and so restarted).
+    /// A process of this host whose last heartbeat is older than this is killed (and so restarted); a worker of
+    /// another host this silent is taken as gone (its `--lease-ms` MUST be shorter, so it has stopped serving).
     public var unresponsiveTimeout: Duration = .seconds(10)
+    /// Where each process runs; processes not listed run on `localHost`.
+    public var placements: [String: Placement] = [:]
+    /// The host label of the supervisor's own host: its processes are launched by the supervisor, the others are
+    /// started on their hosts (systemd) and connect to the control endpoint.
+    public var localHost = "local"
+
+    /// Where a process runs.
+    public struct Placement: Sendable, Hashable {
+        /// Host label; workers with the same label share a data folder, so partitions move between them without
+        /// copying the file.
+        public var host: String
+
+        /// Creates a placement.
+        public init(host: String) { self.host = host }
+    }
+
+    /// The host label of process `id`.
+    public func host(of id: String) -> String { placements[id]?.host ?? localHost }
+
+    /// Whether the supervisor launches process `id` (it runs on the supervisor's host).
+    public func launches(_ id: String) -> Bool { host(of: id) == localHost }
 
     /// Creates a spec.
     public init(

@@ -109,12 +109,27 @@ struct HealthRoutes: Sendable {
             w.endObject()
         }
         w.endArray()
+        // Partitions whose new owner must first copy the file from the host that has it (another host).
+        let map = registry.map
+        w.key("transfers")
+        w.beginArray()
+        for (partition, source) in map.transfers.sorted(by: { $0.key < $1.key }) {
+            w.beginObject()
+            w.key("partition")
+            w.value(Int(partition))
+            w.key("to")
+            w.value(map.owner(of: partition)?.id ?? "")
+            w.key("source")
+            w.value(source)
+            w.endObject()
+        }
+        w.endArray()
         w.key("rebalancePending")
         w.value(registry.rebalancePending)
         w.key("epoch")
         w.value(Double(registry.epoch))
         w.key("partitionCount")
-        w.value(registry.map.partitionCount)
+        w.value(map.partitionCount)
         w.key("products")
         w.beginObject()
         for (name, url) in products {

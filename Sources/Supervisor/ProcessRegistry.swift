@@ -56,6 +56,12 @@ public final class ProcessRegistry: Sendable {
         public var leaving = false
         /// The incarnation killed for not answering, if any.
         var killedPid: Int32?
+        /// Host label (docs/operations.md, "Several hosts").
+        public var host: String = "local"
+        /// Whether it runs on another host: started there, not by this supervisor.
+        public var external = false
+        /// Partitions it fetched from another host and verified, from its last heartbeat.
+        public var fetched: [UInt16] = []
         /// ROUTER identity of the current incarnation.
         var identity: [UInt8]?
     }
@@ -104,23 +110,87 @@ public final class ProcessRegistry: Sendable {
         /// Sum and count of finished moves, for `/metrics`.
         var movesFinished = 0
         var lastMoveDuration: Duration?
+        /// The host whose data folder holds each partition's current file.
+        var home: [UInt16: String] = [:]
+        var unresponsiveTimeout: Duration = .seconds(10)
+        var localHost = "local"
     }
 
     private let state: Mutex<State>
 
-    /// Creates records for every process of `spec`, with partitions dealt round-robin.
-    public init(spec: FleetSpec) {
+    /// Creates records for every process of `spec`: with the partitions and files of `saved` (the state the
+    /// supervisor wrote before it last stopped) when given, else with partitions dealt round-robin.
+    public init(spec: FleetSpec, saved: FleetState? = nil) {
         let assignment = PartitionMap.roundRobin(partitionCount: spec.partitionCount, workerIDs: spec.workerIDs)
         var records: [String: Record] = [:]
         var order: [String] = []
         func add(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) {
-            records[id] = Self.newRecord(id, role, partitions)
+            var record = Self.newRecord(id, role, partitions)
+            record.host = spec.host(of: id)
+            record.external = !spec.launches(id)
+            records[id] = record
             order.append(id)
+        }
+        if let saved, saved.partitionCount == spec.partitionCount {
+            for worker in saved.workers {
+                add(worker.id, .worker, worker.partitions.sorted())
+                records[worker.id]?.host = worker.host
+                records[worker.id]?.external = worker.host != spec.localHost
+                records[worker.id]?.leaving = worker.leaving
+            }
+            var home: [UInt16: String] = [:]
+            for (p, host) in saved.home { home[p] = host }
+            for p in 0..<spec.partitionCount where home[UInt16(p)] == nil {
+                // A partition no saved worker owned (should not happen): its file is wherever it was dealt.
+                home[UInt16(p)] = spec.localHost
+            }
+            var moves: [UInt16: PendingMove] = [:]
+            for move in saved.moves {
+                moves[move.partition] = PendingMove(
+                    partition: move.partition, from: move.from, to: move.to, releaseEpoch: saved.epoch + 1,
+                    startedAt: .now)
+            }
+            let known = Set(saved.workers.map(\.id))
+            let added = spec.workerIDs.filter { !known.contains($0) }
+            for id in added { add(id, .worker, []) }
+            for gateway in spec.gateways { add(gateway.id, .gateway, []) }
+            state = Mutex(
+                State(
+                    records: records, order: order, epoch: saved.epoch + 1, partitionCount: spec.partitionCount,
+                    moves: moves, rebalanceWanted: !added.isEmpty || saved.rebalancePending, home: home,
+                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost))
+            return
         }
         for id in spec.workerIDs { add(id, .worker, assignment[id] ?? []) }
         for gateway in spec.gateways { add(gateway.id, .gateway, []) }
-        state = Mutex(State(records: records, order: order, partitionCount: spec.partitionCount))
+        var home: [UInt16: String] = [:]
+        for id in spec.workerIDs {
+            for p in assignment[id] ?? [] { home[p] = spec.host(of: id) }
+        }
+        state = Mutex(
+            State(
+                records: records, order: order, partitionCount: spec.partitionCount, home: home,
+                unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost))
     }
+
+    /// What must survive a restart of the supervisor: who owns what, where each partition's file is, moves.
+    public var savedState: FleetState {
+        state.withLock { s in
+            FleetState(
+                epoch: s.epoch, partitionCount: s.partitionCount,
+                workers: s.order.compactMap { s.records[$0] }.filter { $0.role == .worker }.map {
+                    FleetState.Worker(id: $0.id, host: $0.host, partitions: $0.partitions, leaving: $0.leaving)
+                },
+                home: s.home.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                moves: s.moves.values.sorted { $0.partition < $1.partition }.map {
+                    FleetState.Move(partition: $0.partition, from: $0.from, to: $0.to)
+                },
+                rebalancePending: s.rebalanceWanted)
+        }
+    }
+
+    /// The host whose data folder holds the current file of each partition.
+    public var home: [UInt16: String] { state.withLock { $0.home } }
 
     private static func newRecord(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) -> Record {
         Record(
@@ -151,7 +221,21 @@ public final class ProcessRegistry: Sendable {
                 id: r.id, commandEndpoint: up ? r.commandEndpoint : "", publishEndpoint: up ? r.publishEndpoint : "",
                 partitions: r.partitions)
         }
-        return PartitionMap(epoch: s.epoch, partitionCount: s.partitionCount, workers: workers)
+        // A partition whose owner is on another host than its current file is fetched first, from a running
+        // worker of the file's host (an empty source: none runs there now; the owner waits).
+        var transfers: [UInt16: String] = [:]
+        let sources = Dictionary(
+            s.order.compactMap { s.records[$0] }.filter { $0.role == .worker && $0.state == .running }.map {
+                ($0.host, $0.commandEndpoint)
+            }, uniquingKeysWith: { first, _ in first })
+        for r in s.records.values where r.role == .worker {
+            for p in r.partitions {
+                guard let home = s.home[p], home != r.host else { continue }
+                transfers[p] = sources[home] ?? ""
+            }
+        }
+        return PartitionMap(
+            epoch: s.epoch, partitionCount: s.partitionCount, workers: workers, transfers: transfers)
     }
 
     /// Partitions in transit, by partition.
@@ -167,7 +251,7 @@ public final class ProcessRegistry: Sendable {
 
     /// Adds a worker with no partitions; partitions move to it once it runs. Returns its id (`id`, or the first
     /// free `wN`).
-    public func addWorker(id: String?) throws(ChangeError) -> String {
+    public func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
         try state.withLock { s throws(ChangeError) in
             let chosen: String
             if let id {
@@ -181,7 +265,10 @@ public final class ProcessRegistry: Sendable {
             } else {
                 chosen = (1...).lazy.map { "w\($0)" }.first { s.records[$0] == nil }!
             }
-            s.records[chosen] = Self.newRecord(chosen, .worker, [])
+            var record = Self.newRecord(chosen, .worker, [])
+            record.host = host ?? s.localHost
+            record.external = record.host != s.localHost
+            s.records[chosen] = record
             let firstGateway = s.order.firstIndex { s.records[$0]?.role == .gateway } ?? s.order.endIndex
             s.order.insert(chosen, at: firstGateway)
             s.rebalanceWanted = true
@@ -222,8 +309,24 @@ public final class ProcessRegistry: Sendable {
     public func reconcile(now: ContinuousClock.Instant = .now) -> Reconciliation {
         state.withLock { s in
             var result = Reconciliation()
-            // 1. Grants.
+            // 0. A worker of another host that has been silent longer than its lease is gone: it stopped serving.
+            for (id, r) in s.records where r.external && r.state == .running {
+                guard let last = r.lastHeartbeatAt, now - last > s.unresponsiveTimeout else { continue }
+                s.records[id]?.state = .exited
+                s.records[id]?.ready = false
+                s.records[id]?.identity = nil
+                if r.role == .worker { s.epoch += 1 }
+                result.broadcast = true
+            }
+            // 1a. A fetched and verified copy becomes the partition's current file: its host is now the home.
             var granted = false
+            for (_, r) in s.records where r.role == .worker && r.state == .running {
+                for p in r.fetched where r.partitions.contains(p) && s.home[p] != r.host {
+                    s.home[p] = r.host
+                    granted = true
+                }
+            }
+            // 1b. Grants.
             for move in s.moves.values.sorted(by: { $0.partition < $1.partition }) {
                 guard let to = s.records[move.to] else {
                     // The destination went away before the grant (not planned that way, but never lose a partition).
@@ -270,6 +373,15 @@ public final class ProcessRegistry: Sendable {
             for id in s.order {
                 guard let r = s.records[id], r.leaving, r.partitions.isEmpty else { continue }
                 guard !s.moves.values.contains(where: { $0.from == id || $0.to == id }) else { continue }
+                // The last worker of a host still serves that host's files to the new owners fetching them.
+                let fetchedFromHere = s.records.values.contains { other in
+                    other.role == .worker && other.host != r.host
+                        && other.partitions.contains { s.home[$0] == r.host }
+                }
+                let anotherHere = s.records.values.contains {
+                    $0.role == .worker && $0.id != id && $0.host == r.host && $0.state == .running && !$0.leaving
+                }
+                guard !fetchedFromHere || anotherHere else { continue }
                 result.stop.append(id)
             }
             return result
@@ -358,10 +470,10 @@ public final class ProcessRegistry: Sendable {
 
     /// Applies a heartbeat; returns the map if the sender's epoch is older than the current one.
     public func heartbeat(from id: String, identity: [UInt8], knownEpoch: UInt64, _ beat: HeartbeatMessage)
-        -> PartitionMap?
+        -> HeartbeatAnswer
     {
         state.withLock { s in
-            guard var r = s.records[id], r.identity == identity else { return nil }
+            guard var r = s.records[id], r.identity == identity else { return .ignored }
             r.lastHeartbeat = Date()
             r.lastHeartbeatAt = .now
             r.ready = beat.ready
@@ -371,8 +483,20 @@ public final class ProcessRegistry: Sendable {
             r.slowClientsClosed = beat.slowClientsClosed
             r.knownEpoch = knownEpoch
             r.held = beat.heldPartitions
+            r.fetched = beat.fetchedPartitions
             s.records[id] = r
-            return knownEpoch < s.epoch ? Self.map(of: s) : nil
+            return knownEpoch < s.epoch ? .map(Self.map(of: s)) : .upToDate
         }
+    }
+
+    /// What a heartbeat calls for.
+    public enum HeartbeatAnswer: Sendable, Equatable {
+        /// Not from the current incarnation of a known process (or from one taken as gone): no answer, so that
+        /// its silence makes it say `hello` again.
+        case ignored
+        /// A bare heartbeat back.
+        case upToDate
+        /// This newer map.
+        case map(PartitionMap)
     }
 }

@@ -22,8 +22,22 @@ final class SupervisorMetrics: Sendable {
         }
     }
 
+    /// The `id` dimension of a gauge key (`label|id=w1|role=worker`).
+    private static func id(in key: String) -> String? {
+        key.split(separator: "|").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+    }
+
     /// Prometheus text for the current state.
     func render(_ registry: ProcessRegistry) -> [UInt8] {
+        // A removed worker's series go away with it.
+        let ids = Set(registry.records.map(\.id)).union(["supervisor"])
+        gauges.withLock { gauges in
+            for (key, gauge) in gauges {
+                guard let id = Self.id(in: key), !ids.contains(id) else { continue }
+                gauge.destroy()
+                gauges[key] = nil
+            }
+        }
         for r in registry.records {
             let dims = [("id", r.id), ("role", r.role.description)]
             gauge("switchyard_process_up", dims).record(r.state == .running ? 1 : 0)

@@ -7,8 +7,13 @@ import ZeroMQ
 
 /// Builds the supervisor's services: the health/metrics listener and the fleet runner (control socket + children).
 /// The runner is last, so on SIGTERM it drains the children before the health listener stops.
-public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) -> [any Service] {
-    let registry = ProcessRegistry(spec: spec)
+public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws -> [any Service] {
+    let saved = try FleetState.load(folder: spec.dataDirectory)
+    if let saved {
+        logger.info(
+            "fleet state loaded", metadata: ["workers": "\(saved.workers.map(\.id))", "epoch": "\(saved.epoch)"])
+    }
+    let registry = ProcessRegistry(spec: spec, saved: saved)
     let controller = FleetController(spec: spec, registry: registry, logger: logger)
     let metrics = SupervisorMetrics()
     let products = spec.gateways.flatMap { g -> [(String, String)] in
@@ -56,9 +61,9 @@ struct FleetRunner: Service {
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
         controller.started(control: control, endpoint: endpoint)
-        for id in spec.workerIDs { controller.launchWorker(id) }
+        for r in registry.records where r.role == .worker && !r.external { controller.launchWorker(r.id) }
         var gateways: [ChildProcess] = []
-        for g in spec.gateways {
+        for g in spec.gateways where spec.launches(g.id) {
             let args =
                 [
                     "gateway", "--id", g.id, "--supervisor", endpoint, "--listen-host", g.listenHost,

@@ -14,12 +14,16 @@ public struct HeartbeatMessage: Sendable, Hashable {
     /// away (workers; empty for gateways). The supervisor hands a moved partition to its new owner only once the
     /// old owner no longer lists it. Nil in the short form, which says nothing about files.
     public var heldPartitions: [UInt16]?
+    /// Partitions whose file this worker fetched from another host and verified, waiting for the supervisor to
+    /// record the new copy as current (a map without their transfer) before it opens them (docs/protocol.md §5.5).
+    public var fetchedPartitions: [UInt16]
 
     /// Creates a heartbeat.
     public init(
         processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool,
-        slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil
+        slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil, fetchedPartitions: [UInt16] = []
     ) {
+        self.fetchedPartitions = fetchedPartitions
         self.processed = processed
         self.malformed = malformed
         self.dropped = dropped
@@ -30,7 +34,7 @@ public struct HeartbeatMessage: Sendable, Hashable {
 
     /// Encodes the body frame: the long form when `heldPartitions` is set, else the short one.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: 37 + 2 * (heldPartitions?.count ?? 0))
+        var w = ByteWriter(capacity: 39 + 2 * ((heldPartitions?.count ?? 0) + fetchedPartitions.count))
         w.write(processed)
         w.write(malformed)
         w.write(dropped)
@@ -39,6 +43,8 @@ public struct HeartbeatMessage: Sendable, Hashable {
             w.write(slowClientsClosed)
             w.write(UInt16(heldPartitions.count))
             for p in heldPartitions { w.write(p) }
+            w.write(UInt16(fetchedPartitions.count))
+            for p in fetchedPartitions { w.write(p) }
         }
         return w.bytes
     }
@@ -57,18 +63,23 @@ public struct HeartbeatMessage: Sendable, Hashable {
         guard ready <= 1 else { throw WireError(.badValue, "ready \(ready)") }
         var slow: UInt64 = 0
         var held: [UInt16]?
-        if r.remaining > 0 {
-            slow = try r.readUInt64()
+        var fetched: [UInt16] = []
+        func list(_ what: String) throws(WireError) -> [UInt16] {
             let n = Int(try r.readUInt16())
-            guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "held partitions \(n)") }
+            guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "\(what) partitions \(n)") }
             var partitions: [UInt16] = []
             partitions.reserveCapacity(n)
             for _ in 0..<n { partitions.append(try r.readUInt16()) }
-            held = partitions
+            return partitions
+        }
+        if r.remaining > 0 {
+            slow = try r.readUInt64()
+            held = try list("held")
+            fetched = try list("fetched")
         }
         try r.expectEnd()
         self.init(
             processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1, slowClientsClosed: slow,
-            heldPartitions: held)
+            heldPartitions: held, fetchedPartitions: fetched)
     }
 }

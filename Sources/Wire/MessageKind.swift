@@ -17,6 +17,10 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     /// Worker → every gateway (over PUB, topic `E/<product>/`): changes to a partition's shared state, numbered by
     /// the envelope's sequence.
     case event = 8
+    /// Worker → worker (DEALER → ROUTER): a piece of a partition's file, for a move between hosts.
+    case fetch = 9
+    /// Worker → worker (ROUTER → DEALER): the answer to a `fetch`.
+    case chunk = 10
 }
 
 /// The product a command belongs to (header byte 4).

@@ -29,12 +29,17 @@ public struct PartitionMap: Sendable, Hashable {
     public var partitionCount: Int
     /// Every worker.
     public var workers: [WorkerEntry]
+    /// Partitions whose owner must first fetch the file from another host: partition → the command endpoint of a
+    /// worker on the host that holds the current copy (docs/protocol.md §5.5). Empty when every owner shares its
+    /// partitions' data folder.
+    public var transfers: [UInt16: String]
 
     /// Creates a map.
-    public init(epoch: UInt64, partitionCount: Int, workers: [WorkerEntry]) {
+    public init(epoch: UInt64, partitionCount: Int, workers: [WorkerEntry], transfers: [UInt16: String] = [:]) {
         self.epoch = epoch
         self.partitionCount = partitionCount
         self.workers = workers
+        self.transfers = transfers
     }
 
     /// The entry owning `partition`, if any.
@@ -72,6 +77,11 @@ public struct PartitionMap: Sendable, Hashable {
             w.write(UInt16(entry.partitions.count))
             for p in entry.partitions { w.write(p) }
         }
+        w.write(UInt16(transfers.count))
+        for (p, source) in transfers.sorted(by: { $0.key < $1.key }) {
+            w.write(p)
+            w.write(source)
+        }
         return w.bytes
     }
 
@@ -102,7 +112,14 @@ public struct PartitionMap: Sendable, Hashable {
             workers.append(
                 WorkerEntry(id: id, commandEndpoint: command, publishEndpoint: publish, partitions: partitions))
         }
+        let transferCount = Int(try r.readUInt16())
+        var transfers: [UInt16: String] = [:]
+        for _ in 0..<transferCount {
+            let p = try r.readUInt16()
+            guard Int(p) < count, transfers[p] == nil else { throw WireError(.badValue, "transfer of partition \(p)") }
+            transfers[p] = try r.readString()
+        }
         try r.expectEnd()
-        self.init(epoch: epoch, partitionCount: count, workers: workers)
+        self.init(epoch: epoch, partitionCount: count, workers: workers, transfers: transfers)
     }
 }

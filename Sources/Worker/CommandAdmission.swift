@@ -13,6 +13,8 @@ enum CommandAdmission: Equatable {
     case refuse(ReplyStatus)
     /// Hand the command to its partition's lane.
     case accept
+    /// A worker of another host asks for a partition file (docs/protocol.md §5.5).
+    case serveFile
     /// Not a message for the command socket (a pong, a reply…): dropped and counted as malformed, unanswered.
     case drop
 
@@ -31,6 +33,8 @@ enum CommandAdmission: Equatable {
             guard let since = ownedSince, since <= envelope.epoch else { return .refuse(.notOwner) }
             guard servedProducts.contains(envelope.product) else { return .refuse(.malformed) }
             return .accept
+        case .fetch:
+            return .serveFile
         default:
             return .drop
         }

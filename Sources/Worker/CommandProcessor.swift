@@ -15,6 +15,9 @@ import ZeroMQ
 struct CommandProcessor: Sendable {
     let ownership: PartitionOwnership
     let context: CommitContext
+    /// Serves partition files to other hosts' workers, answering on `commandSocket`.
+    let files: PartitionFileServer
+    let commandSocket: ZMQSocketID
 
     func process(_ batch: [ZMQMessage]) {
         let snapshot = ownership.snapshot
@@ -38,6 +41,8 @@ struct CommandProcessor: Sendable {
                 outgoing.append(context.reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
             case .drop:
                 drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
+            case .serveFile:
+                files.serve(identity: frames[0], envelope: envelope, body: message.body, on: commandSocket)
             case .refuse(let status):
                 outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
             case .accept:

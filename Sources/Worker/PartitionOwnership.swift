@@ -37,6 +37,13 @@ actor PartitionOwnership {
     private let holding = Mutex<Set<UInt16>>([])
     /// Given-away partitions whose close failed: reported as held for as long as this process lives.
     private var failedCloses: Set<UInt16> = []
+    /// The closing of a fence, which a later adoption waits for (so a file is never opened while its previous
+    /// lane still commits).
+    private var closing: Task<Void, Never>?
+    /// Transfers from another host in progress, by partition, with their source.
+    private var fetching: [UInt16: (source: String, task: Task<Void, Never>)] = [:]
+    /// Partitions fetched and installed, waiting for a map without their transfer (docs/protocol.md §5.5).
+    private let fetched = Mutex<Set<UInt16>>([])
 
     /// `barrier`, when given, makes `full` commits durable per round instead of per transaction (SQLite then
     /// commits with `synchronous=NORMAL`).
@@ -63,13 +70,44 @@ actor PartitionOwnership {
     /// The epoch of the adopted map.
     nonisolated var epoch: UInt64 { published.withLock { $0.epoch } }
 
-    /// Opens newly owned partitions and closes the ones given away (after their lanes drain). Returns false if a
-    /// file could not be opened.
-    func adopt(_ map: PartitionMap, context: CommitContext) async -> Bool {
+    /// Partitions fetched from another host and installed, for the heartbeat.
+    nonisolated var fetchedPartitions: [UInt16] { fetched.withLock { $0.sorted() } }
+
+    /// Opens newly owned partitions and closes the ones given away (after their lanes drain); a partition whose
+    /// file is on another host is fetched first (`fetcher`; `onFetched` runs when one is installed). Returns false
+    /// if a file could not be opened or is still to be fetched.
+    func adopt(
+        _ map: PartitionMap, context: CommitContext, fetcher: PartitionFetcher,
+        onFetched: @escaping @Sendable () -> Void
+    ) async -> Bool {
+        if let closing { await closing.value }
         let current = snapshot
         guard map.epoch > current.epoch else { return true }
         let mine = Set(map.workers.first { $0.id == workerID }?.partitions ?? [])
+        let transfers = map.transfers.filter { mine.contains($0.key) }
         holding.withLock { $0.formUnion(mine) }
+        // Transfers: start or restart what the map asks for, drop what it no longer does.
+        for (p, fetch) in fetching where transfers[p] != fetch.source {
+            fetch.task.cancel()
+            fetching[p] = nil
+        }
+        fetched.withLock { $0.formIntersection(Set(transfers.keys)) }
+        for (p, source) in transfers.sorted(by: { $0.key < $1.key })
+        where fetching[p] == nil && !fetched.withLock({ $0.contains(p) }) {
+            let epoch = map.epoch
+            let task = Task {
+                do {
+                    let bytes = try await fetcher.fetch(partition: p, from: source, epoch: epoch)
+                    self.logger.info(
+                        "partition file fetched", metadata: ["partition": "\(p)", "source": "\(source)", "bytes": "\(bytes)"])
+                    await self.fetchFinished(p, source: source)
+                    onFetched()
+                } catch {
+                    // Cancelled: the partition went elsewhere, or the map names another source.
+                }
+            }
+            fetching[p] = (source, task)
+        }
         var owned = current.owned
         var ok = true
         var givenAway: [(UInt16, PartitionLane)] = []
@@ -77,7 +115,7 @@ actor PartitionOwnership {
             givenAway.append((p, entry.lane))
             owned[p] = nil
         }
-        for p in mine.sorted() where owned[p] == nil {
+        for p in mine.sorted() where owned[p] == nil && transfers[p] == nil {
             let path = (directory as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: p))
             do {
                 let thread = commitThreads[Int(p) % commitThreads.count]
@@ -96,18 +134,61 @@ actor PartitionOwnership {
         }
         // Publish first, so new commands for a departing partition are refused at once; then drain and close it.
         published.withLock { $0 = Snapshot(epoch: map.epoch, owned: owned) }
-        for (p, lane) in givenAway {
-            do { try await lane.close() } catch {
-                // Still held: the supervisor keeps the move waiting rather than let a second owner open the file.
-                failedCloses.insert(p)
-                logger.error("closing partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
+        // Closed together: each close ends with a WAL checkpoint and its fsync, and a move waits for all of them.
+        let failed = await withTaskGroup(of: UInt16?.self) { group in
+            for (p, lane) in givenAway {
+                group.addTask {
+                    do {
+                        try await lane.close()
+                        return nil
+                    } catch {
+                        self.logger.error(
+                            "closing partition failed", metadata: ["partition": "\(p)", "error": "\(error)"])
+                        return p
+                    }
+                }
             }
+            var failed: [UInt16] = []
+            for await p in group { if let p { failed.append(p) } }
+            return failed
         }
-        // What this map gave and opened, and what could not be closed; a file that failed to open is not held.
-        let held = Set(owned.keys).union(failedCloses)
+        // Still held: the supervisor keeps those moves waiting rather than let a second owner open the file.
+        failedCloses.formUnion(failed)
+        // What this map gave and opened, what is being fetched or waits, and what could not be closed; a file that
+        // failed to open is not held.
+        let held = Set(owned.keys).union(failedCloses).union(transfers.keys)
         holding.withLock { $0 = held }
-        logger.info("partition map adopted", metadata: ["epoch": "\(map.epoch)", "partitions": "\(owned.count)"])
-        return ok
+        logger.info(
+            "partition map adopted",
+            metadata: ["epoch": "\(map.epoch)", "partitions": "\(owned.count)", "fetching": "\(transfers.count)"])
+        return ok && transfers.isEmpty
+    }
+
+    private func fetchFinished(_ p: UInt16, source: String) {
+        guard fetching[p]?.source == source else { return }
+        fetching[p] = nil
+        fetched.withLock { _ = $0.insert(p) }
+    }
+
+    /// Stops serving (the lease ran out): nothing is taken from now on, every partition is drained and closed,
+    /// and the next map adopted, whatever its epoch, opens them again (once the closing is done).
+    func fence() async {
+        let lanes = published.withLock { state in
+            defer { state = Snapshot(epoch: 0, owned: [:]) }
+            return state.owned.values.map(\.lane)
+        }
+        for fetch in fetching.values { fetch.task.cancel() }
+        fetching = [:]
+        fetched.withLock { $0 = [] }
+        let previous = closing
+        let task = Task {
+            await previous?.value
+            for lane in lanes { try? await lane.close() }
+        }
+        closing = task
+        await task.value
+        // Unless a map was adopted meanwhile, nothing is open any more.
+        if snapshot.epoch == 0 { holding.withLock { $0 = failedCloses } }
     }
 
     /// Drains and closes every open partition (shutdown).
@@ -117,6 +198,8 @@ actor PartitionOwnership {
             return state.owned.values.map(\.lane)
         }
         for lane in lanes { try? await lane.close() }
+        for fetch in fetching.values { fetch.task.cancel() }
+        fetching = [:]
         holding.withLock { $0 = [] }
     }
 }

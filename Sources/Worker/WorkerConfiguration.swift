@@ -33,6 +33,12 @@ public struct WorkerConfiguration: Sendable {
     /// How often the worker checks for presence timeouts that are due; a user turns away or is removed at most this
     /// much after its deadline.
     public var presenceSweepInterval: Duration
+    /// Without word from the supervisor for this long, the worker stops serving until it hears again (a worker of
+    /// another host; nil for the supervisor's own children, which exit when it is gone).
+    public var lease: Duration?
+    /// Host name or address put in the endpoints the worker announces, for a bind address such as `0.0.0.0` that
+    /// others cannot connect to.
+    public var advertiseHost: String?
 
     /// Creates a configuration with the defaults of `switchyard up`.
     public init(

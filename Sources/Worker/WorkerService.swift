@@ -34,8 +34,9 @@ public struct WorkerService: Service {
             pubOptions.sendHighWaterMark = 1_000_000
             let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: [config.publishEndpoint])
             let hello = HelloMessage(
-                role: .worker, pid: UInt32(getpid()), commandEndpoint: try await engine.lastEndpoint(router),
-                publishEndpoint: try await engine.lastEndpoint(pub))
+                role: .worker, pid: UInt32(getpid()),
+                commandEndpoint: Self.advertised(try await engine.lastEndpoint(router), host: config.advertiseHost),
+                publishEndpoint: Self.advertised(try await engine.lastEndpoint(pub), host: config.advertiseHost))
             logger.info(
                 "worker listening",
                 metadata: ["commands": "\(hello.commandEndpoint)", "publish": "\(hello.publishEndpoint)"])
@@ -46,18 +47,34 @@ public struct WorkerService: Service {
                 workerID: config.id, engine: engine, publishSocket: pub, counters: counters,
                 stepsLimits: config.stepsLimits, presenceSettings: config.presenceSettings, logger: logger,
                 epoch: { ownership.epoch })
-            let processor = CommandProcessor(ownership: ownership, context: context)
+            let files = PartitionFileServer(
+                directory: config.dataDirectory, workerID: config.id, engine: engine,
+                isHeld: { ownership.heldPartitions.contains($0) }, logger: logger)
+            let fetcher = PartitionFetcher(
+                directory: config.dataDirectory, workerID: config.id, engine: engine, logger: logger)
+            let processor = CommandProcessor(
+                ownership: ownership, context: context, files: files, commandSocket: router)
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await membership.run(
-                            hello: hello, exitWhenOrphaned: config.exitWhenOrphaned,
+                            hello: hello, exitWhenOrphaned: config.exitWhenOrphaned, lease: config.lease,
                             status: {
-                                counters.heartbeat(
+                                var beat = counters.heartbeat(
                                     droppedOutbound: engine.droppedOutbound, heldPartitions: ownership.heldPartitions)
+                                beat.fetchedPartitions = ownership.fetchedPartitions
+                                return beat
                             },
                             onMap: { map in
-                                counters.setReady(await ownership.adopt(map, context: context))
+                                counters.setReady(
+                                    await ownership.adopt(
+                                        map, context: context, fetcher: fetcher,
+                                        onFetched: { membership.heartbeatNow() }))
+                                membership.heartbeatNow()
+                            },
+                            onFence: {
+                                counters.setReady(false)
+                                await ownership.fence()
                                 membership.heartbeatNow()
                             },
                             malformed: { error in
@@ -91,6 +108,14 @@ public struct WorkerService: Service {
         await ownership.closeAll()
         await engine.shutdown()
         logger.info("worker stopped")
+    }
+
+    /// `endpoint` (`tcp://0.0.0.0:5601`) with its host replaced by `host` when given.
+    static func advertised(_ endpoint: String, host: String?) -> String {
+        guard let host, let scheme = endpoint.range(of: "://"),
+            let colon = endpoint[scheme.upperBound...].lastIndex(of: ":")
+        else { return endpoint }
+        return String(endpoint[..<scheme.upperBound]) + host + String(endpoint[colon...])
     }
 
     /// With `full` durability on Linux, one `syncfs` per commit round instead of one fsync per transaction. A data

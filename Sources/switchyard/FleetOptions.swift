@@ -7,6 +7,8 @@ import Supervisor
 struct FleetOptions: ParsableArguments {
     @Option(help: "Folder for the partitions' SQLite files.")
     var data: String = "./data"
+    @Option(help: "A fleet file (JSON: hosts, workers, gateways; docs/operations.md) instead of --workers/--gateways.")
+    var fleet: String?
     @Option(help: "Number of worker processes.")
     var workers: Int = 2
     @Option(help: "Number of gateway processes (each needs its own ports; see --port-stride).")
@@ -79,7 +81,16 @@ struct FleetOptions: ParsableArguments {
         }
     }
 
-    func spec() -> FleetSpec {
+    /// The fleet to run: the command line's, with the fleet file's topology when one is given.
+    func spec() throws -> FleetSpec {
+        let base = commandLineSpec()
+        guard let fleet else { return base }
+        do { return try FleetFile.load(fleet).apply(to: base) } catch {
+            throw ValidationError("fleet file \(fleet): \(error)")
+        }
+    }
+
+    private func commandLineSpec() -> FleetSpec {
         let gatewaySpecs = (0..<gateways).map { n in
             FleetSpec.GatewaySpec(
                 id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,

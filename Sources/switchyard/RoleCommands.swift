@@ -41,8 +41,15 @@ struct WorkerCommand: AsyncParsableCommand {
     var commitThreads: Int = 2
     @Option(help: "With full durability: one syncfs per commit round (round) or one fsync per transaction.")
     var durableSync: String = "round"
+    @Option(
+        help:
+            "Stop serving after this many milliseconds without word from the supervisor (workers of other hosts; 0: off). Must be shorter than the supervisor's unresponsive timeout.")
+    var leaseMs: Int = 0
+    @Option(help: "Host or address announced in this worker's endpoints (when binding 0.0.0.0).")
+    var advertiseHost: String?
 
     func validate() throws {
+        guard leaseMs >= 0 else { throw ValidationError("--lease-ms must be 0 or more") }
         guard Durability(rawValue: durability) != nil else {
             throw ValidationError("--durability must be full or normal")
         }
@@ -53,7 +60,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.makeLogger("switchyard.worker.\(membership.id)")
-        let config = WorkerConfiguration(
+        var config = WorkerConfiguration(
             id: membership.id, supervisorEndpoint: membership.supervisor, dataDirectory: data,
             commandEndpoint: commandEndpoint, publishEndpoint: publishEndpoint,
             durability: Durability(rawValue: durability) ?? .full, commitThreads: commitThreads,
@@ -61,6 +68,8 @@ struct WorkerCommand: AsyncParsableCommand {
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
             exitWhenOrphaned: membership.exitWhenOrphaned, presenceSettings: try presenceSettings())
+        config.lease = leaseMs > 0 ? .milliseconds(leaseMs) : nil
+        config.advertiseHost = advertiseHost
         let group = ServiceGroup(
             configuration: .init(
                 services: [WorkerService(configuration: config, logger: logger)],

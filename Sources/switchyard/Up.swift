@@ -32,7 +32,7 @@ struct SupervisorCommand: AsyncParsableCommand {
 func runSupervisor(fleet: FleetOptions, logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
-            services: buildSupervisorServices(fleet.spec(), logger: logger),
+            services: try buildSupervisorServices(try fleet.spec(), logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -56,10 +56,11 @@ import Wire
         _ = registry.hello(
             from: "w1", identity: [2], HelloMessage(role: .worker, pid: 11, commandEndpoint: "c", publishEndpoint: "p"))
         let beat = HeartbeatMessage(processed: 5, malformed: 1, ready: true)
-        #expect(registry.heartbeat(from: "w1", identity: [2], knownEpoch: 1, beat)?.epoch == 2)
-        #expect(registry.heartbeat(from: "w1", identity: [2], knownEpoch: 2, beat) == nil)
+        #expect(registry.heartbeat(from: "w1", identity: [2], knownEpoch: 1, beat) == .map(registry.map))
+        #expect(registry.map.epoch == 2)
+        #expect(registry.heartbeat(from: "w1", identity: [2], knownEpoch: 2, beat) == .upToDate)
         // A heartbeat from an old incarnation's identity is ignored.
-        #expect(registry.heartbeat(from: "w1", identity: [9], knownEpoch: 0, beat) == nil)
+        #expect(registry.heartbeat(from: "w1", identity: [9], knownEpoch: 0, beat) == .ignored)
         let record = try #require(registry.records.first { $0.id == "w1" })
         #expect(record.ready && record.processed == 5 && record.malformed == 1 && record.lastHeartbeat != nil)
     }

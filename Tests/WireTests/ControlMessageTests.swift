@@ -30,7 +30,7 @@ import Wire
     @Test func heartbeatLongFormGoldenAndRoundTrip() throws {
         let beat = HeartbeatMessage(ready: false, slowClientsClosed: 2, heldPartitions: [1, 513])
         let expected: [UInt8] =
-            [UInt8](repeating: 0, count: 24) + [0] + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 2] + [0, 1, 2, 1]
+            [UInt8](repeating: 0, count: 24) + [0] + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 2] + [0, 1, 2, 1] + [0, 0]
         #expect(beat.encoded() == expected)
         #expect(try HeartbeatMessage(decoding: expected) == beat)
         // A worker holding nothing still sends the long form: an empty list, not "unknown".
@@ -40,6 +40,9 @@ import Wire
         #expect(throws: WireError.self) { try HeartbeatMessage(decoding: Array(expected.dropLast())) }
         #expect(throws: WireError.self) { try HeartbeatMessage(decoding: expected + [0]) }
         #expect(throws: WireError.self) { try HeartbeatMessage(decoding: Array(expected.prefix(30))) }
+        let fetched = HeartbeatMessage(ready: true, heldPartitions: [4], fetchedPartitions: [4])
+        #expect(Array(fetched.encoded().suffix(8)) == [0, 1, 0, 4, 0, 1, 0, 4])
+        #expect(try HeartbeatMessage(decoding: fetched.encoded()) == fetched)
     }
 
     @Test func partitionMapGoldenAndRoundTrip() throws {
@@ -53,11 +56,48 @@ import Wire
             [0, 4, 0, 2]
             + [0, 2, 0x77, 0x31, 0, 1, 0x63, 0, 1, 0x70, 0, 2, 0, 0, 0, 2]
             + [0, 2, 0x77, 0x32, 0, 0, 0, 0, 0, 2, 0, 1, 0, 3]
+            + [0, 0]
         #expect(map.encoded() == expected)
         #expect(try PartitionMap(decoding: expected, epoch: 3) == map)
         #expect(map.owner(of: 2)?.id == "w1")
         #expect(map.ownerTable() == [0, 1, 0, 1])
         #expect(map.workers[0].isReachable && !map.workers[1].isReachable)
+    }
+
+    @Test func partitionMapTransfersGoldenAndRoundTrip() throws {
+        let map = PartitionMap(
+            epoch: 9, partitionCount: 4,
+            workers: [.init(id: "w1", commandEndpoint: "c", publishEndpoint: "p", partitions: [3])],
+            transfers: [3: "e", 1: "f"])
+        let expected: [UInt8] =
+            [0, 4, 0, 1] + [0, 2, 0x77, 0x31, 0, 1, 0x63, 0, 1, 0x70, 0, 1, 0, 3]
+            + [0, 2] + [0, 1, 0, 1, 0x66] + [0, 3, 0, 1, 0x65]
+        #expect(map.encoded() == expected)
+        #expect(try PartitionMap(decoding: expected, epoch: 9) == map)
+        // A transfer twice, or of a partition outside the count, is refused.
+        let twice = Array(expected.dropLast(10)) + [0, 2] + [0, 1, 0, 1, 0x66] + [0, 1, 0, 1, 0x65]
+        #expect(throws: WireError.self) { try PartitionMap(decoding: twice, epoch: 9) }
+        let outside = Array(expected.dropLast(12)) + [0, 1] + [0, 9, 0, 1, 0x66]
+        #expect(throws: WireError.self) { try PartitionMap(decoding: outside, epoch: 9) }
+    }
+
+    @Test func fetchAndChunkGoldenAndRoundTrip() throws {
+        let fetch = FetchRequest(offset: 258)
+        #expect(fetch.encoded() == [0, 0, 0, 0, 0, 0, 1, 2])
+        #expect(try FetchRequest(decoding: fetch.encoded()) == fetch)
+        #expect(throws: WireError.self) { try FetchRequest(decoding: [0, 0, 0]) }
+        let digest = [UInt8](0..<32)
+        let chunk = FileChunk(status: .ok, offset: 2, total: 5, digest: digest, bytes: [7, 8, 9])
+        let expected: [UInt8] = [0] + [0, 0, 0, 0, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 5] + digest + [7, 8, 9]
+        #expect(chunk.encoded() == expected)
+        #expect(try FileChunk(decoding: expected) == chunk)
+        // Past the end of the snapshot, or an unknown status: refused.
+        #expect(throws: WireError.self) { try FileChunk(decoding: expected + [10]) }
+        var unknown = expected
+        unknown[0] = 9
+        #expect(throws: WireError.self) { try FileChunk(decoding: unknown) }
+        let busy = FileChunk(status: .busy)
+        #expect(try FileChunk(decoding: busy.encoded()) == busy)
     }
 
     @Test func partitionMapRejectsDoubleOwnershipAndOutOfRange() {

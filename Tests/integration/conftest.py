@@ -15,10 +15,79 @@ import requests
 BIN = os.environ.get("SWITCHYARD_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/switchyard"))
 
 
+def ephemeral_floor():
+    """The lowest port the kernel hands out on its own (bind to port 0, connect, ZeroMQ `tcp://127.0.0.1:*`)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+class QuietPorts:
+    """Distinct free loopback ports below the kernel's ephemeral range.
+
+    A port from the ephemeral range (bind to port 0) is released before the fleet binds it, so two calls could
+    return the same port, and while a killed gateway is down one of its ports can be taken by an outgoing
+    connection or by a worker's ZeroMQ endpoint (`tcp://127.0.0.1:*`), and the restarted gateway cannot bind it.
+    Below the ephemeral range only an explicit bind takes a port."""
+
+    def __init__(self, low=10000):
+        self.low, self.top = low, min(ephemeral_floor(), 32768) - 1
+        self.taken = set()
+        self.usable = self.top - self.low > 4000
+
+    def _free(self, port):
+        if port in self.taken or not self.low <= port <= self.top:
+            return False
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+        return True
+
+    def port(self, high=None):
+        """A free port in [low, high]; the fleet's base ports stay in the lower half so strides fit above."""
+        if not self.usable:  # an unusual ip_local_port_range: distinct ports from the kernel, at least
+            for _ in range(100):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    p = s.getsockname()[1]
+                if p not in self.taken:
+                    self.taken.add(p)
+                    return p
+        high = high or self.top
+        for _ in range(1000):
+            p = random.randint(self.low, high)
+            if self._free(p):
+                self.taken.add(p)
+                return p
+        raise AssertionError(f"no free port in {self.low}..{high}")
+
+    def stride(self, ports, gateways):
+        """A stride that puts every further gateway's ports on free ports below the ephemeral range."""
+        room = (self.top - max(ports)) // max(gateways - 1, 1)
+        for _ in range(1000):
+            stride = random.randint(1, room)
+            candidates = [p + n * stride for n in range(1, gateways) for p in ports]
+            if len(set(candidates)) == len(candidates) and all(self._free(p) for p in candidates):
+                self.taken.update(candidates)
+                return stride
+        raise AssertionError("no free port stride below the ephemeral range")
+
+
+PORTS = QuietPorts()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port for a fleet's listener, distinct from every other one this run handed out."""
+    return PORTS.port(high=(PORTS.low + PORTS.top) // 2)
+
+
+def free_stride(ports, gateways):
+    """A port stride that puts every further gateway's ports on free ports."""
+    return PORTS.stride(ports, gateways)
 
 
 def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
@@ -34,24 +103,6 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
             last = e
         time.sleep(interval)  # poll interval, bounded by the deadline above
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
-
-
-def free_stride(ports, gateways):
-    """A port stride that puts every further gateway's ports on free ports."""
-    room = (65535 - max(ports)) // max(gateways - 1, 1)
-    for _ in range(100):
-        if room < 1:
-            break
-        stride = random.randint(1, room)
-        try:
-            for n in range(1, gateways):
-                for p in ports:
-                    with socket.socket() as s:
-                        s.bind(("127.0.0.1", p + n * stride))
-            return stride
-        except OSError:
-            continue
-    raise AssertionError("no free port stride")
 
 
 class Fleet:
@@ -81,7 +132,13 @@ class Fleet:
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})})
-        self.wait_healthy()
+        try:
+            self.wait_healthy()
+        except BaseException:
+            # Nobody will call stop() on a fleet that never came up: do not leave it running.
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     @property
     def http(self):

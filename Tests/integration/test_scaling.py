@@ -1,5 +1,6 @@
 """Scaling a running fleet (contracts §5, issue 7): workers added and removed while clients stream acknowledged
 step updates through two gateways; partitions move without losing or double-applying an acknowledged update."""
+import json
 import os
 import signal
 import uuid
@@ -87,6 +88,12 @@ def test_add_and_remove_workers_while_streaming_through_two_gateways(fresh_fleet
     metrics = api(fleet, "get", "/metrics").text
     finished = next(line for line in metrics.splitlines() if line.startswith("switchyard_partition_moves_finished "))
     assert float(finished.split()[1]) == 9
+    # The removed worker's series are gone; the state survives in the data folder.
+    assert 'id="w1"' not in metrics and 'id="w3"' in metrics
+    with open(os.path.join(fleet.data, "fleet-state.json")) as f:
+        saved = json.load(f)
+    assert [w["id"] for w in saved["workers"]] == ["w2", "w3"]
+    assert sorted(p for w in saved["workers"] for p in w["partitions"]) == list(range(8))
 
 
 def test_fleet_api_refuses_bad_changes(fleet):

@@ -1,0 +1,109 @@
+public import Foundation
+
+/// A fleet file (docs/operations.md, "Several hosts"): the hosts, workers, gateways and partitions of a fleet that
+/// spans machines. `switchyard supervisor --fleet FILE` reads it; the supervisor launches the processes placed on
+/// its own host (`localHost`) and waits for the others, which their hosts start (deploy/systemd).
+public struct FleetFile: Decodable, Sendable {
+    /// A worker: its id and host label.
+    public struct Worker: Decodable, Sendable {
+        /// Id (`w1`).
+        public var id: String
+        /// Host label; workers with the same label share a data folder.
+        public var host: String?
+    }
+
+    /// A gateway: its id, host label, listen address and ports (each defaults to the contract's port).
+    public struct Gateway: Decodable, Sendable {
+        /// Id (`g1`).
+        public var id: String
+        /// Host label.
+        public var host: String?
+        /// Address the product listeners bind to.
+        public var listen: String?
+        /// Step tracker REST port.
+        public var stepsHTTP: Int?
+        /// Step tracker WebSocket port.
+        public var stepsWS: Int?
+        /// Learning stats port.
+        public var stats: Int?
+        /// Presence port.
+        public var presence: Int?
+        /// Lobby port.
+        public var lobby: Int?
+    }
+
+    /// Where `/health`, `/metrics` and the fleet API listen.
+    public struct Health: Decodable, Sendable {
+        /// Address.
+        public var host: String?
+        /// Port.
+        public var port: Int?
+    }
+
+    /// Partition count; fixed once the data folders exist.
+    public var partitions: Int?
+    /// The supervisor's data folder (its own host's partition files and `fleet-state.json`).
+    public var data: String?
+    /// The control endpoint the supervisor binds and every process connects to; a concrete address, reachable
+    /// from every host.
+    public var control: String?
+    /// Health listener.
+    public var health: Health?
+    /// The supervisor's own host label (default `local`).
+    public var localHost: String?
+    /// A process of the supervisor's host silent this long is killed; a worker of another host, taken as gone.
+    public var unresponsiveTimeoutMs: Int?
+    /// Workers.
+    public var workers: [Worker]
+    /// Gateways.
+    public var gateways: [Gateway]
+
+    /// Reads and checks a fleet file.
+    public static func load(_ path: String) throws -> FleetFile {
+        let file = try JSONDecoder().decode(FleetFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        try file.validate()
+        return file
+    }
+
+    /// Why a fleet file is refused.
+    public struct Invalid: Error, CustomStringConvertible {
+        /// The reason.
+        public var description: String
+    }
+
+    func validate() throws(Invalid) {
+        guard !workers.isEmpty else { throw Invalid(description: "a fleet needs at least one worker") }
+        let ids = workers.map(\.id) + gateways.map(\.id)
+        guard Set(ids).count == ids.count else { throw Invalid(description: "process ids must be unique") }
+        if let partitions, !(1...4096).contains(partitions) {
+            throw Invalid(description: "partitions must be 1…4096")
+        }
+        if let control, control.contains("*") {
+            throw Invalid(description: "control must be a concrete endpoint other hosts can reach, not \(control)")
+        }
+    }
+
+    /// `base` (from the command line) with this file's topology.
+    public func apply(to base: FleetSpec) -> FleetSpec {
+        var spec = base
+        let local = localHost ?? "local"
+        spec.localHost = local
+        if let partitions { spec.partitionCount = partitions }
+        if let data { spec.dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path }
+        if let control { spec.controlEndpoint = control }
+        if let host = health?.host { spec.healthHost = host }
+        if let port = health?.port { spec.healthPort = port }
+        if let ms = unresponsiveTimeoutMs { spec.unresponsiveTimeout = .milliseconds(ms) }
+        spec.workerIDs = workers.map(\.id)
+        spec.placements = [:]
+        for worker in workers { spec.placements[worker.id] = .init(host: worker.host ?? local) }
+        spec.gateways = gateways.map { g in
+            spec.placements[g.id] = .init(host: g.host ?? local)
+            return FleetSpec.GatewaySpec(
+                id: g.id, listenHost: g.listen ?? "0.0.0.0", stepsHTTPPort: g.stepsHTTP ?? 8080,
+                stepsWebSocketPort: g.stepsWS ?? 8081, statsHTTPPort: g.stats ?? 3000, presencePort: g.presence ?? 3456,
+                lobbyPort: g.lobby ?? 9000)
+        }
+        return spec
+    }
+}

@@ -1,0 +1,116 @@
+public import Foundation
+
+/// What the supervisor writes to `fleet-state.json` in its data folder whenever partitions change hands or a file
+/// changes host, and reads when it starts again (docs/operations.md, "Data and backups"): without it a restarted
+/// supervisor would deal partitions round-robin again and could send one to a host whose copy is stale.
+public struct FleetState: Codable, Sendable, Equatable {
+    /// One worker.
+    public struct Worker: Codable, Sendable, Equatable {
+        /// Id.
+        public var id: String
+        /// Host label.
+        public var host: String
+        /// Partitions it owns.
+        public var partitions: [UInt16]
+        /// Whether it was being removed.
+        public var leaving: Bool
+
+        /// Creates an entry.
+        public init(id: String, host: String, partitions: [UInt16], leaving: Bool) {
+            self.id = id
+            self.host = host
+            self.partitions = partitions
+            self.leaving = leaving
+        }
+    }
+
+    /// A move not finished when the state was written.
+    public struct Move: Codable, Sendable, Equatable {
+        /// Partition.
+        public var partition: UInt16
+        /// Old owner.
+        public var from: String
+        /// New owner.
+        public var to: String
+
+        /// Creates an entry.
+        public init(partition: UInt16, from: String, to: String) {
+            self.partition = partition
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// Where a partition's current file is.
+    public struct Home: Codable, Sendable, Equatable {
+        /// Partition.
+        public var partition: UInt16
+        /// Host label.
+        public var host: String
+    }
+
+    /// Format version.
+    public var version = 1
+    /// The map epoch when written; a restarted supervisor continues above it.
+    public var epoch: UInt64
+    /// Partition count.
+    public var partitionCount: Int
+    /// Workers in order.
+    public var workers: [Worker]
+    /// Host of each partition's current file.
+    public var homes: [Home]
+    /// Moves in progress.
+    public var moves: [Move]
+    /// Whether a rebalance was waiting.
+    public var rebalancePending: Bool
+
+    /// Host by partition.
+    public var home: [UInt16: String] { Dictionary(homes.map { ($0.partition, $0.host) }, uniquingKeysWith: { $1 }) }
+
+    /// Creates a state.
+    public init(
+        epoch: UInt64, partitionCount: Int, workers: [Worker], home: [(UInt16, String)], moves: [Move],
+        rebalancePending: Bool
+    ) {
+        self.epoch = epoch
+        self.partitionCount = partitionCount
+        self.workers = workers
+        self.homes = home.map { Home(partition: $0.0, host: $0.1) }
+        self.moves = moves
+        self.rebalancePending = rebalancePending
+    }
+
+    /// The file name in the supervisor's data folder.
+    public static let fileName = "fleet-state.json"
+
+    /// Reads the state in `folder`, nil if there is none.
+    public static func load(folder: String) throws -> FleetState? {
+        let url = URL(fileURLWithPath: folder).appendingPathComponent(fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try JSONDecoder().decode(FleetState.self, from: Data(contentsOf: url))
+    }
+
+    /// Writes the state to `folder` atomically and durably: a temporary file, fsynced, renamed over the old one,
+    /// then the folder fsynced, so a power cut leaves the old state or the new one.
+    public func save(folder: String) throws {
+        let path = (folder as NSString).appendingPathComponent(Self.fileName)
+        let temporary = path + ".tmp"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self)
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: temporary))
+        try handle.synchronize()
+        try handle.close()
+        guard rename(temporary, path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+        let directory = open(folder, O_RDONLY)
+        if directory >= 0 {
+            _ = fsync(directory)
+            _ = close(directory)
+        }
+    }
+}
