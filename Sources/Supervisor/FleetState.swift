@@ -25,21 +25,7 @@ public struct FleetState: Codable, Sendable, Equatable {
     }
 
     /// A move not finished when the state was written.
-    public struct Move: Codable, Sendable, Equatable {
-        /// Partition.
-        public var partition: UInt16
-        /// Old owner.
-        public var from: String
-        /// New owner.
-        public var to: String
-
-        /// Creates an entry.
-        public init(partition: UInt16, from: String, to: String) {
-            self.partition = partition
-            self.from = from
-            self.to = to
-        }
-    }
+    public typealias Move = PartitionPlanner.Move
 
     /// Where a partition's current file is.
     public struct Home: Codable, Sendable, Equatable {

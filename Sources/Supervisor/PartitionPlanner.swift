@@ -2,7 +2,7 @@
 /// with ⌊P/n⌋ or ⌈P/n⌉ partitions. Pure, so the rules are unit-tested.
 public enum PartitionPlanner {
     /// One partition's move.
-    public struct Move: Sendable, Hashable {
+    public struct Move: Codable, Sendable, Hashable {
         /// The partition.
         public var partition: UInt16
         /// Its current owner.

@@ -33,14 +33,7 @@ struct FleetOptions: ParsableArguments {
     var socketioPingIntervalMs: Int = 25_000
     @Option(help: "Socket.IO (Engine.IO) pingTimeout in milliseconds.")
     var socketioPingTimeoutMs: Int = 20_000
-    @Option(help: "Messages a lobby WebSocket may have waiting to be written before it is closed (1008) as too slow.")
-    var lobbyMaxQueuedMessages: Int = 1024
-    @Option(help: "Frames a Socket.IO WebSocket may have waiting to be written before it is closed (1008) as too slow.")
-    var socketioMaxQueuedFrames: Int = 64
-    @Option(help: "Bytes a lobby or Socket.IO WebSocket may have waiting to be written before it is closed (1008).")
-    var maxQueuedBytes: Int = 4 << 20
-    @Option(help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
-    var drainTimeoutMs: Int = 5000
+    @OptionGroup var limits: ConnectionLimitOptions
     @Option(help: "Added to every port of gateway n for gateway n+1.")
     var portStride: Int = 10_000
     @Option(help: "Address of /health and /metrics.")
@@ -111,10 +104,7 @@ struct FleetOptions: ParsableArguments {
                 "--dedupe-window", "\(dedupeWindow)", "--products", products,
                 "--socketio-ping-interval-ms", "\(socketioPingIntervalMs)",
                 "--socketio-ping-timeout-ms", "\(socketioPingTimeoutMs)",
-                "--lobby-max-queued-messages", "\(lobbyMaxQueuedMessages)",
-                "--socketio-max-queued-frames", "\(socketioMaxQueuedFrames)", "--max-queued-bytes", "\(maxQueuedBytes)",
-                "--drain-timeout-ms", "\(drainTimeoutMs)",
-            ],
+            ] + limits.arguments,
             products: GatewayProduct.allCases.filter { GatewayProduct.list(products)?.contains($0) ?? true }
                 .map(\.rawValue),
             heartbeatInterval: .milliseconds(heartbeatMs), heartbeatTimeout: .milliseconds(max(2000, heartbeatMs * 8)))

@@ -109,22 +109,11 @@ struct GatewayCommand: AsyncParsableCommand {
     var maxFrameBytes: Int = 64 * 1024
     @Option(help: "Updates of one WebSocket connection in flight before the gateway stops reading it.")
     var maxInFlight: Int = 1024
-    @Option(help: "Messages a lobby WebSocket may have waiting to be written before it is closed (1008) as too slow.")
-    var lobbyMaxQueuedMessages: Int = 1024
-    @Option(help: "Frames a Socket.IO WebSocket may have waiting to be written before it is closed (1008) as too slow.")
-    var socketioMaxQueuedFrames: Int = 64
-    @Option(help: "Bytes a lobby or Socket.IO WebSocket may have waiting to be written before it is closed (1008).")
-    var maxQueuedBytes: Int = 4 << 20
-    @Option(help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
-    var drainTimeoutMs: Int = 5000
+    @OptionGroup var limits: ConnectionLimitOptions
 
     func validate() throws {
         guard GatewayProduct.list(products) != nil else {
             throw ValidationError("--products must list some of: steps, stats, presence, lobby (comma-separated)")
-        }
-        guard lobbyMaxQueuedMessages >= 1, socketioMaxQueuedFrames >= 1, maxQueuedBytes >= 1 else {
-            throw ValidationError(
-                "--lobby-max-queued-messages, --socketio-max-queued-frames and --max-queued-bytes must be at least 1")
         }
     }
 
@@ -141,11 +130,7 @@ struct GatewayCommand: AsyncParsableCommand {
             products: GatewayProduct.list(products) ?? Set(GatewayProduct.allCases), presencePort: presencePort,
             presenceSettings: try presenceSettings())
         config.lobbyPort = lobbyPort
-        config.lobbyMaxQueuedMessages = lobbyMaxQueuedMessages
-        config.socketIOMaxQueuedFrames = socketioMaxQueuedFrames
-        config.lobbyMaxQueuedBytes = maxQueuedBytes
-        config.socketIOMaxQueuedBytes = maxQueuedBytes
-        config.drainTimeout = .milliseconds(max(0, drainTimeoutMs))
+        limits.apply(to: &config)
         config.socketIOPingInterval = .milliseconds(max(1, socketioPingIntervalMs))
         config.socketIOPingTimeout = .milliseconds(max(1, socketioPingTimeoutMs))
         let group = ServiceGroup(
