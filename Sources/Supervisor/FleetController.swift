@@ -33,6 +33,9 @@ final class FleetController: Sendable {
             $0.control = control
             $0.endpoint = endpoint
         }
+        // Written at once, not only at the first change: the homes of a multi-host fleet's partitions must not
+        // depend on the fleet file's order after a restart.
+        save()
     }
 
     /// Launches the worker process `id` (already in the registry).

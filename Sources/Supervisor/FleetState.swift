@@ -49,6 +49,8 @@ public struct FleetState: Codable, Sendable, Equatable {
     public var moves: [Move]
     /// Whether a rebalance was waiting.
     public var rebalancePending: Bool
+    /// Workers removed through the API: not added back because the command line or fleet file still names them.
+    public var removed: [String] = []
 
     /// Host by partition.
     public var home: [UInt16: String] { Dictionary(homes.map { ($0.partition, $0.host) }, uniquingKeysWith: { $1 }) }
@@ -56,8 +58,9 @@ public struct FleetState: Codable, Sendable, Equatable {
     /// Creates a state.
     public init(
         epoch: UInt64, partitionCount: Int, workers: [Worker], home: [(UInt16, String)], moves: [Move],
-        rebalancePending: Bool
+        rebalancePending: Bool, removed: [String] = []
     ) {
+        self.removed = removed
         self.epoch = epoch
         self.partitionCount = partitionCount
         self.workers = workers
@@ -74,6 +77,23 @@ public struct FleetState: Codable, Sendable, Equatable {
         let url = URL(fileURLWithPath: folder).appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try JSONDecoder().decode(FleetState.self, from: Data(contentsOf: url))
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case version, epoch, partitionCount, workers, homes, moves, rebalancePending, removed
+    }
+
+    /// Decodes a state; `removed` is optional.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        version = try c.decode(Int.self, forKey: .version)
+        epoch = try c.decode(UInt64.self, forKey: .epoch)
+        partitionCount = try c.decode(Int.self, forKey: .partitionCount)
+        workers = try c.decode([Worker].self, forKey: .workers)
+        homes = try c.decode([Home].self, forKey: .homes)
+        moves = try c.decode([Move].self, forKey: .moves)
+        rebalancePending = try c.decode(Bool.self, forKey: .rebalancePending)
+        removed = try c.decodeIfPresent([String].self, forKey: .removed) ?? []
     }
 
     /// Writes the state to `folder` atomically and durably: a temporary file, fsynced, renamed over the old one,

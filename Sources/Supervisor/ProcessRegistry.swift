@@ -114,6 +114,8 @@ public final class ProcessRegistry: Sendable {
         var home: [UInt16: String] = [:]
         var unresponsiveTimeout: Duration = .seconds(10)
         var localHost = "local"
+        /// Workers removed through the API (kept in the saved state).
+        var removed: Set<String> = []
     }
 
     private let state: Mutex<State>
@@ -151,14 +153,14 @@ public final class ProcessRegistry: Sendable {
                     startedAt: .now)
             }
             let known = Set(saved.workers.map(\.id))
-            let added = spec.workerIDs.filter { !known.contains($0) }
+            let added = spec.workerIDs.filter { !known.contains($0) && !saved.removed.contains($0) }
             for id in added { add(id, .worker, []) }
             for gateway in spec.gateways { add(gateway.id, .gateway, []) }
             state = Mutex(
                 State(
                     records: records, order: order, epoch: saved.epoch + 1, partitionCount: spec.partitionCount,
                     moves: moves, rebalanceWanted: !added.isEmpty || saved.rebalancePending, home: home,
-                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost))
+                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost, removed: Set(saved.removed)))
             return
         }
         for id in spec.workerIDs { add(id, .worker, assignment[id] ?? []) }
@@ -185,7 +187,7 @@ public final class ProcessRegistry: Sendable {
                 moves: s.moves.values.sorted { $0.partition < $1.partition }.map {
                     FleetState.Move(partition: $0.partition, from: $0.from, to: $0.to)
                 },
-                rebalancePending: s.rebalanceWanted)
+                rebalancePending: s.rebalanceWanted, removed: s.removed.sorted())
         }
     }
 
@@ -269,6 +271,7 @@ public final class ProcessRegistry: Sendable {
             record.host = host ?? s.localHost
             record.external = record.host != s.localHost
             s.records[chosen] = record
+            s.removed.remove(chosen)
             let firstGateway = s.order.firstIndex { s.records[$0]?.role == .gateway } ?? s.order.endIndex
             s.order.insert(chosen, at: firstGateway)
             s.rebalanceWanted = true
@@ -298,6 +301,7 @@ public final class ProcessRegistry: Sendable {
         state.withLock { s in
             guard s.records[id]?.leaving == true else { return }
             s.records[id] = nil
+            s.removed.insert(id)
             s.order.removeAll { $0 == id }
             s.epoch += 1
         }

@@ -81,6 +81,14 @@ import Wire
         r.forget("w1")
         #expect(r.map.workers.map(\.id) == ["w2"])
         #expect(r.records.map(\.id) == ["w2"])
+        // Restarted with a command line that still names w1, the supervisor does not bring it back.
+        #expect(r.savedState.removed == ["w1"])
+        let restarted = ProcessRegistry(
+            spec: FleetSpec(
+                partitionCount: 4, workerIDs: ["w1", "w2"], gateways: [], dataDirectory: "/tmp/x",
+                controlEndpoint: "inproc://x", healthHost: "127.0.0.1", healthPort: 0, executable: "/bin/false"),
+            saved: r.savedState)
+        #expect(restarted.records.map(\.id) == ["w2"] && !restarted.rebalancePending)
     }
 
     @Test func refusedChanges() throws {

@@ -180,6 +180,14 @@ class Fleet:
         with open(os.path.join(self.data, "fleet.log"), "rb") as f:
             return f.read()[-n:].decode(errors="replace")
 
+    def restart(self, extra=()):
+        """Stops the supervisor (SIGTERM, exit 0) and starts it again on the same data folder and ports."""
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=20)
+        assert code == 0, f"fleet did not stop cleanly on SIGTERM (exit {code}):\n{self.tail()}"
+        self.proc = subprocess.Popen([*self.args, *extra], stdout=self.log, stderr=subprocess.STDOUT)
+        return self.wait_healthy()
+
     def stop(self):
         """SIGTERM; the whole fleet must drain and exit 0 within 20 s."""
         code = None

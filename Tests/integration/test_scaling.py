@@ -94,6 +94,13 @@ def test_add_and_remove_workers_while_streaming_through_two_gateways(fresh_fleet
         saved = json.load(f)
     assert [w["id"] for w in saved["workers"]] == ["w2", "w3"]
     assert sorted(p for w in saved["workers"] for p in w["partitions"]) == list(range(8))
+    # A restarted supervisor continues from that state (not from --workers 1): same workers, same partitions.
+    health = fleet.restart()
+    assert {i: w["partitions"] for i, w in workers(health).items()} == {w["id"]: w["partitions"]
+                                                                         for w in saved["workers"]}
+    for s in streamers:
+        for user, total in s.totals().items():
+            assert steps_of(fleet.http, user) == total
 
 
 def test_fleet_api_refuses_bad_changes(fleet):
