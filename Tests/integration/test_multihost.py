@@ -148,7 +148,12 @@ def test_partitions_move_between_hosts_by_copying_their_files():
         # A worker joins on host a: half the partitions are copied back.
         r = fleet.api("post", "/workers", json={"id": "w3", "host": "a"})
         assert r.status_code == 202 and r.json()["status"] == "starting"
-        health = fleet.wait(lambda h: "w3" in workers(h) and settled(h), what="w3 serving its share")
+        # Killed as soon as it runs, so during its moves or its copies: it comes back and copies again.
+        w3 = poll(lambda: (lambda w: w if w.get("pid") and w["state"] == "running" else None)(
+            workers(fleet.health()[1]).get("w3", {})), timeout=60, what="w3 running")
+        os.kill(w3["pid"], signal.SIGKILL)
+        health = fleet.wait(lambda h: "w3" in workers(h) and workers(h)["w3"]["restarts"] >= 1 and settled(h),
+                            what="w3 restarted and serving its share")
         assert len(workers(health)["w3"]["partitions"]) == 4
         progress()
         # Host b is cut off (its worker frozen): it stops serving within its lease, is taken as gone by the
