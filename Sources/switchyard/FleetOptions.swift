@@ -51,6 +51,10 @@ struct FleetOptions: ParsableArguments {
     var durableSync: String = "round"
     @Option(help: "Heartbeat period of every process, in milliseconds.")
     var heartbeatMs: Int = 250
+    @Option(
+        help:
+            "A process of this host silent this many milliseconds is killed and restarted; a worker of another host, taken as gone.")
+    var unresponsiveTimeoutMs: Int = 10_000
     @Option(help: "REST request deadline at the gateway, in milliseconds (then 503).")
     var requestTimeoutMs: Int = 5000
     @Option(help: "Largest WebSocket message in bytes; larger ones close the connection with 1009.")
@@ -60,6 +64,9 @@ struct FleetOptions: ParsableArguments {
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard unresponsiveTimeoutMs > heartbeatMs * 2 else {
+            throw ValidationError("--unresponsive-timeout-ms must be more than two heartbeats")
+        }
         guard gateways >= 1 else { throw ValidationError("--gateways must be at least 1") }
         guard (1...4096).contains(partitions) else { throw ValidationError("--partitions must be 1…4096") }
         guard (1...256).contains(commitThreads) else { throw ValidationError("--commit-threads must be 1…256") }
@@ -84,6 +91,12 @@ struct FleetOptions: ParsableArguments {
     }
 
     private func commandLineSpec() -> FleetSpec {
+        var spec = baseSpec()
+        spec.unresponsiveTimeout = .milliseconds(unresponsiveTimeoutMs)
+        return spec
+    }
+
+    private func baseSpec() -> FleetSpec {
         let gatewaySpecs = (0..<gateways).map { n in
             FleetSpec.GatewaySpec(
                 id: "g\(n + 1)", listenHost: listenHost, stepsHTTPPort: stepsHTTPPort + n * portStride,

@@ -141,3 +141,19 @@ def test_kill_9_the_new_worker_during_a_move(fresh_fleet):
         wait_for_progress(streamers)
     finally:
         finish_and_check(fleet, streamers)
+
+
+def test_a_worker_that_stops_answering_is_killed_and_restarted(fresh_fleet):
+    fleet = fresh_fleet(workers=2, partitions=8, extra=("--unresponsive-timeout-ms", "2000"))
+    streamers = start_streamers(fleet, count=2)
+    try:
+        wait_for_progress(streamers)
+        frozen = workers(fleet.health()[1])["w1"]
+        os.kill(frozen["pid"], signal.SIGSTOP)
+        health = fleet.wait_healthy(
+            timeout=60, predicate=lambda h: workers(h)["w1"]["restarts"] >= 1 and workers(h)["w1"]["pid"] != frozen["pid"])
+        assert workers(health)["w1"]["partitions"] == frozen["partitions"]
+        assert "process stopped answering; killing it" in fleet.tail(200_000)
+        wait_for_progress(streamers)
+    finally:
+        finish_and_check(fleet, streamers)
