@@ -1,5 +1,5 @@
 """Starts real `switchyard up` fleets on free loopback ports for the integration tests."""
-import json
+import base64
 import os
 import random
 import shutil
@@ -103,6 +103,45 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
             last = e
         time.sleep(interval)  # poll interval, bounded by the deadline above
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def raw_websocket(port, path="/", receive_buffer=None):
+    """A bare WebSocket client on a socket, to send what well-behaved libraries refuse to, or to stop reading.
+    `receive_buffer` sets SO_RCVBUF before connecting (a small one makes a client that stops reading fill up
+    fast). Reads the 101 byte by byte, so nothing after it is consumed."""
+    sock = socket.socket()
+    if receive_buffer:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        assert chunk, f"connection closed during the upgrade: {head!r}"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def masked_frame(opcode, payload):
+    """One client frame (masked, FIN set) with a payload under 126 bytes."""
+    mask = os.urandom(4)
+    assert len(payload) < 126
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def read_until_closed(sock, timeout):
+    """Reads until the server closes the connection; returns the byte count."""
+    sock.settimeout(timeout)
+    total = 0
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return total
+        total += len(chunk)
 
 
 class Fleet:

@@ -9,7 +9,7 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import BIN, Fleet, poll
+from conftest import BIN, Fleet, masked_frame, poll, raw_websocket, read_until_closed
 
 INITIAL = [{"id": 1, "name": "table - James Bond", "participants": 7},
            {"id": 2, "name": "table - Mission Impossible", "participants": 4}]
@@ -179,45 +179,6 @@ def test_tables_and_users_survive_restarts_and_users_can_be_added(fresh_fleet):
         c.close()
 
 
-class StalledClient:
-    """A raw WebSocket client with a tiny receive buffer that stops reading after its login."""
-
-    def __init__(self, host):
-        import base64
-        import socket
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        address, port = host.split(":")
-        self.sock.connect((address, int(port)))
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET /lobby_api HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                          .encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = self.sock.recv(1)
-            assert chunk, "connection closed during the upgrade"
-            head += chunk
-        assert head.startswith(b"HTTP/1.1 101"), head
-
-    def send(self, message):
-        payload = json.dumps(message).encode()
-        assert len(payload) < 126
-        mask = os.urandom(4)
-        self.sock.sendall(bytes([0x81, 0x80 | len(payload)]) + mask
-                          + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def drain_until_closed(self, timeout):
-        """Reads everything until the server closes the connection; returns the byte count."""
-        self.sock.settimeout(timeout)
-        total = 0
-        while True:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return total
-            total += len(chunk)
-
-
 def test_a_subscriber_that_stops_reading_is_disconnected_and_the_others_are_not(fresh_fleet):
     from concurrent.futures import ThreadPoolExecutor
     limit = 8
@@ -229,15 +190,15 @@ def test_a_subscriber_that_stops_reading_is_disconnected_and_the_others_are_not(
     list_bytes = len(rest(fleet, "get", "/tables").content)
     assert list_bytes > 75_000
     watcher = Client(fleet.lobby)
-    stalled = StalledClient(fleet.lobby)
+    stalled = raw_websocket(fleet.lobby_port, "/lobby_api", receive_buffer=4096)
     try:
         assert watcher.login("user", "user")["$type"] == "login_successful"
         assert watcher.ask({"$type": "subscribe_tables"})["$type"] == "table_list"
-        stalled.send({"$type": "login", "username": "user", "password": "user"})
+        stalled.sendall(masked_frame(1, json.dumps({"$type": "login", "username": "user", "password": "user"}).encode()))
         # Every subscribe asks for a fresh list; 100 of them are far more than the socket buffers hold, so the
         # gateway's queue for this client passes the limit.
         for _ in range(100):
-            stalled.send({"$type": "subscribe_tables"})
+            stalled.sendall(masked_frame(1, b'{"$type": "subscribe_tables"}'))
         poll(lambda: fleet.process("g1").get("slowClientsClosed", 0) >= 1, timeout=30,
              what="the gateway to close the stalled subscriber")
         # The other subscriber still gets every change.
@@ -245,8 +206,8 @@ def test_a_subscriber_that_stops_reading_is_disconnected_and_the_others_are_not(
         assert r.status_code == 201
         assert watcher.recv() == {"$type": "table_added", "after_id": -1, "table": r.json()}
         # The stalled client, once it reads, finds the connection closed before it got all it asked for.
-        received = stalled.drain_until_closed(timeout=30)
+        received = read_until_closed(stalled, timeout=30)
         assert received < 100 * list_bytes
     finally:
         watcher.close()
-        stalled.sock.close()
+        stalled.close()

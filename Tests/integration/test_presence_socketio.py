@@ -6,7 +6,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import Fleet, poll
+from conftest import Fleet, masked_frame, poll, raw_websocket, read_until_closed
 
 KEY, SYSTEM = "1", "777"
 ENV = {"STATUS_LIFETIME_ACTIVE": "1.5", "STATUS_LIFETIME_AWAY": "1.5", "STATUS_UPDATE_INTERVAL": "1"}
@@ -164,30 +164,14 @@ def test_every_gateway_broadcasts_every_change(fresh_fleet):
 def test_a_websocket_client_that_stops_reading_is_closed_and_counted(fresh_fleet):
     """The gateway bounds what waits for a Socket.IO WebSocket client (frames and bytes, then 1008): a client
     that stops reading costs a bounded amount of memory and is counted in slowClientsClosed."""
-    import base64
-    import os
-    import socket
     fleet = fresh_fleet(env={**ENV, "STATUS_UPDATE_INTERVAL": "0.2", "STATUS_LIFETIME_ACTIVE": "60"},
                         extra=("--socketio-max-queued-frames", "4"))
     url = f"{fleet.presence}/users/ping?key=1"
     with requests.Session() as http:
         for n in range(200):
             assert http.post(url, json={"id": f"{n:03d}" + "u" * 250, "status": "busy"}, timeout=10).ok
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", fleet.presence_port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(1)
-        assert chunk, "closed during the upgrade"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 101"), head
-    mask = os.urandom(4)
-    sock.sendall(bytes([0x81, 0x82]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(b"40")))
+    sock = raw_websocket(fleet.presence_port, "/socket.io/?EIO=4&transport=websocket", receive_buffer=4096)
+    sock.sendall(masked_frame(1, b"40"))
     try:
         # From here on the client reads nothing; every change and every 0.2 s the gateway sends the whole list
         # (≈ 58 KB). Pings keep the changes coming until the gateway gives up on it.
@@ -196,9 +180,7 @@ def test_a_websocket_client_that_stops_reading_is_closed_and_counted(fresh_fleet
                 http.post(url, json={"id": "000" + "u" * 250, "status": "available"}, timeout=10)
                 return fleet.process("g1").get("slowClientsClosed", 0) >= 1
             poll(closed, timeout=60, interval=0.1, what="the gateway to close the client that stopped reading")
-        sock.settimeout(30)
-        while sock.recv(65536):
-            pass  # drain what the kernel still held; then the gateway's close (EOF)
+        read_until_closed(sock, timeout=30)  # what the kernel still held, then the gateway's close (EOF)
     finally:
         sock.close()
     # Everyone else is served as before.

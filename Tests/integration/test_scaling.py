@@ -7,7 +7,7 @@ import uuid
 
 import requests
 
-from conftest import Fleet, poll
+from conftest import poll
 from steps_streamer import StepStreamer, steps_of
 
 

@@ -1,8 +1,5 @@
 """The step tracker's contract (contracts §1) against a real fleet, with real WebSocket and HTTP clients."""
-import base64
 import json
-import os
-import socket
 import urllib.parse
 import uuid
 
@@ -11,7 +8,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import poll
+from conftest import masked_frame, poll, raw_websocket
 
 
 def update(username, steps, ts=1503031275211, update_id=None):
@@ -200,25 +197,6 @@ def test_health_and_metrics(fleet):
     assert m.status_code == 200
     assert "switchyard_process_up" in m.text
     assert "switchyard_wire_malformed_dropped" in m.text
-
-
-def raw_websocket(port):
-    """A bare WebSocket client on a socket, to send what well-behaved libraries refuse to."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += sock.recv(1024)
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return sock
-
-
-def masked_frame(opcode, payload):
-    mask = os.urandom(4)
-    assert len(payload) < 126
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 def test_invalid_utf8_text_frame_is_refused_like_the_original(fleet):
