@@ -23,6 +23,14 @@ import Wire
         #expect(CommandAdmission.decide(command(epoch: 9), mapEpoch: 6, ownedSince: 5) == .accept)
     }
 
+    @Test func fileFetchesGoToTheFileServerWhateverTheOwnership() {
+        let fetch = Envelope(kind: .fetch, partition: 5, epoch: 2, correlation: 1, origin: "w3")
+        #expect(CommandAdmission.decide(fetch, mapEpoch: 6, ownedSince: nil) == .serveFile)
+        #expect(CommandAdmission.decide(fetch, mapEpoch: 0, ownedSince: nil) == .serveFile)
+        let chunk = Envelope(kind: .chunk, partition: 5, origin: "w3")
+        #expect(CommandAdmission.decide(chunk, mapEpoch: 6, ownedSince: 5) == .drop)
+    }
+
     @Test func otherProductsAreRefusedAndOtherKindsDropped() {
         #expect(
             CommandAdmission.decide(command(epoch: 5, product: .fleet), mapEpoch: 6, ownedSince: 5)
