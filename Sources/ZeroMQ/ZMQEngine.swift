@@ -69,7 +69,9 @@ public final class ZMQEngine: Sendable {
         try await submit("zmq_connect(\(endpoint))") { .update(socket, .connect(endpoint), $0) }
     }
 
-    /// Disconnects the socket from an endpoint it connected to (`zmq_disconnect`).
+    /// Disconnects the socket from an endpoint it connected to (`zmq_disconnect`). Not for a receiving socket
+    /// that may hold part of a multipart message from that peer: libzmq 4.3 then aborts on the next receive
+    /// (`fq.cpp` `!_more`, zeromq/libzmq#2163); close such a socket instead (as the gateway does per worker link).
     public func disconnect(_ socket: ZMQSocketID, from endpoint: String) async throws {
         try await submit("zmq_disconnect(\(endpoint))") { .update(socket, .disconnect(endpoint), $0) }
     }
