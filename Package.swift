@@ -88,9 +88,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -150,7 +153,10 @@ let package = Package(
         .testTarget(
             name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire", "Presence"], swiftSettings: strict
         ),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Wire", "Presence"], swiftSettings: strict),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["Gateway", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),
     ]
 )

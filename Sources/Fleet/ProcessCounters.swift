@@ -8,6 +8,7 @@ public final class ProcessCounters: Sendable {
         var malformed: UInt64 = 0
         var ready = false
         var slowClientsClosed: UInt64 = 0
+        var edge: [EdgeCounter: UInt64] = [:]
     }
     private let values = Mutex(Values())
 
@@ -20,6 +21,10 @@ public final class ProcessCounters: Sendable {
     public func addMalformed() { values.withLock { $0.malformed &+= 1 } }
     /// Counts one client connection closed because its outgoing queue passed its limit.
     public func addSlowClientClosed() { values.withLock { $0.slowClientsClosed &+= 1 } }
+    /// Counts one thing the gateway did to protect itself from a client (a timeout, a refusal, a protocol close).
+    public func add(_ counter: EdgeCounter) { values.withLock { $0.edge[counter, default: 0] &+= 1 } }
+    /// The current value of an edge counter.
+    public func value(of counter: EdgeCounter) -> UInt64 { values.withLock { $0.edge[counter] ?? 0 } }
     /// Marks the process ready (or not).
     public func setReady(_ ready: Bool) { values.withLock { $0.ready = ready } }
     /// Malformed messages so far.
@@ -31,7 +36,7 @@ public final class ProcessCounters: Sendable {
         values.withLock {
             HeartbeatMessage(
                 processed: $0.processed, malformed: $0.malformed, dropped: UInt64(max(0, droppedOutbound)),
-                ready: $0.ready, slowClientsClosed: $0.slowClientsClosed, heldPartitions: heldPartitions)
+                ready: $0.ready, slowClientsClosed: $0.slowClientsClosed, heldPartitions: heldPartitions, edge: $0.edge)
         }
     }
 }

@@ -1,9 +1,9 @@
 import JSON
 
-/// The error body every product uses: `{"error": "…"}`.
+/// The error body every product uses: `{"error": "…"}`, with `<`, `>` and `&` escaped as in the lobby's messages.
 enum ErrorJSON {
     static func body(_ message: String) -> String {
-        var w = JSONWriter(capacity: 64)
+        var w = JSONWriter(capacity: 64, escapingHTML: true)
         w.beginObject()
         w.key("error")
         w.value(message)

@@ -50,6 +50,11 @@ public struct GatewayConfiguration: Sendable {
     /// still accepted when nothing else is queued).
     public var socketIOMaxQueuedBytes: Int = 4 << 20
 
+    /// What one client connection is allowed: timeouts, WebSocket liveness, the connection limit.
+    public var edge = EdgeLimits()
+    /// The process's descriptor limit (raised to the hard limit at start), from which the connection limit follows.
+    public var descriptorLimit = 1024
+
     /// Creates a configuration with the contract's defaults.
     public init(
         fleet: FleetClient.Configuration, listenHost: String = "0.0.0.0", stepsHTTPPort: Int = 8080,

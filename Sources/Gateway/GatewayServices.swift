@@ -1,7 +1,9 @@
-public import Hummingbird
+import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Lobby
 public import Logging
+import NIOCore
 public import ServiceLifecycle
 import SocketIO
 import Stats
@@ -16,6 +18,13 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     let products = GatewayProduct.allCases.filter { configuration.products.contains($0) }
     fleetConfiguration.listeners = products.map(\.listenerCount).reduce(0, +)
     let fleet = FleetClient(configuration: fleetConfiguration, logger: logger)
+    let policy = EdgePolicy(
+        limits: configuration.edge, descriptors: configuration.descriptorLimit, counters: fleet.counters)
+    logger.info(
+        "client connection limit",
+        metadata: [
+            "max_connections": "\(policy.maxConnections)", "descriptor_limit": "\(configuration.descriptorLimit)",
+        ])
     let socketIOServer = Mutex<SocketIOServer?>(nil)
     let drain = WebSocketDrain(timeout: configuration.drainTimeout, logger: logger) {
         socketIOServer.withLock { $0 }?.closeAllSessions()
@@ -23,8 +32,8 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     var hubs: [any Service] = []
     let listeners = products.flatMap { product -> [any Service] in
         switch product {
-        case .steps: return stepsListeners(configuration, fleet: fleet, drain: drain, logger: logger)
-        case .stats: return [statsListener(configuration, fleet: fleet, logger: logger)]
+        case .steps: return stepsListeners(configuration, fleet: fleet, policy: policy, drain: drain, logger: logger)
+        case .stats: return [statsListener(configuration, fleet: fleet, policy: policy, logger: logger)]
         case .presence:
             let hub = PresenceHub(fleet: fleet, settings: configuration.presenceSettings, logger: logger)
             var engine = EngineIOConfiguration.default
@@ -36,13 +45,18 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
                 maxQueuedBytes: configuration.socketIOMaxQueuedBytes, logger: logger)
             hubs += [hub, socketIO]
             socketIOServer.withLock { $0 = socketIO }
-            return [presenceListener(configuration, fleet: fleet, hub: hub, socketIO: socketIO, logger: logger)]
+            return [
+                presenceListener(
+                    configuration, fleet: fleet, policy: policy, hub: hub, socketIO: socketIO, logger: logger)
+            ]
         case .lobby:
             let hub = LobbyHub(
                 fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages,
                 maxQueuedBytes: configuration.lobbyMaxQueuedBytes, logger: logger)
             hubs.append(hub)
-            return [lobbyListener(configuration, fleet: fleet, hub: hub, drain: drain, logger: logger)]
+            return [
+                lobbyListener(configuration, fleet: fleet, policy: policy, hub: hub, drain: drain, logger: logger)
+            ]
         }
     }
     assert(listeners.count == fleetConfiguration.listeners, "listenerCount must count every listener")
@@ -63,13 +77,50 @@ extension GatewayProduct {
     }
 }
 
-/// An HTTP listener on `port` whose binding counts towards the gateway's readiness.
+/// An HTTP listener on `port`, behind the connection guard, whose binding counts towards the gateway's readiness.
 private func listener(
     _ router: Router<BasicRequestContext>, port: Int, _ configuration: GatewayConfiguration, fleet: FleetClient,
-    logger: Logger
+    policy: EdgePolicy, logger: Logger
 ) -> some Service {
     Application(
         router: router,
+        server: HTTPServerBuilder { responder in
+            GuardedChildChannel(
+                inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false)
+        },
+        configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
+        onServerRunning: { _ in fleet.listenerBound() },
+        logger: logger)
+}
+
+/// The decision of a WebSocket listener on an upgrade request; `nil` leaves the request to the HTTP router.
+private typealias UpgradeDecision =
+    @Sendable (HTTPRequest) -> WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>?
+
+/// A listener serving HTTP and WebSocket upgrades on `port`, behind the connection guard. `webSocketLiveness` makes
+/// the guard ping the WebSockets (off where the protocol pings on its own).
+private func webSocketListener(
+    _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, webSocketLiveness: Bool,
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, logger: Logger,
+    decide: @escaping UpgradeDecision
+) -> some Service {
+    // The guard pings; the WebSocket stack's own pings stay off. RFC 6455 closes text of invalid UTF-8 with 1007.
+    let ws = WebSocketServerConfiguration(maxFrameSize: maxFrameSize, autoPing: .disabled, validateUTF8: true)
+    return Application(
+        router: router,
+        server: HTTPServerBuilder { responder in
+            let channel = HTTP1WebSocketUpgradeChannel(
+                responder: responder, configuration: .init(http1: .init(), ws: ws)
+            ) {
+                (request: HTTPRequest, channel: any Channel, _: Logger) throws -> ShouldUpgradeResult<
+                    WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
+                > in
+                guard let handler = decide(request) else { return .dontUpgrade }
+                ConnectionGuard.upgrading(channel)
+                return .upgrade([:], handler)
+            }
+            return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
+        },
         configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
         onServerRunning: { _ in fleet.listenerBound() },
         logger: logger)
@@ -77,12 +128,14 @@ private func listener(
 
 /// The step tracker: REST reads and the WebSocket for updates (contracts §1).
 private func stepsListeners(
-    _ configuration: GatewayConfiguration, fleet: FleetClient, drain: WebSocketDrain, logger: Logger
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, drain: WebSocketDrain,
+    logger: Logger
 ) -> [any Service] {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
     StepsRoutes(fleet: fleet, limits: configuration.stepsLimits).register(on: router)
-    let rest = listener(router, port: configuration.stepsHTTPPort, configuration, fleet: fleet, logger: logger)
+    let rest = listener(
+        router, port: configuration.stepsHTTPPort, configuration, fleet: fleet, policy: policy, logger: logger)
 
     let handler = StepsWebSocketHandler(
         fleet: fleet, validator: StepsValidator(limits: configuration.stepsLimits),
@@ -90,47 +143,38 @@ private func stepsListeners(
         updateTimeout: .seconds(30), drain: drain)
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
-    let webSocket = Application(
-        router: wsRouter,
-        server: .http1WebSocketUpgrade(
-            configuration: .init(
-                ws: .init(
-                    maxFrameSize: configuration.maxFrameSize, autoPing: .enabled(timePeriod: .seconds(30)),
-                    // RFC 6455 and the original server (Node's ws) close a text frame of invalid UTF-8 with 1007.
-                    validateUTF8: true))
-        ) { request, _, _ in
-            // Any path upgrades (contracts §1); the original clients use `/`.
-            let acks = StepsWebSocketHandler.wantsAcks(request)
-            return .upgrade([:]) { inbound, outbound, context in
-                try await handler.handle(inbound: inbound, outbound: outbound, acks: acks, logger: context.logger)
-            }
-        },
-        configuration: .init(
-            address: .hostname(configuration.listenHost, port: configuration.stepsWebSocketPort),
-            serverName: "switchyard"),
-        onServerRunning: { _ in fleet.listenerBound() },
-        logger: logger)
+    let webSocket = webSocketListener(
+        wsRouter, port: configuration.stepsWebSocketPort, maxFrameSize: configuration.maxFrameSize,
+        webSocketLiveness: true, configuration, fleet: fleet, policy: policy, logger: logger
+    ) { request in
+        // Any path upgrades (contracts §1); the original clients use `/`.
+        let acks = StepsWebSocketHandler.wantsAcks(request)
+        return { inbound, outbound, context in
+            try await handler.handle(inbound: inbound, outbound: outbound, acks: acks, logger: context.logger)
+        }
+    }
     return [rest, webSocket]
 }
 
 /// Learning stats: REST and its OpenAPI document (contracts §2).
-private func statsListener(_ configuration: GatewayConfiguration, fleet: FleetClient, logger: Logger)
-    -> any Service
-{
+private func statsListener(
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, logger: Logger
+) -> any Service {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
     StatsRoutes(
         fleet: fleet, validator: StatsValidator(limits: configuration.statsLimits),
         openAPIDocument: StatsOpenAPIDocument.yaml
     ).register(on: router)
-    return listener(router, port: configuration.statsHTTPPort, configuration, fleet: fleet, logger: logger)
+    return listener(
+        router, port: configuration.statsHTTPPort, configuration, fleet: fleet, policy: policy, logger: logger)
 }
 
 /// Presence: REST and Socket.IO on one port (contracts §3). WebSocket upgrades of `/socket.io/` go to the Socket.IO
 /// server; every other request, polling included, to the router.
 private func presenceListener(
-    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: PresenceHub, socketIO: SocketIOServer,
-    logger: Logger
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, hub: PresenceHub,
+    socketIO: SocketIOServer, logger: Logger
 ) -> any Service {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
@@ -139,28 +183,23 @@ private func presenceListener(
         syncTimeout: configuration.fleet.requestTimeout
     ).register(on: router)
     socketIO.register(on: router)
-    return Application(
-        router: router,
-        server: .http1WebSocketUpgrade(
-            configuration: .init(
-                ws: .init(maxFrameSize: socketIO.maxPayload, autoPing: .disabled, validateUTF8: true))
-        ) { request, _, _ in
-            // Engine.IO has its own heartbeat, so WebSocket pings stay off (as in the reference servers).
-            guard socketIO.shouldUpgrade(request) else { return .dontUpgrade }
-            let path = request.path ?? "/"
-            return .upgrade([:]) { inbound, outbound, _ in
-                try await socketIO.handleWebSocket(path: path, inbound: inbound, outbound: outbound)
-            }
-        },
-        configuration: .init(
-            address: .hostname(configuration.listenHost, port: configuration.presencePort), serverName: "switchyard"),
-        onServerRunning: { _ in fleet.listenerBound() },
-        logger: logger)
+    // Engine.IO has its own heartbeat (counted by the Socket.IO server), so the guard does not ping these.
+    return webSocketListener(
+        router, port: configuration.presencePort, maxFrameSize: socketIO.maxPayload, webSocketLiveness: false,
+        configuration, fleet: fleet, policy: policy, logger: logger
+    ) { request in
+        guard socketIO.shouldUpgrade(request) else { return nil }
+        let path = request.path ?? "/"
+        return { inbound, outbound, _ in
+            try await socketIO.handleWebSocket(path: path, inbound: inbound, outbound: outbound)
+        }
+    }
 }
 
 /// The lobby: WebSocket at `/lobby_api` and REST under it, on one port (contracts §4).
 private func lobbyListener(
-    _ configuration: GatewayConfiguration, fleet: FleetClient, hub: LobbyHub, drain: WebSocketDrain, logger: Logger
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, hub: LobbyHub,
+    drain: WebSocketDrain, logger: Logger
 ) -> any Service {
     let authenticator = LobbyAuthenticator(fleet: fleet)
     let limits = LobbyLimits.default
@@ -170,22 +209,14 @@ private func lobbyListener(
     let handler = LobbyWebSocketHandler(
         fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,
         listTimeout: configuration.fleet.requestTimeout, drain: drain)
-    return Application(
-        router: router,
-        server: .http1WebSocketUpgrade(
-            configuration: .init(
-                ws: .init(
-                    maxFrameSize: limits.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30)),
-                    validateUTF8: true))
-        ) { request, _, _ in
-            let path = request.path?.split(separator: "?", maxSplits: 1).first ?? ""
-            guard path == "/lobby_api" || path == "/lobby_api/" else { return .dontUpgrade }
-            return .upgrade([:]) { inbound, outbound, context in
-                try await handler.handle(inbound: inbound, outbound: outbound, logger: context.logger)
-            }
-        },
-        configuration: .init(
-            address: .hostname(configuration.listenHost, port: configuration.lobbyPort), serverName: "switchyard"),
-        onServerRunning: { _ in fleet.listenerBound() },
-        logger: logger)
+    return webSocketListener(
+        router, port: configuration.lobbyPort, maxFrameSize: limits.maxMessageBytes, webSocketLiveness: true,
+        configuration, fleet: fleet, policy: policy, logger: logger
+    ) { request in
+        let path = request.path?.split(separator: "?", maxSplits: 1).first ?? ""
+        guard path == "/lobby_api" || path == "/lobby_api/" else { return nil }
+        return { inbound, outbound, context in
+            try await handler.handle(inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
 }

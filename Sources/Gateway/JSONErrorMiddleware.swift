@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Turns every `HTTPError` (unknown route, wrong method, …) into a JSON body `{"error": "…"}`.
+/// Turns every HTTP error (unknown route, wrong method, a body too large, …) into a JSON body `{"error": "…"}`.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
@@ -9,6 +9,11 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError {
             let message = error.body ?? error.status.reasonPhrase
+            return Response.json(ErrorJSON.body(message), status: error.status)
+        } catch let error as any HTTPResponseError {
+            // Hummingbird's own errors (a body over `collectBody(upTo:)`'s limit: 413) carry no JSON body.
+            let message =
+                error.status == .contentTooLarge ? "request body too large" : error.status.reasonPhrase
             return Response.json(ErrorJSON.body(message), status: error.status)
         }
     }

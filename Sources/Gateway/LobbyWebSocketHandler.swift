@@ -51,6 +51,9 @@ struct LobbyWebSocketHandler: Sendable {
                 }
             }
             var connection = LobbyConnection(limits: limits)
+            // A frame the WebSocket stack refuses (invalid UTF-8, too big, a protocol error) ends the read with the
+            // close code it calls for; rethrown after the clean-up so the client gets that code, not 1000.
+            var readError: (any Error)?
             do {
                 for try await message in inbound.messages(maxSize: limits.maxMessageBytes) {
                     let actions: [LobbyConnection.Action]
@@ -69,10 +72,12 @@ struct LobbyWebSocketHandler: Sendable {
                 }
             } catch {
                 logger.debug("lobby websocket ended", metadata: ["error": "\(error)"])
+                readError = error
             }
             hub.unsubscribe(id)
             subscriber.finish()
             try? await group.waitForAll()
+            if let readError { throw readError }
         }
     }
 

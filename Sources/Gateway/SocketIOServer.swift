@@ -254,6 +254,9 @@ final class SocketIOServer: Service, Sendable {
                     }
                 }
             }
+            // A frame the WebSocket stack refuses ends the read with the close code it calls for (1007, 1009, 1002);
+            // rethrown after the clean-up so the client gets that code, not 1000.
+            var readError: (any Error)?
             do {
                 for try await message in inbound.messages(maxSize: engine.maxPayload) {
                     let frame: EngineIOFrame
@@ -266,12 +269,14 @@ final class SocketIOServer: Service, Sendable {
                 }
             } catch {
                 logger.debug("socket.io websocket ended", metadata: ["error": "\(error)"])
+                readError = error
             }
             let end = clock.now
             perform(id) { $0.webSocketClosed(webSocket, at: end) }
             state.withLock { _ = $0.sessions[id]?.webSockets.removeValue(forKey: webSocket) }
             writer.finish()
             try? await group.waitForAll()
+            if let readError { throw readError }
         }
     }
 
@@ -326,7 +331,9 @@ final class SocketIOServer: Service, Sendable {
             case .disconnected:
                 work.append(.disconnected(listener: state.sessions[id]?.listener))
                 state.sessions[id]?.listener = nil
-            case .closed:
+            case .closed(let reason):
+                // The Engine.IO heartbeat is these clients' liveness check: its timeouts count with the guard's.
+                if reason == .pingTimeout { fleet.counters.add(.pingTimeout) }
                 if let entry = state.sessions.removeValue(forKey: id) {
                     // A poll still held when the session ends gets the close packet's answer from the session
                     // itself; resume any leftover so no request hangs.

@@ -6,11 +6,16 @@ public struct JSONWriter: Sendable {
     public var bytes: [UInt8]
     /// Whether the next key or value follows a sibling and so needs a comma.
     private var needsComma = false
+    /// Whether `<`, `>` and `&` in strings are written as `\u003c`, `\u003e`, `\u0026`.
+    private let escapesHTML: Bool
 
-    /// Creates an empty writer with room for `capacity` bytes.
-    public init(capacity: Int = 128) {
+    /// Creates an empty writer with room for `capacity` bytes. With `escapingHTML`, strings never contain `<`, `>`
+    /// or `&` literally (the same JSON to a parser), so a client that inserts a message into a page as HTML cannot
+    /// be made to run markup another user put in a name.
+    public init(capacity: Int = 128, escapingHTML: Bool = false) {
         bytes = []
         bytes.reserveCapacity(capacity)
+        escapesHTML = escapingHTML
     }
 
     /// Writes `{`.
@@ -47,7 +52,7 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
-    /// Writes a string, escaping only `"`, `\` and control characters.
+    /// Writes a string, escaping `"`, `\` and control characters (and, if the writer escapes HTML, `<`, `>`, `&`).
     public mutating func value(_ s: String) {
         separate()
         appendQuoted(s)
@@ -141,7 +146,10 @@ public struct JSONWriter: Sendable {
         var runStart = 0
         for i in 0..<utf8.count {
             let byte = utf8[i]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") { continue }
+            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                guard escapesHTML, byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
+                else { continue }
+            }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i]))
             bytes.append(UInt8(ascii: "\\"))
             switch byte {

@@ -1,9 +1,10 @@
 public import JSON
 
 extension LobbyServerMessage {
-    /// The message as compact UTF-8 JSON, `$type` first: `{"$type":"table_removed","id":1}`.
+    /// The message as compact UTF-8 JSON, `$type` first: `{"$type":"table_removed","id":1}`, with `<`, `>` and `&`
+    /// escaped: the original lobby's sample client inserts messages into its page as HTML.
     public var jsonBytes: [UInt8] {
-        var w = JSONWriter(capacity: 64)
+        var w = JSONWriter(capacity: 64, escapingHTML: true)
         write(to: &w)
         return w.bytes
     }

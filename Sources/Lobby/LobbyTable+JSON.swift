@@ -15,7 +15,7 @@ extension LobbyTable {
 
     /// The table as compact UTF-8 JSON (the body of REST's `201 Created` and `200` answers).
     public var jsonBytes: [UInt8] {
-        var w = JSONWriter(capacity: 64 + name.utf8.count)
+        var w = JSONWriter(capacity: 64 + name.utf8.count, escapingHTML: true)
         write(to: &w)
         return w.bytes
     }

@@ -73,6 +73,10 @@ struct HealthRoutes: Sendable {
             if r.role == .gateway {
                 w.key("slowClientsClosed")
                 w.value(Double(r.slowClientsClosed))
+                for counter in EdgeCounter.allCases {
+                    w.key(counter.name)
+                    w.value(Double(r.edge[counter] ?? 0))
+                }
             }
             if r.role == .worker {
                 w.key("leaving")

@@ -42,6 +42,8 @@ public final class ProcessRegistry: Sendable {
         public var dropped: UInt64
         /// Client connections it closed for falling behind (from its heartbeat; gateways).
         public var slowClientsClosed: UInt64 = 0
+        /// What it did to protect itself from clients (from its heartbeat; gateways).
+        public var edge: [EdgeCounter: UInt64] = [:]
         /// Worker endpoints from its hello.
         public var commandEndpoint: String
         /// Worker endpoints from its hello.
@@ -160,7 +162,8 @@ public final class ProcessRegistry: Sendable {
                 State(
                     records: records, order: order, epoch: saved.epoch + 1, partitionCount: spec.partitionCount,
                     moves: moves, rebalanceWanted: !added.isEmpty || saved.rebalancePending, home: home,
-                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost, removed: Set(saved.removed)))
+                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost,
+                    removed: Set(saved.removed)))
             return
         }
         for id in spec.workerIDs { add(id, .worker, assignment[id] ?? []) }
@@ -485,6 +488,7 @@ public final class ProcessRegistry: Sendable {
             r.malformed = beat.malformed
             r.dropped = beat.dropped
             r.slowClientsClosed = beat.slowClientsClosed
+            r.edge = beat.edge
             r.knownEpoch = knownEpoch
             r.held = beat.heldPartitions
             r.fetched = beat.fetchedPartitions

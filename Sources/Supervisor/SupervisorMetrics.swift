@@ -1,6 +1,7 @@
 import CoreMetrics
 import Prometheus
 import Synchronization
+import Wire
 
 /// The supervisor's Prometheus registry: fleet figures refreshed from the registry at each scrape.
 final class SupervisorMetrics: Sendable {
@@ -48,6 +49,11 @@ final class SupervisorMetrics: Sendable {
             gauge("switchyard_process_partitions", dims).record(r.partitions.count)
             gauge("switchyard_zmq_outbound_dropped", dims).record(Double(r.dropped))
             gauge("switchyard_slow_clients_closed", dims).record(Double(r.slowClientsClosed))
+            if r.role == .gateway {
+                for counter in EdgeCounter.allCases {
+                    gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
+                }
+            }
         }
         gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
             .record(Double(registry.malformed))
@@ -55,7 +61,9 @@ final class SupervisorMetrics: Sendable {
         gauge("switchyard_partition_moves_in_flight", []).record(registry.moves.count)
         let (finished, last) = registry.moveStatistics
         gauge("switchyard_partition_moves_finished", []).record(finished)
-        if let last { gauge("switchyard_partition_move_last_seconds", []).record(Double(last / .microseconds(1)) / 1e6) }
+        if let last {
+            gauge("switchyard_partition_move_last_seconds", []).record(Double(last / .microseconds(1)) / 1e6)
+        }
         return prometheus.emitToBuffer()
     }
 }

@@ -17,12 +17,16 @@ public struct HeartbeatMessage: Sendable, Hashable {
     /// Partitions whose file this worker fetched from another host and verified, waiting for the supervisor to
     /// record the new copy as current (a map without their transfer) before it opens them (docs/protocol.md §5.5).
     public var fetchedPartitions: [UInt16]
+    /// The gateway's edge counters (docs/protocol.md §5.2); only non-zero ones travel, in the long form.
+    public var edge: [EdgeCounter: UInt64]
 
     /// Creates a heartbeat.
     public init(
         processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool,
-        slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil, fetchedPartitions: [UInt16] = []
+        slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil, fetchedPartitions: [UInt16] = [],
+        edge: [EdgeCounter: UInt64] = [:]
     ) {
+        self.edge = edge
         self.fetchedPartitions = fetchedPartitions
         self.processed = processed
         self.malformed = malformed
@@ -45,6 +49,14 @@ public struct HeartbeatMessage: Sendable, Hashable {
             for p in heldPartitions { w.write(p) }
             w.write(UInt16(fetchedPartitions.count))
             for p in fetchedPartitions { w.write(p) }
+            let counters = EdgeCounter.allCases.filter { (edge[$0] ?? 0) > 0 }
+            if !counters.isEmpty {
+                w.write(UInt8(counters.count))
+                for c in counters {
+                    w.write(c.rawValue)
+                    w.write(edge[c] ?? 0)
+                }
+            }
         }
         return w.bytes
     }
@@ -64,6 +76,7 @@ public struct HeartbeatMessage: Sendable, Hashable {
         var slow: UInt64 = 0
         var held: [UInt16]?
         var fetched: [UInt16] = []
+        var edge: [EdgeCounter: UInt64] = [:]
         func list(_ what: String) throws(WireError) -> [UInt16] {
             let n = Int(try r.readUInt16())
             guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "\(what) partitions \(n)") }
@@ -76,10 +89,21 @@ public struct HeartbeatMessage: Sendable, Hashable {
             slow = try r.readUInt64()
             held = try list("held")
             fetched = try list("fetched")
+            if r.remaining > 0 {
+                let n = Int(try r.readByte())
+                // Sent only when some counter is non-zero, so an empty list is not a form of this message.
+                guard n > 0 else { throw WireError(.badValue, "empty edge counter list") }
+                for _ in 0..<n {
+                    let code = try r.readByte()
+                    let value = try r.readUInt64()
+                    // Unknown codes come from a newer gateway: skipped, not an error.
+                    if let counter = EdgeCounter(rawValue: code) { edge[counter] = value }
+                }
+            }
         }
         try r.expectEnd()
         self.init(
             processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1, slowClientsClosed: slow,
-            heldPartitions: held, fetchedPartitions: fetched)
+            heldPartitions: held, fetchedPartitions: fetched, edge: edge)
     }
 }

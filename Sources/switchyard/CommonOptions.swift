@@ -1,4 +1,5 @@
 import ArgumentParser
+import Fleet
 import Logging
 
 /// Options every role takes.
@@ -6,8 +7,17 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    /// Starts a role's process: bootstraps swift-log once, raises the descriptor soft limit to the hard one (so the
+    /// limit an operator set is the one in force) and returns the role's logger.
+    func startProcess(_ label: String) -> Logger {
+        let logger = makeLogger(label)
+        let limit = DescriptorLimit.raiseToHard()
+        logger.debug("descriptor limit", metadata: ["soft": "\(limit.soft)", "hard": "\(limit.hard)"])
+        return logger
+    }
+
     /// Bootstraps swift-log once and returns the role's logger.
-    func makeLogger(_ label: String) -> Logger {
+    private func makeLogger(_ label: String) -> Logger {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { name in
             var handler = StreamLogHandler.standardError(label: name)

@@ -10,8 +10,23 @@ struct ConnectionLimitOptions: ParsableArguments {
     var socketioMaxQueuedFrames: Int = 64
     @Option(help: "Bytes a lobby or Socket.IO WebSocket may have waiting to be written before it is closed (1008).")
     var maxQueuedBytes: Int = 4 << 20
-    @Option(help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
+    @Option(
+        help: "On SIGTERM, milliseconds a gateway's WebSockets get to finish in-flight work before closing with 1001.")
     var drainTimeoutMs: Int = 5000
+    @Option(help: "Milliseconds a client has to complete a request header (then 408 and close).")
+    var headerTimeoutMs: Int = 30_000
+    @Option(help: "Milliseconds a request body may make no progress (then 408 and close).")
+    var bodyTimeoutMs: Int = 30_000
+    @Option(help: "Milliseconds a keep-alive connection may stay idle between requests (then closed).")
+    var idleTimeoutMs: Int = 75_000
+    @Option(help: "Milliseconds of silence after which a step-tracker or lobby WebSocket is pinged.")
+    var wsPingIntervalMs: Int = 30_000
+    @Option(help: "Milliseconds a pinged WebSocket has to answer (then closed with 1001).")
+    var wsPingTimeoutMs: Int = 20_000
+    @Option(help: "Client connections a gateway holds across its ports (0: the descriptor limit less the reserve).")
+    var maxConnections: Int = 0
+    @Option(help: "Descriptors a gateway keeps free for its own work when --max-connections is 0.")
+    var descriptorReserve: Int = 128
 
     func validate() throws {
         guard lobbyMaxQueuedMessages >= 1, socketioMaxQueuedFrames >= 1, maxQueuedBytes >= 1 else {
@@ -19,6 +34,16 @@ struct ConnectionLimitOptions: ParsableArguments {
                 "--lobby-max-queued-messages, --socketio-max-queued-frames and --max-queued-bytes must be at least 1")
         }
         guard drainTimeoutMs >= 0 else { throw ValidationError("--drain-timeout-ms must be 0 or more") }
+        guard
+            [headerTimeoutMs, bodyTimeoutMs, idleTimeoutMs, wsPingIntervalMs, wsPingTimeoutMs].allSatisfy({ $0 >= 1 })
+        else {
+            throw ValidationError(
+                "--header-timeout-ms, --body-timeout-ms, --idle-timeout-ms, --ws-ping-interval-ms and --ws-ping-timeout-ms must be at least 1"
+            )
+        }
+        guard maxConnections >= 0, descriptorReserve >= 0 else {
+            throw ValidationError("--max-connections and --descriptor-reserve must be 0 or more")
+        }
     }
 
     /// The same options as `gateway` arguments.
@@ -27,6 +52,10 @@ struct ConnectionLimitOptions: ParsableArguments {
             "--lobby-max-queued-messages", "\(lobbyMaxQueuedMessages)",
             "--socketio-max-queued-frames", "\(socketioMaxQueuedFrames)", "--max-queued-bytes", "\(maxQueuedBytes)",
             "--drain-timeout-ms", "\(drainTimeoutMs)",
+            "--header-timeout-ms", "\(headerTimeoutMs)", "--body-timeout-ms", "\(bodyTimeoutMs)",
+            "--idle-timeout-ms", "\(idleTimeoutMs)", "--ws-ping-interval-ms", "\(wsPingIntervalMs)",
+            "--ws-ping-timeout-ms", "\(wsPingTimeoutMs)", "--max-connections", "\(maxConnections)",
+            "--descriptor-reserve", "\(descriptorReserve)",
         ]
     }
 
@@ -37,5 +66,12 @@ struct ConnectionLimitOptions: ParsableArguments {
         config.lobbyMaxQueuedBytes = maxQueuedBytes
         config.socketIOMaxQueuedBytes = maxQueuedBytes
         config.drainTimeout = .milliseconds(drainTimeoutMs)
+        config.edge.headerTimeout = .milliseconds(headerTimeoutMs)
+        config.edge.bodyTimeout = .milliseconds(bodyTimeoutMs)
+        config.edge.idleTimeout = .milliseconds(idleTimeoutMs)
+        config.edge.webSocketPingInterval = .milliseconds(wsPingIntervalMs)
+        config.edge.webSocketPingTimeout = .milliseconds(wsPingTimeoutMs)
+        config.edge.maxConnections = maxConnections
+        config.edge.descriptorReserve = descriptorReserve
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Fleet
 import Foundation
 import Gateway
 import Logging
@@ -43,7 +44,8 @@ struct WorkerCommand: AsyncParsableCommand {
     var durableSync: String = "round"
     @Option(
         help:
-            "Stop serving after this many milliseconds without word from the supervisor (workers of other hosts; 0: off). Must be shorter than the supervisor's unresponsive timeout.")
+            "Stop serving after this many milliseconds without word from the supervisor (workers of other hosts; 0: off). Must be shorter than the supervisor's unresponsive timeout."
+    )
     var leaseMs: Int = 0
     @Option(help: "Host or address announced in this worker's endpoints (when binding 0.0.0.0).")
     var advertiseHost: String?
@@ -59,7 +61,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = common.makeLogger("switchyard.worker.\(membership.id)")
+        let logger = common.startProcess("switchyard.worker.\(membership.id)")
         var config = WorkerConfiguration(
             id: membership.id, supervisorEndpoint: membership.supervisor, dataDirectory: data,
             commandEndpoint: commandEndpoint, publishEndpoint: publishEndpoint,
@@ -118,7 +120,7 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = common.makeLogger("switchyard.gateway.\(membership.id)")
+        let logger = common.startProcess("switchyard.gateway.\(membership.id)")
         let fleet = FleetClient.Configuration(
             id: membership.id, supervisorEndpoint: membership.supervisor,
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
@@ -131,6 +133,7 @@ struct GatewayCommand: AsyncParsableCommand {
             presenceSettings: try presenceSettings())
         config.lobbyPort = lobbyPort
         limits.apply(to: &config)
+        config.descriptorLimit = DescriptorLimit.current().soft
         config.socketIOPingInterval = .milliseconds(max(1, socketioPingIntervalMs))
         config.socketIOPingTimeout = .milliseconds(max(1, socketioPingTimeoutMs))
         let group = ServiceGroup(

@@ -12,7 +12,7 @@ struct Up: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await runSupervisor(fleet: fleet, logger: common.makeLogger("switchyard.supervisor"))
+        try await runSupervisor(fleet: fleet, logger: common.startProcess("switchyard.supervisor"))
     }
 }
 
@@ -25,7 +25,7 @@ struct SupervisorCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await runSupervisor(fleet: fleet, logger: common.makeLogger("switchyard.supervisor"))
+        try await runSupervisor(fleet: fleet, logger: common.startProcess("switchyard.supervisor"))
     }
 }
 

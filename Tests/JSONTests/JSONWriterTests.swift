@@ -118,4 +118,19 @@ func text(_ writer: JSONWriter) -> String { String(decoding: writer.bytes, as: U
         #expect(
             try JSONParser.parse(documents[1]).jsonString == #"[0.000001,1e-7,1e+21,12345678901234567000,"😀"]"#)
     }
+
+    @Test func escapingHTMLWritesAngleBracketsAndAmpersandsAsUnicodeEscapes() throws {
+        var w = JSONWriter(escapingHTML: true)
+        w.beginObject()
+        w.key("<k>")
+        w.value("<script>alert('x')</script> & \"é\"")
+        w.endObject()
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text == #"{"\u003ck\u003e":"\u003cscript\u003ealert('x')\u003c/script\u003e \u0026 \"é\""}"#)
+        // The same document to a parser.
+        #expect(try JSONParser.parse(w.bytes).jsonString == #"{"<k>":"<script>alert('x')</script> & \"é\""}"#)
+        var plain = JSONWriter()
+        plain.value("<&>")
+        #expect(String(decoding: plain.bytes, as: UTF8.self) == #""<&>""#)
+    }
 }

@@ -80,4 +80,13 @@ import Testing
         #expect(
             String(decoding: w.bytes, as: UTF8.self) == #"[{"$type":"login_failed"},{"$type":"table_removed","id":2}]"#)
     }
+
+    @Test func namesCannotCarryMarkupToHTMLClients() {
+        let hostile = LobbyTable(id: 5, name: "<img src=x onerror=alert(1)>&", participants: 1)
+        #expect(
+            LobbyServerMessage.tableUpdated(table: hostile).jsonText
+                == #"{"$type":"table_updated","table":{"id":5,"name":"\u003cimg src=x onerror=alert(1)\u003e\u0026","participants":1}}"#
+        )
+        #expect(!String(decoding: hostile.jsonBytes, as: UTF8.self).contains("<"))
+    }
 }

@@ -45,6 +45,24 @@ import Wire
         #expect(try HeartbeatMessage(decoding: fetched.encoded()) == fetched)
     }
 
+    @Test func heartbeatEdgeCountersGoldenRoundTripAndUnknownCodes() throws {
+        let beat = HeartbeatMessage(
+            ready: true, heldPartitions: [], edge: [.headerTimeout: 3, .connectionRefused: 0x0102, .idleTimeout: 0])
+        // Only non-zero counters travel, in code order: a count, then (code, UInt64) pairs.
+        let tail: [UInt8] = [2] + [1, 0, 0, 0, 0, 0, 0, 0, 3] + [5, 0, 0, 0, 0, 0, 0, 1, 2]
+        #expect(Array(beat.encoded().suffix(tail.count)) == tail)
+        let decoded = try HeartbeatMessage(decoding: beat.encoded())
+        #expect(decoded.edge == [.headerTimeout: 3, .connectionRefused: 0x0102])
+        // A code this version does not know (from a newer gateway) is skipped, the rest still read.
+        var newer = Array(beat.encoded().dropLast(tail.count))
+        newer += [2] + [200, 0, 0, 0, 0, 0, 0, 0, 9] + [6, 0, 0, 0, 0, 0, 0, 0, 4]
+        #expect(try HeartbeatMessage(decoding: newer).edge == [.unmaskedFrame: 4])
+        // A count promising more pairs than there are is malformed.
+        #expect(throws: WireError.self) { try HeartbeatMessage(decoding: Array(newer.dropLast())) }
+        // Without counters the encoding is unchanged (older supervisors read it as before).
+        #expect(HeartbeatMessage(ready: true, heldPartitions: []).encoded().count == 25 + 8 + 2 + 2)
+    }
+
     @Test func partitionMapGoldenAndRoundTrip() throws {
         let map = PartitionMap(
             epoch: 3, partitionCount: 4,

@@ -2,6 +2,7 @@
 import base64
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -147,7 +148,7 @@ def read_until_closed(sock, timeout):
 class Fleet:
     """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
 
-    def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1):
+    def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1, nofile=None):
         self.data = tempfile.mkdtemp(prefix="switchyard-it-")
         self.health_port = free_port()
         self.http_port = free_port()
@@ -169,8 +170,10 @@ class Fleet:
             *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
+        # `nofile` starts the fleet as under `ulimit -n nofile` (soft and hard), as an operator's limit would.
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, preexec_fn=limit)
         try:
             self.wait_healthy()
         except BaseException:

@@ -1,0 +1,59 @@
+public import Fleet
+import Synchronization
+
+/// What every connection guard of one gateway shares: the limits, the process-wide connection budget and the
+/// counters that `/health` and `/metrics` show.
+public final class EdgePolicy: Sendable {
+    /// The per-connection limits.
+    public let limits: EdgeLimits
+    /// Client connections held open at most, across every port.
+    public let maxConnections: Int
+    /// How long a connection the guard answered and closed for writing stays open to let the answer arrive before
+    /// the client's own bytes could turn the close into a reset.
+    let linger: Duration = .seconds(1)
+    /// Answered-and-lingering connections allowed at once; past it, refusals close at once (a flood of refused
+    /// connections must not eat the descriptors the reserve keeps).
+    let maxLingering: Int
+    let counters: ProcessCounters
+    private let open = Atomic<Int>(0)
+    private let lingering = Atomic<Int>(0)
+
+    /// A policy for a gateway with `descriptors` file descriptors.
+    public init(limits: EdgeLimits, descriptors: Int, counters: ProcessCounters) {
+        self.limits = limits
+        self.maxConnections = limits.connectionLimit(descriptors: descriptors)
+        self.maxLingering = max(8, limits.descriptorReserve / 2)
+        self.counters = counters
+    }
+
+    /// Client connections open now.
+    public var openConnections: Int { open.load(ordering: .relaxed) }
+
+    /// Takes a slot for a new connection; false at the limit.
+    func admit() -> Bool {
+        var current = open.load(ordering: .relaxed)
+        while current < maxConnections {
+            let (exchanged, original) = open.compareExchange(
+                expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    /// Gives back a connection's slot.
+    func release() { open.subtract(1, ordering: .relaxed) }
+
+    /// Takes a lingering slot; false when too many answered connections linger already.
+    func beginLinger() -> Bool {
+        let now = lingering.add(1, ordering: .relaxed).newValue
+        if now > maxLingering {
+            lingering.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back a lingering slot.
+    func endLinger() { lingering.subtract(1, ordering: .relaxed) }
+}

@@ -1,0 +1,46 @@
+public import HummingbirdCore
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// A server child channel that puts a `ConnectionGuard` in front of another one's pipeline (and its observer behind
+/// the HTTP decoder), so that every port of the gateway gets the same limits whatever stack serves it.
+struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Inner.Value
+
+    let inner: Inner
+    let policy: EdgePolicy
+    let webSocketLiveness: Bool
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let connectionGuard = ConnectionGuard(policy: policy, webSocketLiveness: webSocketLiveness)
+        do {
+            try channel.pipeline.syncOperations.addHandler(connectionGuard, position: .first)
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let decoder = try channel.pipeline.syncOperations.handler(
+                type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            let observer = HTTPPhaseObserver(guard: connectionGuard)
+            try channel.pipeline.syncOperations.addHandler(observer, position: .after(decoder))
+            connectionGuard.observer = observer
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension ConnectionGuard {
+    /// Tells the guard of `channel` that its upgrade to a WebSocket was accepted. Call it from a synchronous
+    /// `shouldUpgrade`, which runs on the channel's event loop before the HTTP handlers are removed.
+    static func upgrading(_ channel: any Channel) {
+        guard channel.eventLoop.inEventLoop,
+            let connectionGuard = try? channel.pipeline.syncOperations.handler(type: ConnectionGuard.self)
+        else { return }
+        connectionGuard.upgrading()
+    }
+}
