@@ -23,6 +23,8 @@ public final class ProcessCounters: Sendable {
     public func addSlowClientClosed() { values.withLock { $0.slowClientsClosed &+= 1 } }
     /// Counts one thing the gateway did to protect itself from a client (a timeout, a refusal, a protocol close).
     public func add(_ counter: EdgeCounter) { values.withLock { $0.edge[counter, default: 0] &+= 1 } }
+    /// Sets a reported value that is a state, not a count (`EdgeCounter.defaultPasswordAccounts`).
+    public func set(_ counter: EdgeCounter, to value: UInt64) { values.withLock { $0.edge[counter] = value } }
     /// The current value of an edge counter.
     public func value(of counter: EdgeCounter) -> UInt64 { values.withLock { $0.edge[counter] ?? 0 } }
     /// Marks the process ready (or not).

@@ -40,9 +40,10 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             engine.pingInterval = configuration.socketIOPingInterval
             engine.pingTimeout = configuration.socketIOPingTimeout
             engine.maxPayload = configuration.socketIOMaxPayload
+            engine.maxPacketsPerPayload = configuration.edge.maxPacketsPerPayload
             let socketIO = SocketIOServer(
                 fleet: fleet, hub: hub, engine: engine, maxQueuedFrames: configuration.socketIOMaxQueuedFrames,
-                maxQueuedBytes: configuration.socketIOMaxQueuedBytes, logger: logger)
+                maxQueuedBytes: configuration.socketIOMaxQueuedBytes, edge: configuration.edge, logger: logger)
             hubs += [hub, socketIO]
             socketIOServer.withLock { $0 = socketIO }
             return [
@@ -53,9 +54,15 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             let hub = LobbyHub(
                 fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages,
                 maxQueuedBytes: configuration.lobbyMaxQueuedBytes, logger: logger)
-            hubs.append(hub)
+            let verifier = PasswordVerifier(maxQueued: configuration.edge.maxQueuedPasswordChecks)
+            let watch = DefaultPasswordWatch(
+                fleet: fleet, verifier: verifier, interval: configuration.edge.defaultPasswordCheckInterval,
+                logger: logger)
+            hubs += [hub, watch]
             return [
-                lobbyListener(configuration, fleet: fleet, policy: policy, hub: hub, drain: drain, logger: logger)
+                lobbyListener(
+                    configuration, fleet: fleet, policy: policy, hub: hub, verifier: verifier, drain: drain,
+                    logger: logger)
             ]
         }
     }
@@ -140,7 +147,7 @@ private func stepsListeners(
     let handler = StepsWebSocketHandler(
         fleet: fleet, validator: StepsValidator(limits: configuration.stepsLimits),
         maxMessageSize: configuration.maxFrameSize, maxInFlight: configuration.maxInFlightPerConnection,
-        updateTimeout: .seconds(30), drain: drain)
+        updateTimeout: .seconds(30), drain: drain, edge: configuration.edge)
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
     let webSocket = webSocketListener(
@@ -199,16 +206,20 @@ private func presenceListener(
 /// The lobby: WebSocket at `/lobby_api` and REST under it, on one port (contracts §4).
 private func lobbyListener(
     _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, hub: LobbyHub,
-    drain: WebSocketDrain, logger: Logger
+    verifier: PasswordVerifier, drain: WebSocketDrain, logger: Logger
 ) -> any Service {
-    let authenticator = LobbyAuthenticator(fleet: fleet)
+    let edge = configuration.edge
+    let authenticator = LobbyAuthenticator(
+        fleet: fleet, verifier: verifier,
+        throttle: LoginThrottle(maxFailures: edge.maxFailedLogins, lockout: edge.loginLockout))
     let limits = LobbyLimits.default
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
     LobbyRoutes(fleet: fleet, authenticator: authenticator, limits: limits).register(on: router)
     let handler = LobbyWebSocketHandler(
         fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,
-        listTimeout: configuration.fleet.requestTimeout, drain: drain)
+        listTimeout: configuration.fleet.requestTimeout, drain: drain,
+        maxFailedLogins: edge.maxFailedLoginsPerConnection, edge: edge)
     return webSocketListener(
         router, port: configuration.lobbyPort, maxFrameSize: limits.maxMessageBytes, webSocketLiveness: true,
         configuration, fleet: fleet, policy: policy, logger: logger

@@ -41,8 +41,10 @@ struct LobbyRoutes: Sendable {
         let type: LobbyUserType?
         do {
             type = try await authenticator.authenticate(username: username, password: password)
-        } catch {
+        } catch .fleet(let error) {
             return Self.unavailable(error)
+        } catch .busy {
+            return Self.passwordChecksBusy
         }
         guard let type else { return Self.unauthorized }
         if admin, type != .admin { return .json(LobbyServerMessage.notAuthorized.jsonText, status: .forbidden) }
@@ -181,6 +183,14 @@ struct LobbyRoutes: Sendable {
     private static func failed(_ failure: LobbyFailure) -> Response {
         if case .invalid(let reason) = failure { return .json(ErrorJSON.body(reason), status: .badRequest) }
         return .json(ErrorJSON.body("\(failure)"), status: .notFound)
+    }
+
+    private static var passwordChecksBusy: Response {
+        var response = Response.json(
+            ErrorJSON.body("Service unavailable: too many logins being checked; try again later"),
+            status: .serviceUnavailable)
+        response.headers[.retryAfter] = "1"
+        return response
     }
 
     private static func unavailable(_ error: FleetRequestError) -> Response {

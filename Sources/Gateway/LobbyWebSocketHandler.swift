@@ -15,6 +15,10 @@ struct LobbyWebSocketHandler: Sendable {
     let listTimeout: Duration
     /// The gateway's graceful drain.
     let drain: WebSocketDrain
+    /// Failed logins on one connection after which it is closed with 1008.
+    let maxFailedLogins: Int
+    /// The client limits (the connection's message rate).
+    let edge: EdgeLimits
 
     private static let ids = Mutex<UInt64>(0)
 
@@ -51,11 +55,14 @@ struct LobbyWebSocketHandler: Sendable {
                 }
             }
             var connection = LobbyConnection(limits: limits)
+            var pacer = edge.pacer(counting: fleet.counters)
+            var failedLogins = 0
             // A frame the WebSocket stack refuses (invalid UTF-8, too big, a protocol error) ends the read with the
             // close code it calls for; rethrown after the clean-up so the client gets that code, not 1000.
             var readError: (any Error)?
             do {
                 for try await message in inbound.messages(maxSize: limits.maxMessageBytes) {
+                    try await pacer.pace()
                     let actions: [LobbyConnection.Action]
                     switch message {
                     case .text(let text): actions = connection.received(frame: Array(text.utf8))
@@ -66,7 +73,8 @@ struct LobbyWebSocketHandler: Sendable {
                     // Draining: the close is on its way; what arrives meanwhile is not started.
                     if drain.isDraining { continue }
                     guard await busy.acquire() else { break }
-                    let open = await perform(actions, on: &connection, id: id, subscriber: subscriber)
+                    let open = await perform(
+                        actions, on: &connection, id: id, subscriber: subscriber, failedLogins: &failedLogins)
                     busy.release()
                     guard open else { break }
                 }
@@ -85,7 +93,7 @@ struct LobbyWebSocketHandler: Sendable {
     /// connection was closed for falling behind.
     private func perform(
         _ actions: [LobbyConnection.Action], on connection: inout LobbyConnection, id: UInt64,
-        subscriber: LobbyHub.Subscriber
+        subscriber: LobbyHub.Subscriber, failedLogins: inout Int
     ) async -> Bool {
         var pending = actions
         while !pending.isEmpty {
@@ -94,8 +102,23 @@ struct LobbyWebSocketHandler: Sendable {
             case .reply(let message):
                 guard subscriber.send(.text(message.jsonText)) else { return false }
             case .verifyLogin(let username, let password):
-                let type = try? await authenticator.authenticate(username: username, password: password)
-                pending = connection.loginResult(type ?? nil) + pending
+                let checked: LobbyUserType??
+                do {
+                    checked = try await authenticator.authenticate(username: username, password: password)
+                } catch {
+                    checked = nil  // not checked (fleet silent, checks all taken): refused, not held against it
+                }
+                pending = connection.loginResult(checked ?? nil) + pending
+                if case .some(.none) = checked {
+                    failedLogins += 1
+                    if failedLogins >= maxFailedLogins {
+                        // Guessing passwords on one connection: answer this one, then close (counted).
+                        for case .reply(let message) in pending { _ = subscriber.send(.text(message.jsonText)) }
+                        fleet.counters.add(.loginConnectionClosed)
+                        subscriber.finish(with: .close(1008, reason: "too many failed logins"))
+                        return false
+                    }
+                }
             case .execute(let command):
                 let result = await fleet.request(
                     product: .lobby, key: LobbyHub.key, body: command.encoded(), idempotent: false)

@@ -69,11 +69,14 @@ final class SocketIOServer: Service, Sendable {
     let maxQueuedFrames: Int
     /// Bytes of frames a WebSocket client may have waiting to be written before it is closed (1008) as too slow.
     let maxQueuedBytes: Int
+    /// The client limits (each WebSocket's message rate).
+    let edge: EdgeLimits
 
     init(
         fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, maxQueuedBytes: Int,
-        logger: Logger
+        edge: EdgeLimits = EdgeLimits(), logger: Logger
     ) {
+        self.edge = edge
         self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet
         self.hub = hub
@@ -146,6 +149,7 @@ final class SocketIOServer: Service, Sendable {
             do {
                 body = try await request.body.collect(upTo: engine.maxPayload)
             } catch {
+                fleet.counters.add(.payloadRefused)
                 return Self.response(.payloadTooLarge)
             }
             var answer: EngineIOHTTPResponse?
@@ -158,6 +162,7 @@ final class SocketIOServer: Service, Sendable {
                 return carryOut(actions, for: id, in: &state) { answer = $0 }
             }
             runApp(work, sessionID: id)
+            if answer?.status == 413 { fleet.counters.add(.payloadRefused) }
             return Self.response(answer ?? EngineIORequestError(.sessionIDUnknown).response)
         }
     }
@@ -257,8 +262,10 @@ final class SocketIOServer: Service, Sendable {
             // A frame the WebSocket stack refuses ends the read with the close code it calls for (1007, 1009, 1002);
             // rethrown after the clean-up so the client gets that code, not 1000.
             var readError: (any Error)?
+            var pacer = edge.pacer(counting: fleet.counters)
             do {
                 for try await message in inbound.messages(maxSize: engine.maxPayload) {
+                    try await pacer.pace()
                     let frame: EngineIOFrame
                     switch message {
                     case .text(let text): frame = .text(text)

@@ -14,6 +14,8 @@ struct StepsWebSocketHandler: Sendable {
     let updateTimeout: Duration
     /// The gateway's graceful drain.
     let drain: WebSocketDrain
+    /// The client limits (the connection's message rate).
+    let edge: EdgeLimits
 
     /// Whether the upgrade request opted into acknowledgements (`?ack=1`).
     static func wantsAcks(_ request: HTTPRequest) -> Bool {
@@ -60,7 +62,9 @@ struct StepsWebSocketHandler: Sendable {
         _ inbound: WebSocketInboundStream, acks: Bool, replyQueue: AsyncStream<String>.Continuation,
         limiter: InFlightLimiter, logger: Logger
     ) async throws {
+        var pacer = edge.pacer(counting: fleet.counters)
         for try await message in inbound.messages(maxSize: maxMessageSize) {
+            try await pacer.pace()
             // Draining: nothing new is started, so the in-flight count only goes down.
             if drain.isDraining { continue }
             let outcome: Result<StepsUpdate, StepsRejection>

@@ -10,8 +10,12 @@ public enum LobbyCommand: Sendable, Hashable {
     case update(LobbyTable)
     /// Remove the table `id`.
     case remove(id: Int64)
-    /// Check a login; answered `authenticated` with the user's type, or nil.
+    /// Check a login on the owner; answered `authenticated` with the user's type, or nil. Gateways of this version
+    /// send `credentials` and check the password themselves; the owner still answers this for older gateways.
     case authenticate(username: String, password: String)
+    /// Fetch a user's stored password hash and type; answered `credentials`. The gateway runs the password check
+    /// itself, so the PBKDF2 cost of logins never queues behind (or in front of) the owner's other commands.
+    case credentials(username: String)
     /// Add or replace a user (admin CLI); answered `userSet`.
     case setUser(username: String, passwordHash: LobbyPassword, type: LobbyUserType)
 
@@ -21,10 +25,11 @@ public enum LobbyCommand: Sendable, Hashable {
     private static let removeTag: UInt8 = 4
     private static let authenticateTag: UInt8 = 5
     private static let setUserTag: UInt8 = 6
+    private static let credentialsTag: UInt8 = 7
 
     /// Encodes the body frame: `u8 tag` then tag 1 list (nothing), 2 add `i64 after_id | str name | i64
     /// participants`, 3 update `table`, 4 remove `i64 id`, 5 authenticate `str username | str password`, 6 set user
-    /// `str username | str stored hash | u8 type (1 admin, 2 user)`.
+    /// `str username | str stored hash | u8 type (1 admin, 2 user)`, 7 credentials `str username`.
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 48)
         switch self {
@@ -45,6 +50,9 @@ public enum LobbyCommand: Sendable, Hashable {
             w.write(Self.authenticateTag)
             w.write(username)
             w.write(password)
+        case .credentials(let username):
+            w.write(Self.credentialsTag)
+            w.write(username)
         case .setUser(let username, let passwordHash, let type):
             w.write(Self.setUserTag)
             w.write(username)
@@ -72,6 +80,8 @@ public enum LobbyCommand: Sendable, Hashable {
         case Self.authenticateTag:
             let username = try r.readString()
             self = .authenticate(username: username, password: try r.readString())
+        case Self.credentialsTag:
+            self = .credentials(username: try r.readString())
         case Self.setUserTag:
             let username = try r.readString()
             let stored = try r.readString()

@@ -207,7 +207,7 @@ public struct LobbyConnection: Sendable {
         case .add(let afterID, _, _): .additionFailed(afterID: afterID)
         case .update(let table): .updateFailed(id: table.id)
         case .remove(let id): .removalFailed(id: id)
-        case .list, .authenticate, .setUser: nil
+        case .list, .authenticate, .credentials, .setUser: nil
         }
     }
 }

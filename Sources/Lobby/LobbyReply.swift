@@ -13,16 +13,20 @@ public enum LobbyReply: Sendable, Hashable {
     case authenticated(LobbyUserType?)
     /// Answers `setUser`.
     case userSet
+    /// Answers `credentials`: the user's stored hash and type, or nil for an unknown name.
+    case credentials(LobbyUser?)
 
     private static let tablesTag: UInt8 = 1
     private static let changedTag: UInt8 = 2
     private static let failedTag: UInt8 = 3
     private static let authenticatedTag: UInt8 = 4
     private static let userSetTag: UInt8 = 5
+    private static let credentialsTag: UInt8 = 6
 
     /// Encodes the body frame: `u8 tag` then tag 1 tables `u64 sequence | u32 n | table × n`, 2 changed
     /// `u64 sequence | event body`, 3 failed `failure`, 4 authenticated `u8 type (0 none, 1 admin, 2 user)`,
-    /// 5 user set (nothing).
+    /// 5 user set (nothing), 6 credentials `u8 type (0 unknown user, then nothing more; 1 admin, 2 user) | str
+    /// username | str stored hash`.
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 32)
         switch self {
@@ -43,6 +47,15 @@ public enum LobbyReply: Sendable, Hashable {
             w.write(type?.code ?? 0)
         case .userSet:
             w.write(Self.userSetTag)
+        case .credentials(let user):
+            w.write(Self.credentialsTag)
+            if let user {
+                w.write(user.type.code)
+                w.write(user.username)
+                w.write(user.password.stored)
+            } else {
+                w.write(UInt8(0))
+            }
         }
         return w.bytes
     }
@@ -71,6 +84,22 @@ public enum LobbyReply: Sendable, Hashable {
             self = .authenticated(code == 0 ? nil : try LobbyUserType(code: code))
         case Self.userSetTag:
             self = .userSet
+        case Self.credentialsTag:
+            let code = try r.readByte()
+            if code == 0 {
+                self = .credentials(nil)
+            } else {
+                let type = try LobbyUserType(code: code)
+                let username = try r.readString()
+                let stored = try r.readString()
+                let password: LobbyPassword
+                do {
+                    password = try LobbyPassword(stored: stored)
+                } catch {
+                    throw WireError(.badValue, "lobby password hash: \(error)")
+                }
+                self = .credentials(LobbyUser(username: username, password: password, type: type))
+            }
         default:
             throw WireError(.badValue, "lobby reply tag \(tag)")
         }

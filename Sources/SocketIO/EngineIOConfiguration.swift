@@ -7,6 +7,10 @@ public struct EngineIOConfiguration: Sendable, Hashable {
     /// Largest POST body or WebSocket message in bytes (advertised as `maxPayload`): a larger POST gets 413 and the
     /// session survives; a larger WebSocket message closes the session.
     public var maxPayload: Int
+    /// Most packets one polling POST may carry: a payload with more gets 413 (nothing of it applied) and the session
+    /// survives. The reference servers have no such limit; without it one 1 MB POST can carry tens of thousands of
+    /// events, each of which the application must handle.
+    public var maxPacketsPerPayload: Int = 64
     /// Time a probe WebSocket has to complete the upgrade (`2probe` … `5`) before it is closed.
     public var upgradeTimeout: Duration
     /// Most packets the session holds for a client that is not collecting them (polling, or during an upgrade).

@@ -33,8 +33,8 @@ extension EngineIOSession {
         return [.holdPoll]
     }
 
-    /// A polling POST (§1.4): the body's packets are applied in order, then `200 ok`. A body over `maxPayload` gets
-    /// 413 and the session survives; `application/octet-stream` gets 400 and closes it. A packet that does not
+    /// A polling POST (§1.4): the body's packets are applied in order, then `200 ok`. A body over `maxPayload`, or
+    /// with more than `maxPacketsPerPayload` packets, gets 413 (none of it applied) and the session survives; `application/octet-stream` gets 400 and closes it. A packet that does not
     /// decode, or a client ping, closes the session after the packets before it were applied; the POST then gets
     /// 400 code 3 (the protocol test suite expects 400). A `1` closes it, releasing a held GET with `6`, and the
     /// POST gets `ok`.
@@ -59,8 +59,12 @@ extension EngineIOSession {
         if body.count > configuration.maxPayload {
             return [.respond(.payloadTooLarge)]
         }
+        let parts = EngineIOPayload.split(body)
+        if parts.count > configuration.maxPacketsPerPayload {
+            return [.respond(.payloadTooLarge)]
+        }
         var actions: [Action] = []
-        for part in EngineIOPayload.split(body) {
+        for part in parts {
             let packet: EngineIOPacket
             do {
                 packet = try EngineIOPacket(text: String(decoding: part, as: UTF8.self))

@@ -32,6 +32,9 @@ public enum LobbyRepository {
             case .authenticate(let username, let password):
                 replies.append(.authenticated(try authenticate(username, password, in: db)))
                 outcome = nil
+            case .credentials(let username):
+                replies.append(.credentials(try user(username, in: db)))
+                outcome = nil
             case .setUser(let username, let hash, let type):
                 try setUser(username, hash, type, in: db)
                 replies.append(.userSet)
@@ -110,17 +113,23 @@ public enum LobbyRepository {
                 """, arguments: [lobby.nextID])
     }
 
+    /// The user's stored record, or nil for an unknown name (or a row that does not read as one).
+    private static func user(_ username: String, in db: Database) throws -> LobbyUser? {
+        try seedIfNeeded(in: db)
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT password, user_type FROM lobby_users WHERE username = ?",
+                arguments: [Data(username.utf8)]),
+            let hash = try? LobbyPassword(stored: row[0]), let type = LobbyUserType(rawValue: row[1])
+        else { return nil }
+        return LobbyUser(username: username, password: hash, type: type)
+    }
+
     private static func authenticate(_ username: String, _ password: String, in db: Database) throws
         -> LobbyUserType?
     {
-        try seedIfNeeded(in: db)
         var users = LobbyUsers()
-        if let row = try Row.fetchOne(
-            db, sql: "SELECT password, user_type FROM lobby_users WHERE username = ?", arguments: [Data(username.utf8)]),
-            let hash = try? LobbyPassword(stored: row[0]), let type = LobbyUserType(rawValue: row[1])
-        {
-            users.set(LobbyUser(username: username, password: hash, type: type))
-        }
+        if let user = try user(username, in: db) { users.set(user) }
         // An unknown name costs the same derivation as a known one (LobbyUsers.authenticate).
         return users.authenticate(username: username, password: password)
     }

@@ -20,8 +20,9 @@ public enum PartitionCommand: Sendable, Hashable {
     /// would have to cover.
     public var isReadOnly: Bool {
         switch self {
-        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot), .lobby(.list): true
-        // A login reads too, but it is rare and its derivation dominates: it simply takes the common path.
+        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot), .lobby(.list), .lobby(.credentials):
+            true
+        // An owner-side login (older gateways) reads too, but its derivation dominates: it takes the common path.
         case .steps, .stats, .presence, .presenceSweep, .lobby: false
         }
     }

@@ -141,9 +141,26 @@ struct HealthRoutes: Sendable {
             w.value(url)
         }
         w.endObject()
+        w.key("warnings")
+        w.beginArray()
+        for warning in Self.warnings(records) { w.value(warning) }
+        w.endArray()
         w.key("status")
         w.value(healthy ? "healthy" : "unhealthy")
         w.endObject()
         return (healthy, w.bytes)
+    }
+
+    /// What an operator should fix although the fleet serves: today, lobby accounts that still accept their
+    /// first-start passwords (as the gateways last found).
+    static func warnings(_ records: [ProcessRegistry.Record]) -> [String] {
+        let mask = records.filter { $0.role == .gateway }.reduce(UInt64(0)) {
+            $0 | ($1.edge[.defaultPasswordAccounts] ?? 0)
+        }
+        let accounts = EdgeCounter.firstStartAccounts(in: mask)
+        guard !accounts.isEmpty else { return [] }
+        return [
+            "lobby accounts \(accounts.joined(separator: " and ")) still accept their first-start passwords; change them with `switchyard lobby-user`"
+        ]
     }
 }

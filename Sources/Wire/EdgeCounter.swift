@@ -16,6 +16,31 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     case unmaskedFrame = 6
     /// A malformed HTTP request (answered 400, 413 or 431, closed).
     case malformedRequest = 7
+    /// A lobby login refused without a password check: its name was locked after failures, or the gateway's
+    /// password checks were all taken.
+    case loginThrottled = 8
+    /// A lobby name locked after too many failed logins in a row.
+    case loginLocked = 9
+    /// A WebSocket or Socket.IO connection closed after too many failed logins on it (lobby, 1008).
+    case loginConnectionClosed = 10
+    /// A connection held back (not read) because it sent messages faster than its rate limit.
+    case rateLimited = 11
+    /// A Socket.IO polling payload refused for carrying too many packets or bytes (413).
+    case payloadRefused = 12
+    /// A connection, request or upgrade refused because the gateway was overloaded (503, or 1013 after an upgrade).
+    case shed = 13
+    /// Not a count but a state: one bit per lobby first-start account (`admin` 1, `user` 2) that still accepts its
+    /// default password.
+    case defaultPasswordAccounts = 14
+
+    /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
+    /// `LobbyUsers.defaultCredentials`, which a test holds them to).
+    public static let firstStartAccounts = ["admin", "user"]
+
+    /// The first-start accounts a `defaultPasswordAccounts` value names.
+    public static func firstStartAccounts(in mask: UInt64) -> [String] {
+        firstStartAccounts.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
+    }
 
     /// The name in `/health` (camel case) and, in snake case, in `/metrics`.
     public var name: String {
@@ -27,6 +52,13 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .connectionRefused: "connectionsRefused"
         case .unmaskedFrame: "unmaskedFrames"
         case .malformedRequest: "malformedRequests"
+        case .loginThrottled: "loginsThrottled"
+        case .loginLocked: "loginNamesLocked"
+        case .loginConnectionClosed: "loginConnectionsClosed"
+        case .rateLimited: "rateLimited"
+        case .payloadRefused: "payloadsRefused"
+        case .shed: "shed"
+        case .defaultPasswordAccounts: "defaultPasswordAccounts"
         }
     }
 
@@ -40,6 +72,13 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .connectionRefused: "switchyard_edge_connections_refused"
         case .unmaskedFrame: "switchyard_edge_unmasked_frames"
         case .malformedRequest: "switchyard_edge_malformed_requests"
+        case .loginThrottled: "switchyard_edge_logins_throttled"
+        case .loginLocked: "switchyard_edge_login_names_locked"
+        case .loginConnectionClosed: "switchyard_edge_login_connections_closed"
+        case .rateLimited: "switchyard_edge_rate_limited"
+        case .payloadRefused: "switchyard_edge_payloads_refused"
+        case .shed: "switchyard_edge_shed"
+        case .defaultPasswordAccounts: "switchyard_lobby_default_password_accounts"
         }
     }
 }

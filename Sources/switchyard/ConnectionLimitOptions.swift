@@ -27,6 +27,20 @@ struct ConnectionLimitOptions: ParsableArguments {
     var maxConnections: Int = 0
     @Option(help: "Descriptors a gateway keeps free for its own work when --max-connections is 0.")
     var descriptorReserve: Int = 128
+    @Option(help: "Failed lobby logins in a row after which a name is locked (its logins refused unchecked).")
+    var maxFailedLogins: Int = 5
+    @Option(help: "Milliseconds a lobby name stays locked after --max-failed-logins.")
+    var loginLockoutMs: Int = 30_000
+    @Option(help: "Failed logins on one lobby WebSocket after which it is closed with 1008.")
+    var maxFailedLoginsPerConnection: Int = 5
+    @Option(help: "Lobby password checks queued or running per gateway; one more is refused (REST: 503).")
+    var maxQueuedPasswordChecks: Int = 16
+    @Option(help: "Messages per second one WebSocket may send (bursts of as many); faster ones are not read (0: off).")
+    var maxMessagesPerSecond: Int = 2000
+    @Option(help: "Milliseconds between checks of whether lobby accounts still accept their first-start passwords.")
+    var defaultPasswordCheckMs: Int = 60_000
+    @Option(help: "Packets one Socket.IO polling POST may carry; more gets 413.")
+    var socketioMaxPacketsPerPayload: Int = 64
 
     func validate() throws {
         guard lobbyMaxQueuedMessages >= 1, socketioMaxQueuedFrames >= 1, maxQueuedBytes >= 1 else {
@@ -39,6 +53,14 @@ struct ConnectionLimitOptions: ParsableArguments {
         else {
             throw ValidationError(
                 "--header-timeout-ms, --body-timeout-ms, --idle-timeout-ms, --ws-ping-interval-ms and --ws-ping-timeout-ms must be at least 1"
+            )
+        }
+        guard
+            maxFailedLogins >= 1, loginLockoutMs >= 0, maxFailedLoginsPerConnection >= 1, maxQueuedPasswordChecks >= 1,
+            maxMessagesPerSecond >= 0, socketioMaxPacketsPerPayload >= 1, defaultPasswordCheckMs >= 1
+        else {
+            throw ValidationError(
+                "--max-failed-logins, --max-failed-logins-per-connection, --max-queued-password-checks, --socketio-max-packets-per-payload and --default-password-check-ms must be at least 1; --login-lockout-ms and --max-messages-per-second 0 or more"
             )
         }
         guard maxConnections >= 0, descriptorReserve >= 0 else {
@@ -55,7 +77,13 @@ struct ConnectionLimitOptions: ParsableArguments {
             "--header-timeout-ms", "\(headerTimeoutMs)", "--body-timeout-ms", "\(bodyTimeoutMs)",
             "--idle-timeout-ms", "\(idleTimeoutMs)", "--ws-ping-interval-ms", "\(wsPingIntervalMs)",
             "--ws-ping-timeout-ms", "\(wsPingTimeoutMs)", "--max-connections", "\(maxConnections)",
-            "--descriptor-reserve", "\(descriptorReserve)",
+            "--descriptor-reserve", "\(descriptorReserve)", "--max-failed-logins", "\(maxFailedLogins)",
+            "--login-lockout-ms", "\(loginLockoutMs)",
+            "--max-failed-logins-per-connection", "\(maxFailedLoginsPerConnection)",
+            "--max-queued-password-checks", "\(maxQueuedPasswordChecks)",
+            "--max-messages-per-second", "\(maxMessagesPerSecond)",
+            "--socketio-max-packets-per-payload", "\(socketioMaxPacketsPerPayload)",
+            "--default-password-check-ms", "\(defaultPasswordCheckMs)",
         ]
     }
 
@@ -73,5 +101,12 @@ struct ConnectionLimitOptions: ParsableArguments {
         config.edge.webSocketPingTimeout = .milliseconds(wsPingTimeoutMs)
         config.edge.maxConnections = maxConnections
         config.edge.descriptorReserve = descriptorReserve
+        config.edge.maxFailedLogins = maxFailedLogins
+        config.edge.loginLockout = .milliseconds(loginLockoutMs)
+        config.edge.maxFailedLoginsPerConnection = maxFailedLoginsPerConnection
+        config.edge.maxQueuedPasswordChecks = maxQueuedPasswordChecks
+        config.edge.maxMessagesPerSecond = maxMessagesPerSecond
+        config.edge.maxPacketsPerPayload = socketioMaxPacketsPerPayload
+        config.edge.defaultPasswordCheckInterval = .milliseconds(defaultPasswordCheckMs)
     }
 }

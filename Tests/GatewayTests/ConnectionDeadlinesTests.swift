@@ -117,3 +117,39 @@ import Testing
         #expect(l.connectionLimit(descriptors: 512) == 50)
     }
 }
+
+@Suite struct MessageBucketTests {
+    static let ms: Int64 = 1_000_000
+
+    @Test func aBurstOfTheRateThenTheRate() throws {
+        var bucket = try #require(MessageBucket(rate: 10, at: 0))
+        for _ in 0..<10 {
+            let r1 = bucket.take(at: 0)
+            #expect(r1 == nil)
+        }
+        // The eleventh is due a tenth of a second later.
+        let r2 = bucket.take(at: 0)
+        #expect(r2 == .milliseconds(100))
+        // A tenth of a second after that one's due time the next is free again.
+        let r3 = bucket.take(at: 200 * Self.ms)
+        #expect(r3 == nil)
+        let r4 = bucket.take(at: 200 * Self.ms)
+        #expect(r4 == .milliseconds(100))
+    }
+
+    @Test func savingsAreCappedAtOneSecond() throws {
+        var bucket = try #require(MessageBucket(rate: 5, at: 0))
+        // An hour idle saves no more than a second's worth.
+        let later = 3_600_000 * Self.ms
+        for _ in 0..<5 {
+            let r5 = bucket.take(at: later)
+            #expect(r5 == nil)
+        }
+        let r6 = bucket.take(at: later)
+        #expect(r6 != nil)
+    }
+
+    @Test func zeroMeansNoLimit() {
+        #expect(MessageBucket(rate: 0, at: 0) == nil)
+    }
+}

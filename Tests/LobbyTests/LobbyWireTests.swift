@@ -21,6 +21,7 @@ import Wire
             (.update(table), [0x03] + tableBytes),
             (.remove(id: 0x0102), [0x04, 0, 0, 0, 0, 0, 0, 0x01, 0x02]),
             (.authenticate(username: "u", password: "pw"), [0x05, 0x00, 0x01, 0x75, 0x00, 0x02, 0x70, 0x77]),
+            (.credentials(username: "u"), [0x07, 0x00, 0x01, 0x75]),
             (
                 .setUser(username: "u", passwordHash: hash, type: .user),
                 [0x06, 0x00, 0x01, 0x75, 0x00, UInt8(stored.count)] + stored + [0x02]
@@ -37,6 +38,8 @@ import Wire
     }
 
     @Test func replyGoldenBytes() throws {
+        let hash = try LobbyPassword(hashing: "admin", salt: Array(0..<16), iterations: 2)
+        let stored = Array(hash.stored.utf8)
         let cases: [(LobbyReply, [UInt8])] = [
             (.tables(sequence: 5, tables: [table]), [0x01, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 1] + tableBytes),
             (.tables(sequence: 0, tables: []), [0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
@@ -56,6 +59,11 @@ import Wire
             (.authenticated(.admin), [0x04, 0x01]),
             (.authenticated(.user), [0x04, 0x02]),
             (.userSet, [0x05]),
+            (.credentials(nil), [0x06, 0x00]),
+            (
+                .credentials(LobbyUser(username: "u", password: hash, type: .user)),
+                [0x06, 0x02, 0x00, 0x01, 0x75, 0x00, UInt8(stored.count)] + stored
+            ),
         ]
         for (reply, bytes) in cases {
             #expect(reply.encoded() == bytes)

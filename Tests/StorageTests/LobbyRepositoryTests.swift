@@ -64,4 +64,26 @@ import Testing
         }
         #expect(replies == [.authenticated(nil), .authenticated(.admin)])
     }
+
+    @Test func credentialsAnswerTheStoredHashAndTypeWithoutAPasswordCheck() throws {
+        let db = try PartitionDatabase(path: ":memory:", partition: 0)
+        let hash = try LobbyPassword(hashing: "pw", iterations: 1000)
+        try db.writeSync { db in try LobbyRepository.setUser("carol", hash, .admin, in: db) }
+        var state: LobbyState?
+        var sequence: UInt64 = 0
+        let (replies, events) = try db.writeSync { db in
+            try LobbyRepository.apply(
+                [.credentials(username: "carol"), .credentials(username: "nobody"), .credentials(username: "user")],
+                in: db, state: &state, sequence: &sequence)
+        }
+        #expect(events.isEmpty)
+        #expect(replies[0] == .credentials(LobbyUser(username: "carol", password: hash, type: .admin)))
+        #expect(replies[1] == .credentials(nil))
+        // The first-start user is there (seeded), and its hash checks out on the caller's side.
+        guard case .credentials(let user?) = replies[2] else {
+            Issue.record("no credentials for user: \(replies[2])")
+            return
+        }
+        #expect(user.type == .user && user.password.verify("user"))
+    }
 }

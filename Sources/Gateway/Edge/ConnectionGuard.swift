@@ -148,7 +148,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         deadlines.upgrade(at: Self.now())
         if let observer {
-            try? context.pipeline.syncOperations.removeHandler(observer)
+            _ = try? context.pipeline.syncOperations.removeHandler(observer)
             self.observer = nil
         }
         scanning = true

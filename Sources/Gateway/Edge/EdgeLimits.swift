@@ -1,3 +1,5 @@
+import Fleet
+
 /// What the gateway allows one client connection, on every port (docs/operations.md, "Client limits").
 public struct EdgeLimits: Sendable, Hashable {
     /// A request header must be complete within this, counted from the connection's opening or from the first byte
@@ -17,9 +19,29 @@ public struct EdgeLimits: Sendable, Hashable {
     /// Descriptors kept free for the gateway's own work (ZeroMQ links, files, the runtime's `/proc` reads) when
     /// `maxConnections` is derived from the descriptor limit.
     public var descriptorReserve: Int = 128
+    /// Failed lobby logins in a row after which a name is locked for `loginLockout` (its logins refused unchecked).
+    public var maxFailedLogins: Int = 5
+    /// How long a name stays locked after `maxFailedLogins`.
+    public var loginLockout: Duration = .seconds(30)
+    /// Failed logins on one lobby WebSocket after which it is closed with 1008.
+    public var maxFailedLoginsPerConnection: Int = 5
+    /// Lobby password checks queued or running on a gateway at most; one more is refused (REST: 503).
+    public var maxQueuedPasswordChecks: Int = 16
+    /// Messages per second one WebSocket (step tracker, lobby, Socket.IO) may send on average, with bursts of as
+    /// many; a faster client is not read until it is back under the rate (TCP back-pressure). Zero: no limit.
+    public var maxMessagesPerSecond: Int = 2000
+    /// How often the gateway checks whether the lobby's first-start accounts still accept their default passwords.
+    public var defaultPasswordCheckInterval: Duration = .seconds(60)
+    /// Packets one Socket.IO polling POST may carry; a payload with more gets 413 and the session survives.
+    public var maxPacketsPerPayload: Int = 64
 
     /// The defaults.
     public init() {}
+
+    /// A pacer for one WebSocket's reads, counting what it holds back in `counters`.
+    func pacer(counting counters: ProcessCounters) -> MessagePacer {
+        MessagePacer(rate: maxMessagesPerSecond) { counters.add(.rateLimited) }
+    }
 
     /// The connection limit in force for a process whose descriptor limit is `descriptors`: `maxConnections` when
     /// set, else what the limit leaves after the reserve (at least 1).
