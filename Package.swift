@@ -156,7 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["Gateway", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["Gateway", "Fleet", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),
     ]

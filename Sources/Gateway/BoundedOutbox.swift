@@ -20,13 +20,16 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     private let size: @Sendable (Item) -> Int
     private let overflow: Item
     private let onOverflow: @Sendable () -> Void
+    /// Where the bytes this outbox holds are added up gateway-wide (the overload monitor's measure).
+    private let accounting: EdgePolicy?
 
     /// An outbox holding at most `maxMessages` unwritten items of at most `maxBytes` together (by `size`);
     /// `overflow` is the last item queued when it would hold more.
     init(
         maxMessages: Int, maxBytes: Int, size: @escaping @Sendable (Item) -> Int, overflow: Item,
-        onOverflow: @escaping @Sendable () -> Void
+        accounting: EdgePolicy? = nil, onOverflow: @escaping @Sendable () -> Void
     ) {
+        self.accounting = accounting
         (items, queue) = AsyncStream.makeStream(of: Item.self)
         self.maxMessages = max(1, maxMessages)
         self.maxBytes = max(1, maxBytes)
@@ -39,15 +42,16 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     @discardableResult
     func send(_ item: Item) -> Bool {
         let bytes = size(item)
-        let accepted = queued.withLock { queued -> Bool? in
-            guard let (messages, total) = queued else { return nil }
+        let (accepted, delta) = queued.withLock { queued -> (Bool?, Int) in
+            guard let (messages, total) = queued else { return (nil, 0) }
             guard messages < maxMessages, messages == 0 || total + bytes <= maxBytes else {
                 queued = nil
-                return false
+                return (false, -total)
             }
             queued = (messages + 1, total + bytes)
-            return true
+            return (true, bytes)
         }
+        accounting?.queuedBytesChanged(by: delta)
         switch accepted {
         case true?:
             queue.yield(item)
@@ -65,10 +69,18 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     /// The writer wrote `item`.
     func written(_ item: Item) {
         let bytes = size(item)
-        queued.withLock { queued in
-            guard let (messages, total) = queued else { return }
+        let delta = queued.withLock { queued -> Int in
+            guard let (messages, total) = queued else { return 0 }
             queued = (max(0, messages - 1), max(0, total - bytes))
+            return -min(total, bytes)
         }
+        accounting?.queuedBytesChanged(by: delta)
+    }
+
+    deinit {
+        // What was never written leaves the gateway's total with the outbox.
+        let left = queued.withLock { $0?.bytes ?? 0 }
+        accounting?.queuedBytesChanged(by: -left)
     }
 
     /// Ends the stream after what is queued (the connection is closing).

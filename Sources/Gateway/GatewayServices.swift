@@ -29,13 +29,14 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
     let drain = WebSocketDrain(timeout: configuration.drainTimeout, logger: logger) {
         socketIOServer.withLock { $0 }?.closeAllSessions()
     }
-    var hubs: [any Service] = []
+    var hubs: [any Service] = [OverloadMonitor(policy: policy, logger: logger)]
     let listeners = products.flatMap { product -> [any Service] in
         switch product {
         case .steps: return stepsListeners(configuration, fleet: fleet, policy: policy, drain: drain, logger: logger)
         case .stats: return [statsListener(configuration, fleet: fleet, policy: policy, logger: logger)]
         case .presence:
-            let hub = PresenceHub(fleet: fleet, settings: configuration.presenceSettings, logger: logger)
+            let hub = PresenceHub(
+                fleet: fleet, settings: configuration.presenceSettings, logger: logger, policy: policy)
             var engine = EngineIOConfiguration.default
             engine.pingInterval = configuration.socketIOPingInterval
             engine.pingTimeout = configuration.socketIOPingTimeout
@@ -43,7 +44,8 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
             engine.maxPacketsPerPayload = configuration.edge.maxPacketsPerPayload
             let socketIO = SocketIOServer(
                 fleet: fleet, hub: hub, engine: engine, maxQueuedFrames: configuration.socketIOMaxQueuedFrames,
-                maxQueuedBytes: configuration.socketIOMaxQueuedBytes, edge: configuration.edge, logger: logger)
+                maxQueuedBytes: configuration.socketIOMaxQueuedBytes, edge: configuration.edge, policy: policy,
+                logger: logger)
             hubs += [hub, socketIO]
             socketIOServer.withLock { $0 = socketIO }
             return [
@@ -53,7 +55,7 @@ public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: 
         case .lobby:
             let hub = LobbyHub(
                 fleet: fleet, maxQueuedMessages: configuration.lobbyMaxQueuedMessages,
-                maxQueuedBytes: configuration.lobbyMaxQueuedBytes, logger: logger)
+                maxQueuedBytes: configuration.lobbyMaxQueuedBytes, policy: policy, logger: logger)
             let verifier = PasswordVerifier(maxQueued: configuration.edge.maxQueuedPasswordChecks)
             let watch = DefaultPasswordWatch(
                 fleet: fleet, verifier: verifier, interval: configuration.edge.defaultPasswordCheckInterval,
@@ -124,6 +126,13 @@ private func webSocketListener(
                 > in
                 guard let handler = decide(request) else { return .dontUpgrade }
                 ConnectionGuard.upgrading(channel)
+                if policy.isOverloaded, !ShedRules.continuesSession(request.path ?? "") {
+                    // A new WebSocket while the gateway sheds: upgraded only to say "try again later" (1013).
+                    policy.countShed()
+                    return .upgrade([:]) { _, outbound, _ in
+                        try await outbound.close(.init(codeNumber: 1013), reason: "server overloaded; try again later")
+                    }
+                }
                 return .upgrade([:], handler)
             }
             return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
@@ -140,6 +149,7 @@ private func stepsListeners(
 ) -> [any Service] {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
+    router.middlewares.add(ShedMiddleware(policy: policy))
     StepsRoutes(fleet: fleet, limits: configuration.stepsLimits).register(on: router)
     let rest = listener(
         router, port: configuration.stepsHTTPPort, configuration, fleet: fleet, policy: policy, logger: logger)
@@ -150,6 +160,7 @@ private func stepsListeners(
         updateTimeout: .seconds(30), drain: drain, edge: configuration.edge)
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
+    wsRouter.middlewares.add(ShedMiddleware(policy: policy))
     let webSocket = webSocketListener(
         wsRouter, port: configuration.stepsWebSocketPort, maxFrameSize: configuration.maxFrameSize,
         webSocketLiveness: true, configuration, fleet: fleet, policy: policy, logger: logger
@@ -169,6 +180,7 @@ private func statsListener(
 ) -> any Service {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
+    router.middlewares.add(ShedMiddleware(policy: policy))
     StatsRoutes(
         fleet: fleet, validator: StatsValidator(limits: configuration.statsLimits),
         openAPIDocument: StatsOpenAPIDocument.yaml
@@ -185,6 +197,7 @@ private func presenceListener(
 ) -> any Service {
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
+    router.middlewares.add(ShedMiddleware(policy: policy))
     PresenceRoutes(
         fleet: fleet, hub: hub, settings: configuration.presenceSettings, maxBodyBytes: 64 * 1024,
         syncTimeout: configuration.fleet.requestTimeout
@@ -215,6 +228,7 @@ private func lobbyListener(
     let limits = LobbyLimits.default
     let router = Router()
     router.middlewares.add(JSONErrorMiddleware())
+    router.middlewares.add(ShedMiddleware(policy: policy))
     LobbyRoutes(fleet: fleet, authenticator: authenticator, limits: limits).register(on: router)
     let handler = LobbyWebSocketHandler(
         fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,

@@ -37,6 +37,8 @@ final class LobbyHub: Service, Sendable {
     private struct State {
         var mirror = LobbyMirror()
         var subscribers: [UInt64: Subscriber] = [:]
+        /// Subscribers that missed changes while the gateway shed load: each gets a fresh `table_list` first.
+        var stale: Set<UInt64> = []
     }
 
     private let fleet: FleetClient
@@ -48,7 +50,13 @@ final class LobbyHub: Service, Sendable {
     /// Bytes of messages a subscriber may have queued before it is disconnected.
     let maxQueuedBytes: Int
 
-    init(fleet: FleetClient, maxQueuedMessages: Int, maxQueuedBytes: Int, logger: Logger) {
+    /// The gateway's edge: whether it sheds load now, and where queued bytes are added up.
+    private let policy: EdgePolicy?
+
+    init(
+        fleet: FleetClient, maxQueuedMessages: Int, maxQueuedBytes: Int, policy: EdgePolicy? = nil, logger: Logger
+    ) {
+        self.policy = policy
         self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet
         self.logger = logger
@@ -63,6 +71,7 @@ final class LobbyHub: Service, Sendable {
                 try await Task.sleep(for: .milliseconds(50))
                 let now = self.clock.now
                 if self.state.withLock({ $0.mirror.due(at: now) }) { self.requestSnapshot() }
+                self.catchUpIfCalm()
             }
         }
     }
@@ -73,7 +82,7 @@ final class LobbyHub: Service, Sendable {
         let limit = maxQueuedMessages
         return Subscriber(
             maxMessages: limit, maxBytes: maxQueuedBytes, size: \.byteCount,
-            overflow: .close(1008, reason: "subscriber too slow: queue over its limit"),
+            overflow: .close(1008, reason: "subscriber too slow: queue over its limit"), accounting: policy,
             onOverflow: { counters.addSlowClientClosed() })
     }
 
@@ -91,7 +100,12 @@ final class LobbyHub: Service, Sendable {
     }
 
     /// Stops sending to `id`.
-    func unsubscribe(_ id: UInt64) { _ = state.withLock { $0.subscribers.removeValue(forKey: id) } }
+    func unsubscribe(_ id: UInt64) {
+        state.withLock { state in
+            state.subscribers[id] = nil
+            state.stale.remove(id)
+        }
+    }
 
     private func received(_ messages: [WireMessage]) {
         let events = messages.map {
@@ -137,10 +151,37 @@ final class LobbyHub: Service, Sendable {
         if again { requestSnapshot() }
     }
 
+    /// Sends `text` to every subscriber. While the gateway sheds load it sends nothing and marks every subscriber
+    /// stale instead: a backlog of changes per subscriber is what would grow without bound, and a fresh
+    /// `table_list` (which the protocol already sends after a resync) carries them all once the gateway has caught up.
     private func broadcast(_ text: String, in state: inout State) {
+        if policy?.isOverloaded == true {
+            state.stale.formUnion(state.subscribers.keys)
+            return
+        }
+        sendStaleLists(in: &state)
         for (id, subscriber) in state.subscribers where !subscriber.send(.text(text)) {
             state.subscribers[id] = nil
             logger.info("lobby subscriber disconnected: queue full", metadata: ["connection": "\(id)"])
         }
+    }
+
+    /// Once the gateway no longer sheds: the subscribers that missed changes get the current list.
+    private func catchUpIfCalm() {
+        guard policy?.isOverloaded != true else { return }
+        state.withLock { state in
+            guard !state.stale.isEmpty, state.mirror.hasList else { return }
+            sendStaleLists(in: &state)
+        }
+    }
+
+    private func sendStaleLists(in state: inout State) {
+        guard !state.stale.isEmpty else { return }
+        let list = LobbyServerMessage.tableList(state.mirror.tables).jsonText
+        for id in state.stale {
+            guard let subscriber = state.subscribers[id] else { continue }
+            if !subscriber.send(.text(list)) { state.subscribers[id] = nil }
+        }
+        state.stale.removeAll()
     }
 }

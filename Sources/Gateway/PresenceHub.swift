@@ -28,10 +28,14 @@ final class PresenceHub: Service, Sendable {
     /// How long changes are gathered into one broadcast.
     private let coalescing: Duration
 
+    /// The gateway's edge: while it sheds load, broadcasts wait (the next one carries the whole state anyway).
+    private let policy: EdgePolicy?
+
     init(
         fleet: FleetClient, settings: PresenceSettings, logger: Logger, coalescing: Duration = .milliseconds(50),
-        snapshotRetry: Duration = .seconds(5)
+        snapshotRetry: Duration = .seconds(5), policy: EdgePolicy? = nil
     ) {
+        self.policy = policy
         self.fleet = fleet
         self.settings = settings
         self.logger = logger
@@ -112,6 +116,7 @@ final class PresenceHub: Service, Sendable {
     }
 
     private func broadcastIfDue() {
+        guard policy?.isOverloaded != true else { return }
         let now = clock.now
         let due: (String, String, [Listener])? = state.withLock { state in
             let periodic = state.lastBroadcast.map { now - $0 >= settings.updateInterval } ?? true

@@ -71,12 +71,15 @@ final class SocketIOServer: Service, Sendable {
     let maxQueuedBytes: Int
     /// The client limits (each WebSocket's message rate).
     let edge: EdgeLimits
+    /// Where queued bytes are added up gateway-wide.
+    let policy: EdgePolicy?
 
     init(
         fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, maxQueuedBytes: Int,
-        edge: EdgeLimits = EdgeLimits(), logger: Logger
+        edge: EdgeLimits = EdgeLimits(), policy: EdgePolicy? = nil, logger: Logger
     ) {
         self.edge = edge
+        self.policy = policy
         self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet
         self.hub = hub
@@ -219,7 +222,7 @@ final class SocketIOServer: Service, Sendable {
         let counters = fleet.counters
         let writer = Writer(
             maxMessages: maxQueuedFrames, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: .close(1008),
-            onOverflow: { counters.addSlowClientClosed() })
+            accounting: policy, onOverflow: { counters.addSlowClientClosed() })
         let now = clock.now
         let (id, webSocket, work): (String?, Int, [AppWork]) = state.withLock { state in
             state.nextWebSocket += 1

@@ -37,6 +37,10 @@ struct ConnectionLimitOptions: ParsableArguments {
     var maxQueuedPasswordChecks: Int = 16
     @Option(help: "Messages per second one WebSocket may send (bursts of as many); faster ones are not read (0: off).")
     var maxMessagesPerSecond: Int = 2000
+    @Option(help: "Event-loop or task lag in milliseconds at which a gateway sheds new work (0: never on lag).")
+    var shedLagMs: Int = 200
+    @Option(help: "Bytes queued for clients, gateway-wide, at which a gateway sheds new work (0: never on bytes).")
+    var shedQueuedBytes: Int = 256 << 20
     @Option(help: "Milliseconds between checks of whether lobby accounts still accept their first-start passwords.")
     var defaultPasswordCheckMs: Int = 60_000
     @Option(help: "Packets one Socket.IO polling POST may carry; more gets 413.")
@@ -57,10 +61,11 @@ struct ConnectionLimitOptions: ParsableArguments {
         }
         guard
             maxFailedLogins >= 1, loginLockoutMs >= 0, maxFailedLoginsPerConnection >= 1, maxQueuedPasswordChecks >= 1,
-            maxMessagesPerSecond >= 0, socketioMaxPacketsPerPayload >= 1, defaultPasswordCheckMs >= 1
+            maxMessagesPerSecond >= 0, socketioMaxPacketsPerPayload >= 1, defaultPasswordCheckMs >= 1, shedLagMs >= 0,
+            shedQueuedBytes >= 0
         else {
             throw ValidationError(
-                "--max-failed-logins, --max-failed-logins-per-connection, --max-queued-password-checks, --socketio-max-packets-per-payload and --default-password-check-ms must be at least 1; --login-lockout-ms and --max-messages-per-second 0 or more"
+                "--max-failed-logins, --max-failed-logins-per-connection, --max-queued-password-checks, --socketio-max-packets-per-payload and --default-password-check-ms must be at least 1; --login-lockout-ms, --max-messages-per-second, --shed-lag-ms and --shed-queued-bytes 0 or more"
             )
         }
         guard maxConnections >= 0, descriptorReserve >= 0 else {
@@ -83,7 +88,8 @@ struct ConnectionLimitOptions: ParsableArguments {
             "--max-queued-password-checks", "\(maxQueuedPasswordChecks)",
             "--max-messages-per-second", "\(maxMessagesPerSecond)",
             "--socketio-max-packets-per-payload", "\(socketioMaxPacketsPerPayload)",
-            "--default-password-check-ms", "\(defaultPasswordCheckMs)",
+            "--default-password-check-ms", "\(defaultPasswordCheckMs)", "--shed-lag-ms", "\(shedLagMs)",
+            "--shed-queued-bytes", "\(shedQueuedBytes)",
         ]
     }
 
@@ -108,5 +114,7 @@ struct ConnectionLimitOptions: ParsableArguments {
         config.edge.maxMessagesPerSecond = maxMessagesPerSecond
         config.edge.maxPacketsPerPayload = socketioMaxPacketsPerPayload
         config.edge.defaultPasswordCheckInterval = .milliseconds(defaultPasswordCheckMs)
+        config.edge.shedLag = shedLagMs > 0 ? .milliseconds(shedLagMs) : nil
+        config.edge.shedQueuedBytes = shedQueuedBytes > 0 ? shedQueuedBytes : nil
     }
 }

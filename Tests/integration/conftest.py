@@ -241,6 +241,9 @@ class Fleet:
                 self.proc.kill()
                 self.proc.wait()
         tail = self.tail()
+        if os.environ.get("OVERLOAD_REPORT") and "gateway overloaded" in self.tail(10_000_000):
+            with open(os.environ["OVERLOAD_REPORT"], "a") as f:
+                f.write(" ".join(self.args[-12:]) + "\n")
         self.log.close()
         shutil.rmtree(self.data, ignore_errors=True)
         assert code == 0, f"fleet did not stop cleanly on SIGTERM (exit {code}):\n{tail}"

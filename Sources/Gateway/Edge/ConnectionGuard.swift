@@ -57,7 +57,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if policy.admit() {
+        if policy.isOverloaded {
+            policy.countShed()
+            context.fireChannelActive()
+            answerAndClose(context, 503, "Service Unavailable", "server overloaded; try again later")
+        } else if policy.admit() {
             admitted = true
             deadlines = ConnectionDeadlines(
                 limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: Self.now())

@@ -30,6 +30,11 @@ public struct EdgeLimits: Sendable, Hashable {
     /// Messages per second one WebSocket (step tracker, lobby, Socket.IO) may send on average, with bursts of as
     /// many; a faster client is not read until it is back under the rate (TCP back-pressure). Zero: no limit.
     public var maxMessagesPerSecond: Int = 2000
+    /// Lag of the gateway's event loops or async tasks at which it starts shedding new connections, requests and
+    /// upgrades (nil: never on lag).
+    public var shedLag: Duration? = .milliseconds(200)
+    /// Bytes queued for clients, gateway-wide, at which it starts shedding (nil: never on queued bytes).
+    public var shedQueuedBytes: Int? = 256 << 20
     /// How often the gateway checks whether the lobby's first-start accounts still accept their default passwords.
     public var defaultPasswordCheckInterval: Duration = .seconds(60)
     /// Packets one Socket.IO polling POST may carry; a payload with more gets 413 and the session survives.

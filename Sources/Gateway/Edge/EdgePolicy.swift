@@ -17,6 +17,8 @@ public final class EdgePolicy: Sendable {
     let counters: ProcessCounters
     private let open = Atomic<Int>(0)
     private let lingering = Atomic<Int>(0)
+    private let overloaded = Atomic<Bool>(false)
+    private let queued = Atomic<Int>(0)
 
     /// A policy for a gateway with `descriptors` file descriptors.
     public init(limits: EdgeLimits, descriptors: Int, counters: ProcessCounters) {
@@ -25,6 +27,25 @@ public final class EdgePolicy: Sendable {
         self.maxLingering = max(8, limits.descriptorReserve / 2)
         self.counters = counters
     }
+
+    /// Whether the gateway sheds new work now (set by the `OverloadMonitor`).
+    public var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
+
+    /// Whether either overload measure is watched at all.
+    var watchesOverload: Bool { limits.shedLag != nil || limits.shedQueuedBytes != nil }
+
+    func setOverloaded(_ value: Bool) { overloaded.store(value, ordering: .relaxed) }
+
+    /// Bytes queued for clients in the gateway's outboxes, gateway-wide.
+    var queuedBytes: Int { queued.load(ordering: .relaxed) }
+
+    /// Adds `delta` (negative: removes) to the bytes queued for clients.
+    func queuedBytesChanged(by delta: Int) {
+        if delta != 0 { queued.add(delta, ordering: .relaxed) }
+    }
+
+    /// Counts one piece of work shed.
+    func countShed() { counters.add(.shed) }
 
     /// Client connections open now.
     public var openConnections: Int { open.load(ordering: .relaxed) }
