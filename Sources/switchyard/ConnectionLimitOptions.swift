@@ -38,7 +38,7 @@ struct ConnectionLimitOptions: ParsableArguments {
     @Option(help: "Messages per second one WebSocket may send (bursts of as many); faster ones are not read (0: off).")
     var maxMessagesPerSecond: Int = 2000
     @Option(help: "Event-loop or task lag in milliseconds at which a gateway sheds new work (0: never on lag).")
-    var shedLagMs: Int = 200
+    var shedLagMs: Int = 100
     @Option(help: "Bytes queued for clients, gateway-wide, at which a gateway sheds new work (0: never on bytes).")
     var shedQueuedBytes: Int = 256 << 20
     @Option(help: "Milliseconds between checks of whether lobby accounts still accept their first-start passwords.")

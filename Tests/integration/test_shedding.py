@@ -124,3 +124,9 @@ def test_an_overloaded_gateway_sheds_new_work_and_keeps_serving_what_it_has(fres
         assert "gateway overloaded" in fleet.tail(200_000)
     finally:
         exits.close()
+
+
+def test_with_shedding_off_the_gateway_runs_and_never_sheds(fresh_fleet):
+    fleet = fresh_fleet(extra=("--shed-lag-ms", "0", "--shed-queued-bytes", "0"))
+    assert requests.get(f"{fleet.http}/users/nobody/steps", timeout=10).status_code == 404
+    assert fleet.process("g1")["restarts"] == 0

@@ -32,7 +32,7 @@ public struct EdgeLimits: Sendable, Hashable {
     public var maxMessagesPerSecond: Int = 2000
     /// Lag of the gateway's event loops or async tasks at which it starts shedding new connections, requests and
     /// upgrades (nil: never on lag).
-    public var shedLag: Duration? = .milliseconds(200)
+    public var shedLag: Duration? = .milliseconds(100)
     /// Bytes queued for clients, gateway-wide, at which it starts shedding (nil: never on queued bytes).
     public var shedQueuedBytes: Int? = 256 << 20
     /// How often the gateway checks whether the lobby's first-start accounts still accept their default passwords.

@@ -32,7 +32,11 @@ final class OverloadMonitor: Service, Sendable {
     }
 
     func run() async throws {
-        guard policy.watchesOverload else { return }
+        guard policy.watchesOverload else {
+            // Nothing to watch; a service that returns early would stop the gateway, so it waits for shutdown.
+            try? await gracefulShutdown()
+            return
+        }
         let limits = policy.limits
         try? await cancelWhenGracefulShutdown {
             var state = OverloadState(maxLag: limits.shedLag, maxQueuedBytes: limits.shedQueuedBytes)
