@@ -84,17 +84,23 @@ public enum LobbyCommand: Sendable, Hashable {
             self = .credentials(username: try r.readString())
         case Self.setUserTag:
             let username = try r.readString()
-            let stored = try r.readString()
-            let passwordHash: LobbyPassword
-            do {
-                passwordHash = try LobbyPassword(stored: stored)
-            } catch {
-                throw WireError(.badValue, "lobby password hash: \(error)")
-            }
+            let passwordHash = try LobbyPassword.read(from: &r)
             self = .setUser(username: username, passwordHash: passwordHash, type: try LobbyUserType(code: r.readByte()))
         default:
             throw WireError(.badValue, "lobby command tag \(tag)")
         }
         try r.expectEnd()
+    }
+}
+
+extension LobbyPassword {
+    /// Reads a stored hash (`str`) from a lobby body; one that does not parse is a malformed message.
+    static func read(from r: inout ByteReader) throws(WireError) -> LobbyPassword {
+        let stored = try r.readString()
+        do {
+            return try LobbyPassword(stored: stored)
+        } catch {
+            throw WireError(.badValue, "lobby password hash: \(error)")
+        }
     }
 }

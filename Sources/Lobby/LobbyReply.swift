@@ -91,14 +91,8 @@ public enum LobbyReply: Sendable, Hashable {
             } else {
                 let type = try LobbyUserType(code: code)
                 let username = try r.readString()
-                let stored = try r.readString()
-                let password: LobbyPassword
-                do {
-                    password = try LobbyPassword(stored: stored)
-                } catch {
-                    throw WireError(.badValue, "lobby password hash: \(error)")
-                }
-                self = .credentials(LobbyUser(username: username, password: password, type: type))
+                self = .credentials(
+                    LobbyUser(username: username, password: try LobbyPassword.read(from: &r), type: type))
             }
         default:
             throw WireError(.badValue, "lobby reply tag \(tag)")

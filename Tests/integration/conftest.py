@@ -106,6 +106,19 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
+def gateway(fleet, gateway_id="g1"):
+    """A gateway's entry in the fleet's /health (its edge counters among it)."""
+    return fleet.process(gateway_id)
+
+
+def counters_reach(fleet, gateway_id="g1", **minimums):
+    """Polls /health until the gateway's counters (carried by its heartbeat) reach the given minimums."""
+    def reached():
+        g = gateway(fleet, gateway_id)
+        return g if all(g[k] >= v for k, v in minimums.items()) else None
+    return poll(reached, timeout=10, what=f"{gateway_id} counters {minimums}")
+
+
 def raw_websocket(port, path="/", receive_buffer=None):
     """A bare WebSocket client on a socket, to send what well-behaved libraries refuse to, or to stop reading.
     `receive_buffer` sets SO_RCVBUF before connecting (a small one makes a client that stops reading fill up
@@ -241,6 +254,8 @@ class Fleet:
                 self.proc.kill()
                 self.proc.wait()
         tail = self.tail()
+        # A diagnostic: OVERLOAD_REPORT=FILE lists the fleets whose gateway shed load (a test that did not mean to
+        # overload it would be measuring a loaded machine).
         if os.environ.get("OVERLOAD_REPORT") and "gateway overloaded" in self.tail(10_000_000):
             with open(os.environ["OVERLOAD_REPORT"], "a") as f:
                 f.write(" ".join(self.args[-12:]) + "\n")

@@ -15,7 +15,7 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import Fleet, poll, raw_websocket
+from conftest import Fleet, counters_reach, gateway, poll, raw_websocket
 
 HEADER_S, BODY_S, IDLE_S, PING_S, PONG_S = 1.5, 1.5, 2.5, 1.0, 1.0
 SLACK = 3.0  # scheduling on a loaded 2-vCPU machine; the limits themselves are what is checked
@@ -38,18 +38,6 @@ def edge_fleet():
 def ports(fleet):
     return {"steps-rest": fleet.http_port, "steps-ws": fleet.ws_port, "stats": fleet.stats_port,
             "presence": fleet.presence_port, "lobby": fleet.lobby_port}
-
-
-def gateway(fleet):
-    return next(p for p in fleet.health()[1]["processes"] if p["role"] == "gateway")
-
-
-def counters_reach(fleet, **minimums):
-    """Polls /health until the gateway's counters (carried by its heartbeat) reach the given minimums."""
-    def reached():
-        g = gateway(fleet)
-        return g if all(g[k] >= v for k, v in minimums.items()) else None
-    return poll(reached, timeout=10, what=f"gateway counters {minimums}")
 
 
 def connect_raw(port, data=b""):
@@ -224,7 +212,6 @@ def test_a_websocket_that_answers_no_ping_is_closed_and_one_that_does_stays(edge
     before = gateway(edge_fleet)["pingTimeouts"]
     for name in ("steps", "lobby"):
         deaf = open_endpoint(edge_fleet, name)
-        start = time.monotonic()
         data, took = read_answer(deaf, PING_S + PONG_S + SLACK)
         opcodes = [op for op, _ in server_frames(data)]
         assert opcodes[0] == 9, (name, data)  # pinged first

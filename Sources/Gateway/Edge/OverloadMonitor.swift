@@ -51,7 +51,8 @@ final class OverloadMonitor: Service, Sendable {
                         metadata: ["lag_ms": "\(lag.nanoseconds / 1_000_000)", "queued_bytes": "\(queued)"])
                 case .left?:
                     self.policy.setOverloaded(false)
-                    self.logger.notice("gateway no longer overloaded", metadata: ["lag_ms": "\(lag.nanoseconds / 1_000_000)"])
+                    self.logger.notice(
+                        "gateway no longer overloaded", metadata: ["lag_ms": "\(lag.nanoseconds / 1_000_000)"])
                 case nil:
                     break
                 }
