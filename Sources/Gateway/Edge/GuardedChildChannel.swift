@@ -38,6 +38,8 @@ extension ConnectionGuard {
     /// Tells the guard of `channel` that its upgrade to a WebSocket was accepted. Call it from a synchronous
     /// `shouldUpgrade`, which runs on the channel's event loop before the HTTP handlers are removed.
     static func upgrading(_ channel: any Channel) {
+        // Off the event loop the observer could not be removed before the HTTP decoder hands it WebSocket bytes.
+        assert(channel.eventLoop.inEventLoop, "ConnectionGuard.upgrading must run in a synchronous shouldUpgrade")
         guard channel.eventLoop.inEventLoop,
             let connectionGuard = try? channel.pipeline.syncOperations.handler(type: ConnectionGuard.self)
         else { return }
