@@ -53,6 +53,24 @@ extension ZMQEngine.Loop {
         for topic in options.subscriptions {
             try set(ZMQ_SUBSCRIBE, topic, "ZMQ_SUBSCRIBE", on: handle)
         }
+        try apply(options.security, to: handle)
+    }
+
+    /// Sets the CURVE options; an invalid key is refused by libzmq with `EINVAL`.
+    private func apply(_ security: ZMQSecurity, to handle: UnsafeMutableRawPointer) throws(ZMQError) {
+        switch security {
+        case .none:
+            break
+        case .curveServer(let keys):
+            try set(ZMQ_CURVE_SERVER, 1, "ZMQ_CURVE_SERVER", on: handle)
+            try set(ZMQ_CURVE_SECRETKEY, Array(keys.secretKey.utf8), "ZMQ_CURVE_SECRETKEY", on: handle)
+            // A domain makes libzmq ask the ZAP handler about every connection, not only when it is bound.
+            try set(ZMQ_ZAP_DOMAIN, Array(ZMQCurveAuthenticator.domain.utf8), "ZMQ_ZAP_DOMAIN", on: handle)
+        case .curveClient(let keys, let serverKey):
+            try set(ZMQ_CURVE_SERVERKEY, Array(serverKey.utf8), "ZMQ_CURVE_SERVERKEY", on: handle)
+            try set(ZMQ_CURVE_PUBLICKEY, Array(keys.publicKey.utf8), "ZMQ_CURVE_PUBLICKEY", on: handle)
+            try set(ZMQ_CURVE_SECRETKEY, Array(keys.secretKey.utf8), "ZMQ_CURVE_SECRETKEY", on: handle)
+        }
     }
 
     /// Runs one endpoint or subscription change.

@@ -23,6 +23,9 @@ public struct ZMQSocketOptions: Sendable {
     /// `ZMQ_HEARTBEAT_IVL`: ZMTP ping interval; 0 turns heartbeats off.
     public var heartbeatIntervalMilliseconds: Int32 = 0
 
+    /// The security mechanism (CURVE server or client, or none).
+    public var security: ZMQSecurity = .none
+
     /// The defaults above.
     public init() {}
 }

@@ -1,0 +1,150 @@
+import Logging
+import Synchronization
+import Testing
+
+@testable import ZeroMQ
+
+/// CURVE keys, the security options and the ZAP authenticator, over loopback TCP (libzmq runs no security
+/// handshake on `inproc://`).
+@Suite struct ZMQCurveTests {
+    var logger: Logger {
+        var logger = Logger(label: "ZMQCurveTests")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    @Test func keyPairsAreZ85AndThePublicKeyFollowsFromTheSecretOne() throws {
+        let pair = try ZMQCurveKeyPair.generate()
+        #expect(pair.publicKey.utf8.count == 40 && pair.secretKey.utf8.count == 40)
+        #expect(ZMQCurveKeyPair.isKey(pair.publicKey) && ZMQCurveKeyPair.isKey(pair.secretKey))
+        #expect(try ZMQCurveKeyPair(secretKey: pair.secretKey) == pair)
+        #expect(try ZMQCurveKeyPair.generate() != pair)
+        let binary = try #require(ZMQCurveKeyPair.binary(pair.publicKey))
+        #expect(binary.count == 32 && ZMQCurveKeyPair.text(binary) == pair.publicKey)
+        #expect(!ZMQCurveKeyPair.isKey("too short") && !ZMQCurveKeyPair.isKey(String(repeating: "~", count: 40)))
+        #expect(throws: ZMQError.self) { try ZMQCurveKeyPair(secretKey: "not a key") }
+    }
+
+    @Test func theAuthenticatorAnswersZAPRequests() throws {
+        let allowed = try ZMQCurveKeyPair.generate()
+        let other = try ZMQCurveKeyPair.generate()
+        let authenticator = ZMQCurveAuthenticator(allowing: [allowed.publicKey], logger: logger)
+        func request(_ mechanism: String, _ key: String?) -> ZMQMessage {
+            [
+                [9], [], Array("1.0".utf8), [7], Array("switchyard".utf8), Array("127.0.0.1".utf8), [],
+                Array(mechanism.utf8),
+            ] + (key.flatMap(ZMQCurveKeyPair.binary).map { [$0] } ?? [])
+        }
+        let yes = try #require(authenticator.answer(request("CURVE", allowed.publicKey)))
+        #expect(yes.accepted)
+        #expect(
+            yes.reply == [
+                [9], [], Array("1.0".utf8), [7], Array("200".utf8), Array("OK".utf8), Array(allowed.publicKey.utf8), [],
+            ])
+        let no = try #require(authenticator.answer(request("CURVE", other.publicKey)))
+        #expect(!no.accepted && no.reply[4] == Array("400".utf8))
+        // NULL or PLAIN peers are refused whatever they say.
+        #expect(authenticator.answer(request("NULL", nil))?.accepted == false)
+        #expect(authenticator.answer(request("PLAIN", allowed.publicKey))?.accepted == false)
+        // Not a ZAP request: nothing to answer.
+        #expect(authenticator.answer([[1], [2]]) == nil)
+        authenticator.revoke(allowed.publicKey)
+        #expect(authenticator.answer(request("CURVE", allowed.publicKey))?.accepted == false)
+        #expect(authenticator.allow(other.publicKey) && !authenticator.allow("nope"))
+        #expect(authenticator.answer(request("CURVE", other.publicKey))?.accepted == true)
+    }
+
+    @Test func onlyAllowedKeysReachACurveServer() async throws {
+        let logger = self.logger
+        try await withDeadline(seconds: 20) {
+            let engine = makeEngine()
+            let server = try ZMQCurveKeyPair.generate()
+            let friend = try ZMQCurveKeyPair.generate()
+            let stranger = try ZMQCurveKeyPair.generate()
+            let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
+            let (bound, ready) = AsyncStream.makeStream(of: Void.self)
+            let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
+            var boundIterator = bound.makeAsyncIterator()
+            _ = await boundIterator.next()
+
+            var serverOptions = ZMQSocketOptions()
+            serverOptions.security = .curveServer(server)
+            let router = try await engine.makeSocket(.router, options: serverOptions, bind: ["tcp://127.0.0.1:*"])
+            let endpoint = try await engine.lastEndpoint(router)
+            var inbound = engine.messages(of: router).makeAsyncIterator()
+
+            // A stranger with a key of its own, a client with no security at all, then the friend.
+            var strangerOptions = ZMQSocketOptions()
+            strangerOptions.security = .curveClient(stranger, serverKey: server.publicKey)
+            strangerOptions.identity = bytes("stranger")
+            let strangerSocket = try await engine.makeSocket(.dealer, options: strangerOptions, connect: [endpoint])
+            engine.send([bytes("forged")], on: strangerSocket)
+            var plainOptions = ZMQSocketOptions()
+            plainOptions.identity = bytes("plain")
+            let plain = try await engine.makeSocket(.dealer, options: plainOptions, connect: [endpoint])
+            engine.send([bytes("forged too")], on: plain)
+            var friendOptions = ZMQSocketOptions()
+            friendOptions.security = .curveClient(friend, serverKey: server.publicKey)
+            friendOptions.identity = bytes("friend")
+            let friendSocket = try await engine.makeSocket(.dealer, options: friendOptions, connect: [endpoint])
+            engine.send([bytes("hello")], on: friendSocket)
+
+            let first = await collect(1, from: &inbound).messages
+            #expect(first == [[bytes("friend"), bytes("hello")]])
+            // The stranger's handshake was refused by the authenticator (the plain one by libzmq itself).
+            while authenticator.refused < 1 { await Task.yield() }
+            // The friend's second message comes after anything the others could have sent: only it arrives.
+            engine.send([bytes("again")], on: friendSocket)
+            let second = await collect(1, from: &inbound).messages
+            #expect(second == [[bytes("friend"), bytes("again")]])
+            zap.cancel()
+            await engine.shutdown()
+        }
+    }
+
+    @Test func aSubscriberWithoutAnAllowedKeyReceivesNothing() async throws {
+        let logger = self.logger
+        try await withDeadline(seconds: 20) {
+            let engine = makeEngine()
+            let server = try ZMQCurveKeyPair.generate()
+            let friend = try ZMQCurveKeyPair.generate()
+            let stranger = try ZMQCurveKeyPair.generate()
+            let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
+            let (bound, ready) = AsyncStream.makeStream(of: Void.self)
+            let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
+            var boundIterator = bound.makeAsyncIterator()
+            _ = await boundIterator.next()
+            var pubOptions = ZMQSocketOptions()
+            pubOptions.security = .curveServer(server)
+            let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: ["tcp://127.0.0.1:*"])
+            let endpoint = try await engine.lastEndpoint(pub)
+            var strangerOptions = ZMQSocketOptions()
+            strangerOptions.security = .curveClient(stranger, serverKey: server.publicKey)
+            strangerOptions.subscriptions = [[]]
+            let strangerSub = try await engine.makeSocket(.sub, options: strangerOptions, connect: [endpoint])
+            let strangerGot = Mutex(0)
+            let strangerTask = Task {
+                await engine.consume(strangerSub) { batch in strangerGot.withLock { $0 += batch.count } }
+            }
+            var friendOptions = ZMQSocketOptions()
+            friendOptions.security = .curveClient(friend, serverKey: server.publicKey)
+            friendOptions.subscriptions = [[]]
+            let friendSub = try await engine.makeSocket(.sub, options: friendOptions, connect: [endpoint])
+            var inbound = engine.messages(of: friendSub).makeAsyncIterator()
+            // Slow joiner: publish until the friend hears one, and until the stranger's handshake was refused.
+            let publisher = Task {
+                while !Task.isCancelled {
+                    engine.send([bytes("news")], on: pub)
+                    await Task.yield()
+                }
+            }
+            #expect(await inbound.next() != nil)
+            while authenticator.refused < 1 { await Task.yield() }
+            publisher.cancel()
+            #expect(strangerGot.withLock { $0 } == 0)
+            strangerTask.cancel()
+            zap.cancel()
+            await engine.shutdown()
+        }
+    }
+}
