@@ -61,6 +61,10 @@ public struct FleetSpec: Sendable {
     /// A process of this host whose last heartbeat is older than this is killed (and so restarted); a worker of
     /// another host this silent is taken as gone (its `--lease-ms` MUST be shorter, so it has stopped serving).
     public var unresponsiveTimeout: Duration = .seconds(10)
+    /// The control API's bearer token (nil: the API is open, for tests of the supervisor alone).
+    public var controlToken: ControlToken?
+    /// Whether `/health` and `/metrics` need the control token too.
+    public var protectHealth = false
     /// Where each process runs; processes not listed run on `localHost`.
     public var placements: [String: Placement] = [:]
     /// The host label of the supervisor's own host: its processes are launched by the supervisor, the others are

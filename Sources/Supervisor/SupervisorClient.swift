@@ -41,14 +41,17 @@ public struct SupervisorClient: Sendable {
         self.timeout = timeout
     }
 
-    /// Sends `method path` with an optional JSON body.
-    public func send(_ method: String, _ path: String, json: String? = nil) async throws -> Response {
+    /// Sends `method path` with an optional JSON body and, if given, the control token as a bearer token.
+    public func send(_ method: String, _ path: String, json: String? = nil, bearer: String? = nil) async throws
+        -> Response
+    {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(Int64(timeout / .seconds(1)) + 1))
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                        wrappingChannelSynchronously: channel)
                 }
             }
         return try await withThrowingTaskGroup(of: Response.self) { group in
@@ -57,6 +60,7 @@ public struct SupervisorClient: Sendable {
                     var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
                     head.headers.add(name: "Host", value: "\(host):\(port)")
                     head.headers.add(name: "Connection", value: "close")
+                    if let bearer { head.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
                     let body = json.map { ByteBuffer(string: $0) }
                     if let body {
                         head.headers.add(name: "Content-Type", value: "application/json")

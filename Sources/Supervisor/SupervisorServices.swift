@@ -32,6 +32,9 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws ->
     let health = HealthRoutes(
         registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products)
     let router = Router()
+    if let token = spec.controlToken {
+        router.middlewares.add(ControlAuthMiddleware(token: token, protectHealth: spec.protectHealth))
+    }
     health.register(on: router)
     FleetRoutes(controller: controller).register(on: router)
     let app = Application(

@@ -13,12 +13,33 @@ struct FleetCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @Option(help: "The supervisor's health/API URL.")
         var supervisorURL: String = "http://127.0.0.1:9100"
+        @Option(help: "The fleet's data folder, where the supervisor keeps control.token.")
+        var data: String = "./data"
+        @Option(
+            help:
+                "File holding the control token (default: control.token in --data; SWITCHYARD_CONTROL_TOKEN overrides)."
+        )
+        var controlTokenFile: String?
+
+        /// The control token, from the environment or the token file; nil when there is none (the supervisor then
+        /// answers 401 and says where to find it).
+        func token() throws -> ControlToken? {
+            if let text = ProcessInfo.processInfo.environment[ControlToken.environmentVariable] {
+                guard let token = ControlToken(text) else {
+                    throw ValidationError("\(ControlToken.environmentVariable) is not a valid token")
+                }
+                return token
+            }
+            let file = controlTokenFile ?? (data as NSString).appendingPathComponent(ControlToken.fileName)
+            do { return try ControlToken.read(file: file) } catch { throw ValidationError("\(error)") }
+        }
 
         func send(_ method: String, _ path: String, json: String? = nil) async throws -> SupervisorClient.Response {
             let client: SupervisorClient
             do { client = try SupervisorClient(url: supervisorURL) } catch { throw ValidationError("\(error)") }
+            let token = try token()
             do {
-                return try await client.send(method, path, json: json)
+                return try await client.send(method, path, json: json, bearer: token?.value)
             } catch {
                 throw CleanExit.message("switchyard: cannot reach the supervisor at \(supervisorURL): \(error)")
             }

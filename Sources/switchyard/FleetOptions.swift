@@ -40,6 +40,13 @@ struct FleetOptions: ParsableArguments {
     var healthHost: String = "127.0.0.1"
     @Option(help: "Port of /health and /metrics.")
     var healthPort: Int = 9100
+    @Option(
+        help:
+            "File holding the control API's bearer token (default: control.token in the data folder, made on first start; SWITCHYARD_CONTROL_TOKEN overrides)."
+    )
+    var controlTokenFile: String?
+    @Flag(help: "Require the control token for /health and /metrics too.")
+    var protectHealth = false
     @Option(help: "ZeroMQ endpoint of the supervisor's control socket (a * port picks a free one).")
     var controlEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full (fsync every group commit) or normal (survives process kill only).")
@@ -53,7 +60,8 @@ struct FleetOptions: ParsableArguments {
     var heartbeatMs: Int = 250
     @Option(
         help:
-            "A process of this host silent this many milliseconds is killed and restarted; a worker of another host, taken as gone.")
+            "A process of this host silent this many milliseconds is killed and restarted; a worker of another host, taken as gone."
+    )
     var unresponsiveTimeoutMs: Int = 10_000
     @Option(help: "REST request deadline at the gateway, in milliseconds (then 503).")
     var requestTimeoutMs: Int = 5000
@@ -83,11 +91,20 @@ struct FleetOptions: ParsableArguments {
 
     /// The fleet to run: the command line's, with the fleet file's topology when one is given.
     func spec() throws -> FleetSpec {
-        let base = commandLineSpec()
-        guard let fleet else { return base }
-        do { return try FleetFile.load(fleet).apply(to: base) } catch {
-            throw ValidationError("fleet file \(fleet): \(error)")
+        var spec = commandLineSpec()
+        if let fleet {
+            do { spec = try FleetFile.load(fleet).apply(to: spec) } catch {
+                throw ValidationError("fleet file \(fleet): \(error)")
+            }
         }
+        let file = controlTokenFile ?? (spec.dataDirectory as NSString).appendingPathComponent(ControlToken.fileName)
+        do {
+            spec.controlToken = try ControlToken.resolve(file: file, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("control token: \(error)")
+        }
+        spec.protectHealth = protectHealth
+        return spec
     }
 
     private func commandLineSpec() -> FleetSpec {

@@ -183,6 +183,7 @@ class Fleet:
             *extra,
         ]
         self.log = open(os.path.join(self.data, "fleet.log"), "wb")
+        self.env = env or {}
         # `nofile` starts the fleet as under `ulimit -n nofile` (soft and hard), as an operator's limit would.
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
@@ -216,8 +217,16 @@ class Fleet:
         return f"ws://127.0.0.1:{self.ws_port}"
 
     def health(self):
-        r = requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=5)
+        # With --protect-health /health needs the control token too; sending it always does no harm.
+        r = requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=5, headers=self.auth())
         return r.status_code, r.json()
+
+    def auth(self):
+        """The Authorization header for the control token, once the fleet has one."""
+        token = self.env.get("SWITCHYARD_CONTROL_TOKEN")
+        if token is None and os.path.exists(os.path.join(self.data, "control.token")):
+            token = self.control_token()
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def wait_healthy(self, timeout=60.0, predicate=lambda h: True):
         def ok():
@@ -234,6 +243,17 @@ class Fleet:
         self.log.flush()
         with open(os.path.join(self.data, "fleet.log"), "rb") as f:
             return f.read()[-n:].decode(errors="replace")
+
+    def control_token(self):
+        """The control API's bearer token, which the supervisor made in the data folder on first start."""
+        with open(os.path.join(self.data, "control.token")) as f:
+            return f.read().strip()
+
+    def api(self, method, path, **kw):
+        """A request to the supervisor's control API, with the token."""
+        headers = {**self.auth(), **kw.pop("headers", {})}
+        return requests.request(method, f"http://127.0.0.1:{self.health_port}{path}", timeout=10, headers=headers,
+                                **kw)
 
     def restart(self, extra=()):
         """Stops the supervisor (SIGTERM, exit 0) and starts it again on the same data folder and ports."""

@@ -73,7 +73,10 @@ class TwoHostFleet:
         return r.status_code, r.json()
 
     def api(self, method, path, **kw):
-        return requests.request(method, f"http://127.0.0.1:{self.health_port}{path}", timeout=10, **kw)
+        with open(os.path.join(self.data_a, "control.token")) as f:
+            token = f.read().strip()
+        return requests.request(method, f"http://127.0.0.1:{self.health_port}{path}", timeout=10,
+                                headers={"Authorization": f"Bearer {token}"}, **kw)
 
     def wait(self, predicate, timeout=60, what="the fleet"):
         def ok():

@@ -12,7 +12,7 @@ from steps_streamer import StepStreamer, steps_of
 
 
 def api(fleet, method, path, **kw):
-    return requests.request(method, f"http://127.0.0.1:{fleet.health_port}{path}", timeout=10, **kw)
+    return fleet.api(method, path, **kw)
 
 
 def workers(health):
