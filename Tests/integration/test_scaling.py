@@ -5,7 +5,6 @@ import os
 import signal
 import uuid
 
-import requests
 
 from conftest import poll
 from steps_streamer import StepStreamer, steps_of
