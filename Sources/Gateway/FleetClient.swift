@@ -26,6 +26,8 @@ public final class FleetClient: Service, Sendable {
         public var exitWhenOrphaned: Bool
         /// Listeners that must be bound before the gateway reports itself ready.
         public var listeners: Int
+        /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
+        public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
 
         /// Creates a configuration.
         public init(
@@ -69,7 +71,8 @@ public final class FleetClient: Service, Sendable {
     public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        self.engine = ZMQEngine(name: "gateway-\(configuration.id)", logger: logger)
+        self.engine = ZMQEngine(
+            name: "gateway-\(configuration.id)", logger: logger, maxMessageSize: configuration.maxWireMessageBytes)
         var timing = RoutingState<ZMQSocketID>.Timing()
         timing.linkTimeout = configuration.linkTimeout
         // A random start keeps a restarted gateway from matching replies meant for its previous incarnation.

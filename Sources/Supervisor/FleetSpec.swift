@@ -1,3 +1,5 @@
+import Wire
+
 /// What the supervisor launches and how it wires it (docs/operations.md, "The fleet").
 public struct FleetSpec: Sendable {
     /// One gateway process.
@@ -65,6 +67,8 @@ public struct FleetSpec: Sendable {
     public var controlToken: ControlToken?
     /// Whether `/health` and `/metrics` need the control token too.
     public var protectHealth = false
+    /// Largest frame accepted on the supervisor's ZeroMQ sockets (its children get the same setting).
+    public var maxWireMessageBytes = WireConstants.defaultMaxMessageBytes
     /// Where each process runs; processes not listed run on `localHost`.
     public var placements: [String: Placement] = [:]
     /// The host label of the supervisor's own host: its processes are launched by the supervisor, the others are

@@ -58,7 +58,7 @@ struct FleetRunner: Service {
     func run() async throws {
         try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
         try DataFolderManifest.check(folder: spec.dataDirectory, partitionCount: spec.partitionCount)
-        let engine = ZMQEngine(name: "supervisor", logger: logger)
+        let engine = ZMQEngine(name: "supervisor", logger: logger, maxMessageSize: spec.maxWireMessageBytes)
         let control = ControlService(registry: registry, engine: engine, logger: logger)
         let endpoint = try await control.bind(spec.controlEndpoint)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])

@@ -16,6 +16,10 @@ public enum WireConstants {
     public static let eventTopicPrefix: [UInt8] = Array("E/".utf8)
     /// Default number of partitions of a new fleet.
     public static let defaultPartitionCount = 64
+    /// Default for the largest frame a process accepts on any ZeroMQ socket (`ZMQ_MAXMSGSIZE`): far above every
+    /// legal message (a file chunk is 256 KiB, a full lobby list about 3 MB) except a presence snapshot of a
+    /// partition with hundreds of thousands of users; a peer sending more is disconnected unread.
+    public static let defaultMaxMessageBytes = 64 << 20
     /// Most partitions a fleet may have (partition numbers are u16).
     public static let maxPartitionCount = 4096
 }

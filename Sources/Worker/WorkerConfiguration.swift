@@ -1,6 +1,7 @@
 public import Presence
 public import Steps
 public import Storage
+import Wire
 
 /// Settings of one worker process (docs/operations.md).
 public struct WorkerConfiguration: Sendable {
@@ -39,6 +40,8 @@ public struct WorkerConfiguration: Sendable {
     /// Host name or address put in the endpoints the worker announces, for a bind address such as `0.0.0.0` that
     /// others cannot connect to.
     public var advertiseHost: String?
+    /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
+    public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
 
     /// Creates a configuration with the defaults of `switchyard up`.
     public init(

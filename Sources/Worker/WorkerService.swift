@@ -23,7 +23,8 @@ public struct WorkerService: Service {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let barrier = Self.barrier(for: config, logger: logger)
-        let engine = ZMQEngine(name: "worker-\(config.id)", logger: logger)
+        let engine = ZMQEngine(
+            name: "worker-\(config.id)", logger: logger, maxMessageSize: config.maxWireMessageBytes)
         let counters = ProcessCounters()
         let ownership = PartitionOwnership(
             workerID: config.id, directory: config.dataDirectory, durability: config.durability,

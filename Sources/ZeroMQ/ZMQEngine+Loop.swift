@@ -14,6 +14,8 @@ extension ZMQEngine {
         let mailbox: Mailbox
         let logger: Logger
         let outboundQueueLimit: Int
+        /// `ZMQ_MAXMSGSIZE` for sockets whose options leave it unset (-1: none).
+        let maxMessageSize: Int64
         let context: UnsafeMutableRawPointer
         /// One reusable `zmq_msg_t` for receiving; libzmq wants it pointer-aligned.
         let frame: UnsafeMutablePointer<zmq_msg_t>
@@ -26,7 +28,8 @@ extension ZMQEngine {
         private var polledSockets: [Socket] = []
         private var commands: [Command] = []
 
-        init(mailbox: Mailbox, logger: Logger, outboundQueueLimit: Int) throws(ZMQError) {
+        init(mailbox: Mailbox, logger: Logger, outboundQueueLimit: Int, maxMessageSize: Int64) throws(ZMQError) {
+            self.maxMessageSize = maxMessageSize
             self.mailbox = mailbox
             self.logger = logger
             self.outboundQueueLimit = outboundQueueLimit

@@ -33,7 +33,7 @@ extension ZMQEngine.Loop {
         try set(ZMQ_RCVHWM, options.receiveHighWaterMark, "ZMQ_RCVHWM", on: handle)
         try set(ZMQ_RECONNECT_IVL, options.reconnectIntervalMilliseconds, "ZMQ_RECONNECT_IVL", on: handle)
         try set(ZMQ_RECONNECT_IVL_MAX, options.reconnectIntervalMaxMilliseconds, "ZMQ_RECONNECT_IVL_MAX", on: handle)
-        var maxMessageSize = options.maxMessageSize
+        var maxMessageSize = options.maxMessageSize >= 0 ? options.maxMessageSize : self.maxMessageSize
         try zmqCall(where: "zmq_setsockopt(ZMQ_MAXMSGSIZE)") {
             zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &maxMessageSize, MemoryLayout<Int64>.size)
         }

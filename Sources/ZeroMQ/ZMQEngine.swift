@@ -18,7 +18,9 @@ public final class ZMQEngine: Sendable {
     ///
     /// - Parameter outboundQueueLimit: messages that may wait per socket for libzmq to accept them (no peer yet,
     ///   or its high-water mark reached); a message past the limit is dropped and counted in `droppedOutbound`.
-    public init(name: String, logger: Logger, outboundQueueLimit: Int = 1_000_000) {
+    /// - Parameter maxMessageSize: `ZMQ_MAXMSGSIZE` for every socket whose options do not set one: a peer that
+    ///   sends a larger frame is disconnected before the frame is read into memory (nil: no limit).
+    public init(name: String, logger: Logger, outboundQueueLimit: Int = 1_000_000, maxMessageSize: Int? = nil) {
         self.name = name
         self.mailbox = Mailbox()
         var logger = logger
@@ -29,7 +31,9 @@ public final class ZMQEngine: Sendable {
         }
         let loop: Loop
         do {
-            loop = try Loop(mailbox: mailbox, logger: logger, outboundQueueLimit: max(outboundQueueLimit, 0))
+            loop = try Loop(
+                mailbox: mailbox, logger: logger, outboundQueueLimit: max(outboundQueueLimit, 0),
+                maxMessageSize: maxMessageSize.map { Int64(max($0, 1)) } ?? -1)
         } catch {
             logger.critical("ZeroMQ engine cannot start", metadata: ["error": "\(error)"])
             mailbox.failStartup()

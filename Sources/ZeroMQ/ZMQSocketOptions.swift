@@ -18,7 +18,7 @@ public struct ZMQSocketOptions: Sendable {
     public var reconnectIntervalMilliseconds: Int32 = 100
     /// `ZMQ_RECONNECT_IVL_MAX`: caps the exponential back-off.
     public var reconnectIntervalMaxMilliseconds: Int32 = 1000
-    /// `ZMQ_MAXMSGSIZE`: a peer sending a larger message is disconnected; -1 means no limit.
+    /// `ZMQ_MAXMSGSIZE`: a peer sending a larger message is disconnected; -1 means the engine's default.
     public var maxMessageSize: Int64 = -1
     /// `ZMQ_HEARTBEAT_IVL`: ZMTP ping interval; 0 turns heartbeats off.
     public var heartbeatIntervalMilliseconds: Int32 = 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Gateway
 import Supervisor
+import Wire
 
 /// Options that describe a fleet run by one supervisor on this machine.
 struct FleetOptions: ParsableArguments {
@@ -47,6 +48,9 @@ struct FleetOptions: ParsableArguments {
     var controlTokenFile: String?
     @Flag(help: "Require the control token for /health and /metrics too.")
     var protectHealth = false
+    @Option(
+        help: "Largest frame any process accepts on a ZeroMQ socket, in bytes; a peer sending more is disconnected.")
+    var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
     @Option(help: "ZeroMQ endpoint of the supervisor's control socket (a * port picks a free one).")
     var controlEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full (fsync every group commit) or normal (survives process kill only).")
@@ -71,6 +75,9 @@ struct FleetOptions: ParsableArguments {
     var dedupeWindow: Int = 10_000
 
     func validate() throws {
+        guard maxWireMessageBytes >= 64 << 10 else {
+            throw ValidationError("--max-wire-message-bytes must be at least 65536")
+        }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard unresponsiveTimeoutMs > heartbeatMs * 2 else {
             throw ValidationError("--unresponsive-timeout-ms must be more than two heartbeats")
@@ -104,6 +111,7 @@ struct FleetOptions: ParsableArguments {
             throw ValidationError("control token: \(error)")
         }
         spec.protectHealth = protectHealth
+        spec.maxWireMessageBytes = maxWireMessageBytes
         return spec
     }
 
@@ -126,10 +134,12 @@ struct FleetOptions: ParsableArguments {
             dataDirectory: dataFolder, controlEndpoint: controlEndpoint, healthHost: healthHost,
             healthPort: healthPort, executable: Self.currentExecutable(),
             workerArguments: [
+                "--max-wire-message-bytes", "\(maxWireMessageBytes)",
                 "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
                 "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync,
             ],
             gatewayArguments: [
+                "--max-wire-message-bytes", "\(maxWireMessageBytes)",
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",
                 "--dedupe-window", "\(dedupeWindow)", "--products", products,
                 "--socketio-ping-interval-ms", "\(socketioPingIntervalMs)",

@@ -7,6 +7,7 @@ import Presence
 import ServiceLifecycle
 import Steps
 import Storage
+import Wire
 import Worker
 
 /// Options that tie a process to its supervisor.
@@ -21,6 +22,14 @@ struct MembershipOptions: ParsableArguments {
     var exitWhenOrphaned = false
     @Option(help: "Update ids remembered per user for exactly-once.")
     var dedupeWindow: Int = 10_000
+    @Option(help: "Largest frame accepted on any ZeroMQ socket, in bytes; a peer sending more is disconnected.")
+    var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+
+    func validate() throws {
+        guard maxWireMessageBytes >= 64 << 10 else {
+            throw ValidationError("--max-wire-message-bytes must be at least 65536")
+        }
+    }
 }
 
 /// `switchyard worker`.
@@ -71,6 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
             stepsLimits: StepsLimits(dedupeWindow: membership.dedupeWindow),
             exitWhenOrphaned: membership.exitWhenOrphaned, presenceSettings: try presenceSettings())
         config.lease = leaseMs > 0 ? .milliseconds(leaseMs) : nil
+        config.maxWireMessageBytes = membership.maxWireMessageBytes
         config.advertiseHost = advertiseHost
         let group = ServiceGroup(
             configuration: .init(
@@ -121,10 +131,11 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = common.startProcess("switchyard.gateway.\(membership.id)")
-        let fleet = FleetClient.Configuration(
+        var fleet = FleetClient.Configuration(
             id: membership.id, supervisorEndpoint: membership.supervisor,
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             requestTimeout: .milliseconds(requestTimeoutMs), exitWhenOrphaned: membership.exitWhenOrphaned)
+        fleet.maxWireMessageBytes = membership.maxWireMessageBytes
         var config = GatewayConfiguration(
             fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
             maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,

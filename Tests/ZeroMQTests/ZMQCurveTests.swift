@@ -148,3 +148,31 @@ import Testing
         }
     }
 }
+
+/// The engine-wide `ZMQ_MAXMSGSIZE`.
+@Suite struct ZMQMessageSizeTests {
+    @Test func aPeerSendingAFrameOverTheLimitIsDisconnectedAndTheRestStillArrives() async throws {
+        try await withDeadline(seconds: 20) {
+            let engine = ZMQEngine(name: #function, logger: Logger(label: "size"), maxMessageSize: 4096)
+            let pull = try await engine.makeSocket(.pull, bind: ["tcp://127.0.0.1:*"])
+            let push = try await engine.makeSocket(.push, connect: [try await engine.lastEndpoint(pull)])
+            var inbound = engine.messages(of: pull).makeAsyncIterator()
+            engine.send([[UInt8](repeating: 1, count: 4096)], on: push)
+            let atLimit = await collect(1, from: &inbound).messages
+            #expect(atLimit.first?.first?.count == 4096)
+            // The oversized frame drops the connection unread; the push socket reconnects and goes on.
+            engine.send([[UInt8](repeating: 2, count: 1 << 20)], on: push)
+            // Small messages after it (the first may be lost with the dropped connection): whatever arrives before
+            // the first of them would have been the big one.
+            var received: [[UInt8]] = []
+            var round: UInt8 = 0
+            while received.last?.first != 3 {
+                round &+= 1
+                engine.send([[3, round]], on: push)
+                received.append(await collect(1, from: &inbound).messages.first?.first ?? [])
+            }
+            #expect(received.allSatisfy { $0.count <= 4096 })
+            await engine.shutdown()
+        }
+    }
+}
