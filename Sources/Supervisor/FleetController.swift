@@ -142,7 +142,10 @@ final class FleetController: Sendable {
     /// `ChildProcess` then restarts it. Killing first means its partitions never have two owners.
     private func killSilent(now: ContinuousClock.Instant) {
         for r in registry.records where r.state == .running && !r.external {
-            guard let last = r.lastHeartbeatAt, now - last > spec.unresponsiveTimeout, let pid = r.pid else { continue }
+            // Only a pid the supervisor started itself is ever signalled (never one a message named).
+            guard let last = r.lastHeartbeatAt, now - last > spec.unresponsiveTimeout, let pid = r.spawnedPid else {
+                continue
+            }
             guard registry.markUnresponsive(r.id, pid: pid) else { continue }
             logger.error(
                 "process stopped answering; killing it",

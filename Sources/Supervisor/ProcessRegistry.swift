@@ -22,8 +22,12 @@ public final class ProcessRegistry: Sendable {
         public var id: String
         /// Role.
         public var role: ProcessRole
-        /// Operating-system pid of the current incarnation.
+        /// Operating-system pid of the current incarnation: the one the supervisor started, for its own processes;
+        /// the one the process reported in its hello, for processes of other hosts (shown, never signalled).
         public var pid: Int32?
+        /// The pid of the incarnation the supervisor itself started (nil for processes of other hosts, and once it
+        /// exited): the only pid it ever signals, so a forged hello cannot make it kill another process.
+        public var spawnedPid: Int32?
         /// Life-cycle state.
         public var state: ProcessState
         /// Restarts so far.
@@ -414,7 +418,9 @@ public final class ProcessRegistry: Sendable {
     /// closed for sure.
     public func markUnresponsive(_ id: String, pid: Int32) -> Bool {
         state.withLock { s in
-            guard let r = s.records[id], r.state == .running, r.pid == pid, r.killedPid != pid else { return false }
+            guard let r = s.records[id], r.state == .running, r.spawnedPid == pid, r.killedPid != pid else {
+                return false
+            }
             s.records[id]?.killedPid = pid
             s.records[id]?.ready = false
             return true
@@ -425,6 +431,7 @@ public final class ProcessRegistry: Sendable {
     public func launched(_ id: String, pid: Int32) {
         state.withLock { s in
             // The child may say hello before this callback runs; its record is then already current.
+            s.records[id]?.spawnedPid = pid
             if s.records[id]?.pid == pid && s.records[id]?.state == .running { return }
             s.records[id]?.pid = pid
             s.records[id]?.state = .starting
@@ -441,6 +448,7 @@ public final class ProcessRegistry: Sendable {
             r.state = final ? .stopped : .exited
             r.ready = false
             r.identity = nil
+            r.spawnedPid = nil
             s.records[id] = r
             if wasServing { s.epoch += 1 }
             return wasServing
@@ -457,7 +465,9 @@ public final class ProcessRegistry: Sendable {
             let endpointsChanged =
                 r.commandEndpoint != hello.commandEndpoint || r.publishEndpoint != hello.publishEndpoint
                 || r.state != .running
-            r.pid = Int32(bitPattern: hello.pid)
+            // A process of this host is known by the pid the supervisor started; a hello's word is taken only for
+            // processes of other hosts.
+            r.pid = r.spawnedPid ?? Int32(bitPattern: hello.pid)
             r.identity = identity
             r.held = nil
             r.knownEpoch = 0

@@ -104,6 +104,9 @@ import Wire
 
     @Test func aSilentProcessIsMarkedOnceAndOnlyForItsCurrentPid() {
         let r = registry(workers: 1, partitions: 1)
+        // Only a pid the supervisor started counts (its hello said pid 1 too).
+        #expect(!r.markUnresponsive("w1", pid: 1))
+        r.launched("w1", pid: 1)
         #expect(!r.markUnresponsive("w1", pid: 99))
         #expect(r.markUnresponsive("w1", pid: 1))
         #expect(!r.markUnresponsive("w1", pid: 1))

@@ -45,6 +45,27 @@ import Wire
         #expect(again.0.epoch == 2 && again.1 == [[2]])
     }
 
+    @Test func aHelloCannotNameThePidTheSupervisorWouldSignal() throws {
+        let registry = ProcessRegistry(spec: spec())
+        registry.launched("w1", pid: 4242)
+        // A forged hello for w1 claiming pid 1 (init).
+        _ = try #require(
+            registry.hello(
+                from: "w1", identity: [9],
+                HelloMessage(role: .worker, pid: 1, commandEndpoint: "c", publishEndpoint: "p")))
+        let record = try #require(registry.records.first { $0.id == "w1" })
+        #expect(record.pid == 4242 && record.spawnedPid == 4242)
+        #expect(!registry.markUnresponsive("w1", pid: 1))
+        #expect(registry.markUnresponsive("w1", pid: 4242))
+        // Once it exited, nothing of it is signalled any more.
+        registry.exited("w1", final: false)
+        #expect(registry.records.first { $0.id == "w1" }?.spawnedPid == nil)
+        // A gateway's record never launched here has no pid to signal, whatever its hello says.
+        _ = registry.hello(from: "g1", identity: [1], HelloMessage(role: .gateway, pid: 77))
+        #expect(registry.records.first { $0.id == "g1" }?.spawnedPid == nil)
+        #expect(!registry.markUnresponsive("g1", pid: 77))
+    }
+
     @Test func helloFromAStrangerOrWithTheWrongRoleIsRefused() {
         let registry = ProcessRegistry(spec: spec())
         #expect(registry.hello(from: "w9", identity: [1], HelloMessage(role: .worker, pid: 1)) == nil)
