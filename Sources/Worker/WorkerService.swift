@@ -67,6 +67,7 @@ public struct WorkerService: Service {
                                 return beat
                             },
                             onMap: { map in
+                                files.mapAdopted(map, ownEndpoint: hello.commandEndpoint)
                                 counters.setReady(
                                     await ownership.adopt(
                                         map, context: context, fetcher: fetcher,

@@ -1,5 +1,8 @@
 """A peer on the fleet's ZeroMQ links cannot make a process hold a huge frame: every socket has ZMQ_MAXMSGSIZE
 (`--max-wire-message-bytes`), so an oversized frame drops the peer before it is read into memory."""
+import os
+import struct
+
 import zmq
 
 from conftest import poll
@@ -35,5 +38,36 @@ def test_oversized_frames_to_a_worker_are_dropped_unread(fresh_fleet):
         after = rss_kib(worker["pid"])
         assert after - before < 32 * 1024, (before, after)
         assert fleet.process("w1")["restarts"] == 0 and fleet.health()[0] == 200
+    finally:
+        context.destroy(linger=0)
+
+
+def fetch(sock, partition, epoch, origin):
+    """A `fetch` (docs/protocol.md §5.5) as a stranger would build it: header then `u64 offset`; the chunk's status."""
+    header = (b"SY" + bytes([1, 9, 0, 0]) + struct.pack(">HQQQ", partition, epoch, 1, 0)
+              + bytes([len(origin)]) + origin.encode())
+    sock.send_multipart([header, struct.pack(">Q", 0)])
+    if not sock.poll(10_000):
+        raise AssertionError("no chunk within 10 s")
+    frames = sock.recv_multipart()
+    return frames[-1][0]
+
+
+def test_a_partition_file_is_served_only_to_the_new_home_the_map_names(fresh_fleet):
+    fleet = fresh_fleet(workers=2, partitions=4)
+    _, health = fleet.health()
+    w1 = fleet.process("w1")
+    other = next(p for p in health["processes"] if p["id"] == "w2")["partitions"][0]
+    context = zmq.Context()
+    try:
+        sock = context.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(w1["commandEndpoint"])
+        # No transfer of this partition is under way: refused (status 3), whoever the request says it is from.
+        for origin in ("w1", "w2", "mallory"):
+            assert fetch(sock, other, health["epoch"], origin) == 3
+        # A request from a map newer than the worker's is asked to come back later (status 1), not served.
+        assert fetch(sock, other, 2 ** 63, "w2") == 1
+        assert not [f for f in os.listdir(fleet.data) if f.endswith(".outgoing")]
     finally:
         context.destroy(linger=0)
