@@ -20,6 +20,10 @@ public enum WireConstants {
     /// legal message (a file chunk is 256 KiB, a full lobby list about 3 MB) except a presence snapshot of a
     /// partition with hundreds of thousands of users; a peer sending more is disconnected unread.
     public static let defaultMaxMessageBytes = 64 << 20
+    /// How many map epochs a command may be ahead of the worker's adopted map. A gateway that adopted a newer map
+    /// is ahead by one or two while a change spreads; a command further ahead than this names a map no supervisor
+    /// sent, and is refused (`notOwner`: a genuine sender retries once the worker has caught up).
+    public static let maxEpochLead: UInt64 = 64
     /// Most partitions a fleet may have (partition numbers are u16).
     public static let maxPartitionCount = 4096
 }

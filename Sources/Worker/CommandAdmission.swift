@@ -31,6 +31,8 @@ enum CommandAdmission: Equatable {
             // A command routed by a newer map than ours is fine as long as we own the partition since an epoch
             // no newer than the command's: its sender saw us as the owner, and we still are.
             guard let since = ownedSince, since <= envelope.epoch else { return .refuse(.notOwner) }
+            // A map far newer than ours cannot exist yet: no supervisor sent it.
+            guard envelope.epoch <= mapEpoch &+ WireConstants.maxEpochLead else { return .refuse(.notOwner) }
             guard servedProducts.contains(envelope.product) else { return .refuse(.malformed) }
             return .accept
         case .fetch:

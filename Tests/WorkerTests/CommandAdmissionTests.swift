@@ -21,6 +21,10 @@ import Wire
         #expect(CommandAdmission.decide(command(epoch: 5), mapEpoch: 6, ownedSince: 5) == .accept)
         // Routed by a newer map than the worker's: its sender saw this worker as owner.
         #expect(CommandAdmission.decide(command(epoch: 9), mapEpoch: 6, ownedSince: 5) == .accept)
+        // But not by a map further ahead than any spreading change could be: no supervisor sent that one.
+        #expect(CommandAdmission.decide(command(epoch: 6 + 64), mapEpoch: 6, ownedSince: 5) == .accept)
+        #expect(CommandAdmission.decide(command(epoch: 6 + 65), mapEpoch: 6, ownedSince: 5) == .refuse(.notOwner))
+        #expect(CommandAdmission.decide(command(epoch: 1 << 63), mapEpoch: 6, ownedSince: 5) == .refuse(.notOwner))
     }
 
     @Test func fileFetchesGoToTheFileServerWhateverTheOwnership() {
