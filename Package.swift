@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "switchyard", targets: ["switchyard"]),
         .executable(name: "switchyard-bench", targets: ["SwitchyardBench"]),
+        .executable(name: "switchyard-fuzz", targets: ["SwitchyardFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -154,6 +155,13 @@ let package = Package(
         .testTarget(
             name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire", "Presence"], swiftSettings: strict
         ),
+        .target(
+            name: "FuzzTargets", dependencies: ["JSON", "Wire", "Steps", "Stats", "Presence", "Lobby", "SocketIO"],
+            swiftSettings: strict),
+        .executableTarget(name: "SwitchyardFuzz", dependencies: ["FuzzTargets"], swiftSettings: strict),
+        .testTarget(
+            name: "FuzzTargetsTests", dependencies: ["FuzzTargets"], exclude: ["Corpus"],
+            swiftSettings: strict),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "Fleet", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio")],
