@@ -100,7 +100,7 @@ actor PartitionOwnership {
                     let bytes = try await fetcher.fetch(partition: p, from: source, epoch: epoch)
                     self.logger.info(
                         "partition file fetched", metadata: ["partition": "\(p)", "source": "\(source)", "bytes": "\(bytes)"])
-                    await self.fetchFinished(p, source: source)
+                    self.fetchFinished(p, source: source)
                     onFetched()
                 } catch {
                     // Cancelled: the partition went elsewhere, or the map names another source.
