@@ -54,18 +54,26 @@ import Testing
         #expect(authenticator.answer(request("CURVE", other.publicKey))?.accepted == true)
     }
 
+    /// An engine whose ZAP authenticator (letting in `friend` only) is bound, and the task that runs it.
+    static func engineWithAuthenticator(allowing friend: ZMQCurveKeyPair, logger: Logger) async
+        -> (ZMQEngine, ZMQCurveAuthenticator, Task<Void, any Error>)
+    {
+        let engine = makeEngine()
+        let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
+        let (bound, ready) = AsyncStream.makeStream(of: Void.self)
+        let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
+        var boundIterator = bound.makeAsyncIterator()
+        _ = await boundIterator.next()
+        return (engine, authenticator, zap)
+    }
+
     @Test func onlyAllowedKeysReachACurveServer() async throws {
         let logger = self.logger
+        let (server, friend, stranger) = try (
+            ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate()
+        )
         try await withDeadline(seconds: 20) {
-            let engine = makeEngine()
-            let server = try ZMQCurveKeyPair.generate()
-            let friend = try ZMQCurveKeyPair.generate()
-            let stranger = try ZMQCurveKeyPair.generate()
-            let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
-            let (bound, ready) = AsyncStream.makeStream(of: Void.self)
-            let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
-            var boundIterator = bound.makeAsyncIterator()
-            _ = await boundIterator.next()
+            let (engine, authenticator, zap) = await Self.engineWithAuthenticator(allowing: friend, logger: logger)
 
             var serverOptions = ZMQSocketOptions()
             serverOptions.security = .curveServer(server)
@@ -104,16 +112,11 @@ import Testing
 
     @Test func aSubscriberWithoutAnAllowedKeyReceivesNothing() async throws {
         let logger = self.logger
+        let (server, friend, stranger) = try (
+            ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate()
+        )
         try await withDeadline(seconds: 20) {
-            let engine = makeEngine()
-            let server = try ZMQCurveKeyPair.generate()
-            let friend = try ZMQCurveKeyPair.generate()
-            let stranger = try ZMQCurveKeyPair.generate()
-            let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
-            let (bound, ready) = AsyncStream.makeStream(of: Void.self)
-            let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
-            var boundIterator = bound.makeAsyncIterator()
-            _ = await boundIterator.next()
+            let (engine, authenticator, zap) = await Self.engineWithAuthenticator(allowing: friend, logger: logger)
             var pubOptions = ZMQSocketOptions()
             pubOptions.security = .curveServer(server)
             let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: ["tcp://127.0.0.1:*"])
