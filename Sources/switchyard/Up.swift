@@ -12,7 +12,7 @@ struct Up: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await runSupervisor(fleet: fleet, logger: common.startProcess("switchyard.supervisor"))
+        try await runSupervisor(fleet: fleet, common: common, logger: common.startProcess("switchyard.supervisor"))
     }
 }
 
@@ -25,14 +25,18 @@ struct SupervisorCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        try await runSupervisor(fleet: fleet, logger: common.startProcess("switchyard.supervisor"))
+        try await runSupervisor(fleet: fleet, common: common, logger: common.startProcess("switchyard.supervisor"))
     }
 }
 
-func runSupervisor(fleet: FleetOptions, logger: Logger) async throws {
+func runSupervisor(fleet: FleetOptions, common: CommonOptions, logger: Logger) async throws {
+    var spec = try fleet.spec()
+    // The children log at the supervisor's level.
+    spec.workerArguments += common.arguments
+    spec.gatewayArguments += common.arguments
     let group = ServiceGroup(
         configuration: .init(
-            services: try buildSupervisorServices(try fleet.spec(), logger: logger),
+            services: try buildSupervisorServices(spec, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -76,3 +76,16 @@ def test_gateway_without_a_fleet_answers_503_json():
             proc.wait()
             code = "hung"
         assert code == 0, f"the lone gateway did not stop cleanly on SIGTERM ({code})"
+
+
+def test_the_log_level_reaches_every_child(fresh_fleet):
+    fleet = fresh_fleet(workers=1, partitions=4, extra=("--log-level", "warning"))
+    # A request through the gateway to the worker, so that both have had something to say.
+    assert requests.get(f"{fleet.http}/users/nobody/steps", timeout=10).status_code == 404
+    log = fleet.tail(1_000_000)
+    children = [line for line in log.splitlines()
+                if " info switchyard.gateway" in line or " info switchyard.worker" in line]
+    assert children == [], children[:3]
+    # A level that does not exist is refused with the setting's name.
+    out = subprocess.run([BIN, "up", "--log-level", "loud"], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--log-level" in out.stderr
