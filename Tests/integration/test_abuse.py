@@ -68,9 +68,9 @@ def test_a_login_flood_is_checked_on_the_gateway_and_leaves_the_workers_other_pr
         t.start()
     try:
         poll(lambda: attempts[0] >= 20, timeout=60, what="the flood to get going")
-        # The flood alone, over a measurement window: what it costs the worker.
+        # The flood alone, over the next 60 attempts: what they cost the worker.
         worker_cpu, first, start = cpu_seconds(worker["pid"]), attempts[0], time.monotonic()
-        time.sleep(3)  # measurement window, not a wait for readiness
+        poll(lambda: attempts[0] >= first + 60, timeout=120, what="60 more login attempts")
         elapsed = time.monotonic() - start
         worker_share = (cpu_seconds(worker["pid"]) - worker_cpu) / elapsed
         flood_rate = (attempts[0] - first) / elapsed
@@ -81,8 +81,6 @@ def test_a_login_flood_is_checked_on_the_gateway_and_leaves_the_workers_other_pr
             t.join(timeout=60)
     # The worker does no password derivation: it answers a cheap credentials read per attempt (with the checks
     # on the worker, the report measured 99 % of a core).
-    # The checks run at a low priority: on a loaded machine they slow down, but some must have run.
-    assert flood_rate * elapsed >= 3, flood_rate
     assert worker_share < 0.25, f"worker used {worker_share:.0%} of a core during the flood"
     # Step updates on that worker keep their latency: the stated bound is the idle median (measured just before,
     # on the same machine) times 5 plus 20 ms; with the checks on the worker it went from 1 ms to 109 ms.
