@@ -1,6 +1,5 @@
 import Crypto
 import Lobby
-import NIOCore
 import Synchronization
 
 /// Checks lobby credentials: it fetches the user's stored hash from the lobby's partition and runs the PBKDF2 check
@@ -53,7 +52,7 @@ final class LobbyAuthenticator: Sendable {
         let key = Array(hasher.finalize())
         let now = ContinuousClock.now
         if let hit = cached(key, at: now) { return hit }
-        let tick = Self.tick()
+        let tick = monotonicNanoseconds()
         guard throttle.withLock({ $0.allows(username, at: tick) }) else {
             fleet.counters.add(.loginThrottled)
             return nil
@@ -77,7 +76,7 @@ final class LobbyAuthenticator: Sendable {
             remember(key, type, until: now + cacheLifetime)
             return type
         case .rejected:
-            let locked = throttle.withLock { $0.failed(username, at: Self.tick()) }
+            let locked = throttle.withLock { $0.failed(username, at: monotonicNanoseconds()) }
             if locked { fleet.counters.add(.loginLocked) }
             return nil
         case .busy:
@@ -85,8 +84,6 @@ final class LobbyAuthenticator: Sendable {
             throw .busy
         }
     }
-
-    private static func tick() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
 
     private func cached(_ key: [UInt8], at now: ContinuousClock.Instant) -> LobbyUserType? {
         cache.withLock { cache in

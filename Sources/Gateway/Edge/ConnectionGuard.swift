@@ -41,10 +41,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.policy = policy
         self.webSocketLiveness = webSocketLiveness
         self.deadlines = ConnectionDeadlines(
-            limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: Self.now())
+            limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: monotonicNanoseconds())
     }
-
-    private static func now() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -64,7 +62,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         } else if policy.admit() {
             admitted = true
             deadlines = ConnectionDeadlines(
-                limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: Self.now())
+                limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: monotonicNanoseconds())
             armTimer(context)
             context.fireChannelActive()
         } else {
@@ -85,7 +83,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if closing { return }
         let buffer = unwrapInboundIn(data)
-        deadlines.received(at: Self.now())
+        deadlines.received(at: monotonicNanoseconds())
         if scanning {
             let masked = buffer.withUnsafeReadableBytes { scanner.scan($0) }
             guard masked else {
@@ -111,19 +109,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - What the observer reports
 
     func requestHead() {
-        deadlines.requestHead(at: Self.now())
+        deadlines.requestHead(at: monotonicNanoseconds())
         if let context { armTimer(context) }
     }
 
     func requestEnd() {
-        deadlines.requestEnd(at: Self.now())
+        deadlines.requestEnd(at: monotonicNanoseconds())
         lastRead = nil
     }
 
-    func responseHead() { deadlines.responseHead(at: Self.now()) }
+    func responseHead() { deadlines.responseHead(at: monotonicNanoseconds()) }
 
     func responseEnd() {
-        deadlines.responseEnd(at: Self.now())
+        deadlines.responseEnd(at: monotonicNanoseconds())
         if let context { armTimer(context) }
     }
 
@@ -150,7 +148,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The connection is becoming a WebSocket (its upgrade was accepted): from here on its bytes are frames.
     func upgrading() {
         guard let context else { return }
-        deadlines.upgrade(at: Self.now())
+        deadlines.upgrade(at: monotonicNanoseconds())
         if let observer {
             _ = try? context.pipeline.syncOperations.removeHandler(observer)
             self.observer = nil
@@ -205,7 +203,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func deadlinePassed(_ context: ChannelHandlerContext) {
         guard !closing else { return }
-        let now = Self.now()
+        let now = monotonicNanoseconds()
         switch deadlines.expired(at: now) {
         case nil:
             armTimer(context)

@@ -30,8 +30,6 @@ struct MessageBucket: Sendable, Hashable {
         return .nanoseconds(Int64((-tokens / Double(rate) * 1e9).rounded(.up)))
     }
 
-    /// The current monotonic time in nanoseconds.
-    static func now() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
 }
 
 /// Holds back one WebSocket's reads to its message rate, counting each message held back.
@@ -41,14 +39,14 @@ struct MessagePacer: Sendable {
 
     /// A pacer for `rate` messages a second (0: none).
     init(rate: Int, onHeld: @escaping @Sendable () -> Void) {
-        bucket = MessageBucket(rate: rate, at: MessageBucket.now())
+        bucket = MessageBucket(rate: rate, at: monotonicNanoseconds())
         self.onHeld = onHeld
     }
 
     /// Called once per message read: returns at once while under the rate, else after the message's token is due.
     mutating func pace() async throws {
         guard var current = bucket else { return }
-        let wait = current.take(at: MessageBucket.now())
+        let wait = current.take(at: monotonicNanoseconds())
         bucket = current
         if let wait {
             onHeld()
@@ -56,3 +54,7 @@ struct MessagePacer: Sendable {
         }
     }
 }
+
+/// The monotonic clock the edge's pure state machines are fed with (`ConnectionDeadlines`, `MessageBucket`,
+/// `LoginThrottle`), in nanoseconds.
+func monotonicNanoseconds() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
