@@ -166,6 +166,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "Fleet", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Wire"], swiftSettings: strict),
+        .testTarget(
+            name: "SupervisorTests", dependencies: ["Supervisor", "Fleet", "Wire", "ZeroMQ"], swiftSettings: strict),
     ]
 )

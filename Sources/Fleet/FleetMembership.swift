@@ -14,6 +14,7 @@ public final class FleetMembership: Sendable {
     private let engine: ZMQEngine
     private let supervisorEndpoint: String
     private let heartbeatInterval: Duration
+    private let security: LinkSecurity
     private let logger: Logger
     /// Sends one heartbeat now; set while `run` runs.
     private let beat = Mutex<(@Sendable () -> Void)?>(nil)
@@ -21,8 +22,9 @@ public final class FleetMembership: Sendable {
     /// Creates a membership; nothing happens until `run`.
     public init(
         engine: ZMQEngine, id: String, role: ProcessRole, supervisorEndpoint: String, heartbeatInterval: Duration,
-        logger: Logger
+        security: LinkSecurity = .insecure, logger: Logger
     ) {
+        self.security = security
         self.engine = engine
         self.id = id
         self.role = role
@@ -54,6 +56,7 @@ public final class FleetMembership: Sendable {
         // One identity per incarnation: a restarted process is a new peer to the supervisor's ROUTER.
         options.identity = Array("\(id).\(hello.pid)".utf8)
         options.lingerMilliseconds = 100
+        options.security = security.toSupervisor
         let socket = try await engine.makeSocket(.dealer, options: options, connect: [supervisorEndpoint])
         let parent = getppid()
         let knownEpoch = EpochBox()

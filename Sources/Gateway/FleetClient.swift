@@ -28,6 +28,8 @@ public final class FleetClient: Service, Sendable {
         public var listeners: Int
         /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
         public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+        /// How its ZeroMQ links are secured (CURVE with its key file, or insecure for debugging).
+        public var security: LinkSecurity = .insecure
 
         /// Creates a configuration.
         public init(
@@ -65,6 +67,8 @@ public final class FleetClient: Service, Sendable {
     /// its SUB closed, never disconnected: libzmq 4.3 aborts (fq.cpp `!_more`) when a SUB is disconnected while
     /// part of a multipart message from that peer is queued (zeromq/libzmq#2163).
     private let subscribers = Mutex<[String: (endpoint: String, socket: ZMQSocketID)]>([:])
+    /// The key each worker link was made with: a worker whose key changed (rotated) gets new sockets.
+    private let linkKeys = Mutex<[String: String]>([:])
     private let clock = ContinuousClock()
 
     /// Creates the client; sockets are made when `run` starts, and requests made before then wait for a route.
@@ -160,7 +164,7 @@ public final class FleetClient: Service, Sendable {
     public func run() async throws {
         let membership = FleetMembership(
             engine: engine, id: configuration.id, role: .gateway, supervisorEndpoint: configuration.supervisorEndpoint,
-            heartbeatInterval: configuration.heartbeatInterval, logger: logger)
+            heartbeatInterval: configuration.heartbeatInterval, security: configuration.security, logger: logger)
         let hello = HelloMessage(role: .gateway, pid: UInt32(getpid()))
         // The listeners stop before this service is told to (it comes first in the group), so by then no request
         // is coming: stop taking new ones and end the loops.
@@ -196,8 +200,9 @@ public final class FleetClient: Service, Sendable {
     }
 
     /// A SUB for worker replies and events, connected to `endpoint`, consumed until it is closed.
-    private func makeSubscriber(connectedTo endpoint: String) async throws -> ZMQSocketID {
+    private func makeSubscriber(connectedTo endpoint: String, security: ZMQSecurity) async throws -> ZMQSocketID {
         var options = ZMQSocketOptions()
+        options.security = security
         let events = eventSubscriptions.withLock { $0 }
         options.subscriptions =
             [Envelope.replyTopic(for: configuration.id)] + events.map { Envelope.eventTopic(for: $0.product) }
@@ -215,20 +220,27 @@ public final class FleetClient: Service, Sendable {
         // Connect to new or moved workers first (async socket work), then hand the map over in one step.
         let current = state.withLock { $0.routing.currentLinks }
         var sockets: [String: (commandEndpoint: String, publishEndpoint: String, socket: ZMQSocketID)] = [:]
+        let previousKeys = linkKeys.withLock { $0 }
         for entry in map.workers where entry.isReachable {
             if let old = current[entry.id], old.commandEndpoint == entry.commandEndpoint,
-                old.publishEndpoint == entry.publishEndpoint
+                old.publishEndpoint == entry.publishEndpoint, previousKeys[entry.id] == map.keys[entry.id]
             {
                 sockets[entry.id] = old
                 continue
             }
+            guard let security = configuration.security.toWorker(entry.id, of: map) else {
+                logger.error("the map has no key for a worker; not connecting", metadata: ["worker": "\(entry.id)"])
+                continue
+            }
             do {
-                let sub = try await makeSubscriber(connectedTo: entry.publishEndpoint)
+                let sub = try await makeSubscriber(connectedTo: entry.publishEndpoint, security: security)
                 let replaced = subscribers.withLock { $0.updateValue((entry.publishEndpoint, sub), forKey: entry.id) }
                 if let replaced { await engine.close(replaced.socket) }
                 var options = ZMQSocketOptions()
                 options.lingerMilliseconds = 0
+                options.security = security
                 let dealer = try await engine.makeSocket(.dealer, options: options, connect: [entry.commandEndpoint])
+                linkKeys.withLock { $0[entry.id] = map.keys[entry.id] }
                 sockets[entry.id] = (entry.commandEndpoint, entry.publishEndpoint, dealer)
             } catch {
                 logger.error("cannot connect to worker", metadata: ["worker": "\(entry.id)", "error": "\(error)"])

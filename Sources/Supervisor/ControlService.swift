@@ -7,20 +7,33 @@ import ZeroMQ
 final class ControlService: Sendable {
     private let registry: ProcessRegistry
     private let engine: ZMQEngine
+    private let keyring: FleetKeyring?
     private let logger: Logger
     private let socket = Mutex<ZMQSocketID?>(nil)
     private let id = "supervisor"
+    /// Messages whose origin was not the process their key belongs to.
+    private let impostors = Atomic<Int>(0)
 
-    init(registry: ProcessRegistry, engine: ZMQEngine, logger: Logger) {
+    /// A control service; with a `keyring`, its socket is a CURVE server that takes a message only from the process
+    /// whose key sent it (the engine's ZAP handler must be the keyring's).
+    init(registry: ProcessRegistry, engine: ZMQEngine, keyring: FleetKeyring?, logger: Logger) {
         self.registry = registry
         self.engine = engine
+        self.keyring = keyring
         self.logger = logger
     }
+
+    /// Control messages refused because their origin was another process than the key that sent them.
+    var impostorMessages: Int { impostors.load(ordering: .relaxed) }
 
     /// Binds the ROUTER and returns the resolved endpoint.
     func bind(_ endpoint: String) async throws -> String {
         var options = ZMQSocketOptions()
         options.lingerMilliseconds = 100
+        if let keyring {
+            options.security = .curveServer(keyring.supervisorKeys)
+            options.peerUserIDFrame = true
+        }
         let router = try await engine.makeSocket(.router, options: options, bind: [endpoint])
         socket.withLock { $0 = router }
         return try await engine.lastEndpoint(router)
@@ -42,11 +55,22 @@ final class ControlService: Sendable {
         send(map, to: identities, on: router)
     }
 
-    private func handle(_ frames: ZMQMessage, on router: ZMQSocketID) {
+    private func handle(_ received: ZMQMessage, on router: ZMQSocketID) {
+        var frames = received
+        // With keys, the first frame is the process id the sender's key belongs to (its ZAP User-Id).
+        let sender = keyring != nil && !frames.isEmpty ? String(decoding: frames.removeFirst(), as: UTF8.self) : nil
         do {
             let message = try WireMessage(frames: frames, routingFrames: 1)
             let identity = frames[0]
             let envelope = message.envelope
+            if let sender, sender != envelope.origin {
+                // Any key of the fleet gets through the handshake; only its own process's key may speak for it.
+                impostors.add(1, ordering: .relaxed)
+                logger.warning(
+                    "control message refused: sent with another process's key",
+                    metadata: ["origin": "\(envelope.origin)", "key": "\(sender)", "kind": "\(envelope.kind)"])
+                return
+            }
             switch envelope.kind {
             case .hello:
                 let hello = try HelloMessage(decoding: message.body)

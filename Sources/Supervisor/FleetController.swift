@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import Logging
 import Synchronization
@@ -8,6 +9,8 @@ import Wire
 final class FleetController: Sendable {
     let spec: FleetSpec
     let registry: ProcessRegistry
+    /// The fleet's keys; nil with insecure links.
+    let keyring: FleetKeyring?
     private let logger: Logger
     private let state = Mutex(State())
     private let saving = Mutex(())
@@ -21,9 +24,10 @@ final class FleetController: Sendable {
         var shuttingDown = false
     }
 
-    init(spec: FleetSpec, registry: ProcessRegistry, logger: Logger) {
+    init(spec: FleetSpec, registry: ProcessRegistry, keyring: FleetKeyring?, logger: Logger) {
         self.spec = spec
         self.registry = registry
+        self.keyring = keyring
         self.logger = logger
     }
 
@@ -40,24 +44,55 @@ final class FleetController: Sendable {
 
     /// Launches the worker process `id` (already in the registry).
     func launchWorker(_ id: String) {
+        let ready = state.withLock { s in
+            s.shuttingDown || s.workers[id] != nil ? nil : s.control.flatMap { c in s.endpoint.map { (c, $0) } }
+        }
+        guard let (control, endpoint) = ready else { return }
+        // Outside the lock: making a key file may send a new map, which takes the lock.
+        let arguments: [String]
+        do { arguments = try workerArguments(id, endpoint) } catch {
+            logger.error("worker cannot be launched", metadata: ["id": "\(id)", "error": "\(error)"])
+            return
+        }
+        let child = ChildProcess(
+            id: id, executable: spec.executable, arguments: arguments, registry: registry, control: control,
+            logger: logger, stopGrace: .seconds(10))
         state.withLock { s in
-            guard !s.shuttingDown, s.workers[id] == nil, let control = s.control, let endpoint = s.endpoint else {
-                return
-            }
-            let child = ChildProcess(
-                id: id, executable: spec.executable, arguments: workerArguments(id, endpoint), registry: registry,
-                control: control, logger: logger, stopGrace: .seconds(10))
+            guard !s.shuttingDown, s.workers[id] == nil else { return }
             s.workers[id] = Task { await child.run() }
         }
     }
 
     /// The command line of worker `id`.
-    func workerArguments(_ id: String, _ endpoint: String) -> [String] {
+    func workerArguments(_ id: String, _ endpoint: String) throws(FleetKeyFile.Failure) -> [String] {
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
         return [
             "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
             "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
-        ] + spec.workerArguments
+        ] + (try linkArguments(id)) + spec.workerArguments
+    }
+
+    /// How process `id` of this host secures its links: its key file (made if it has none, and then let in at once),
+    /// or `--insecure-links`.
+    func linkArguments(_ id: String) throws(FleetKeyFile.Failure) -> [String] {
+        guard let keyring else { return ["--insecure-links"] }
+        let file = try keyring.keyFile(of: id)
+        refreshKeys()
+        return ["--key-file", file]
+    }
+
+    /// Reads the key folder again if it changed: the map gets the new keys (a new epoch), and a running process of
+    /// this host whose key was replaced is restarted (SIGTERM) so that it uses the new one.
+    func refreshKeys() {
+        guard let keyring else { return }
+        let changed = keyring.refresh()
+        guard !changed.isEmpty else { return }
+        if registry.setKeys(keyring.keys) { broadcast() }
+        for r in registry.records where changed.contains(r.id) && !r.external && r.state == .running {
+            guard let pid = r.spawnedPid else { continue }
+            logger.info("restarting a process for its new key", metadata: ["id": "\(r.id)", "pid": "\(pid)"])
+            kill(pid, SIGTERM)
+        }
     }
 
     /// Adds a worker; launches it if it runs on this host (else it is started on `host` and connects). Partitions
@@ -113,7 +148,10 @@ final class FleetController: Sendable {
         killSilent(now: now)
     }
 
-    private func broadcast() { state.withLock { $0.control }?.broadcast() }
+    private func broadcast() { control?.broadcast() }
+
+    /// The control service, once bound.
+    var control: ControlService? { state.withLock { $0.control } }
 
     private func stopLeaving(_ id: String) {
         let task: Task<Void, Never>? = state.withLock { s in

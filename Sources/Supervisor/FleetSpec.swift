@@ -69,6 +69,9 @@ public struct FleetSpec: Sendable {
     public var protectHealth = false
     /// Largest frame accepted on the supervisor's ZeroMQ sockets (its children get the same setting).
     public var maxWireMessageBytes = WireConstants.defaultMaxMessageBytes
+    /// ZeroMQ links without CURVE (`--insecure-links`, for debugging only): no keys, anyone who reaches an endpoint
+    /// is a peer.
+    public var insecureLinks = false
     /// Where each process runs; processes not listed run on `localHost`.
     public var placements: [String: Placement] = [:]
     /// The host label of the supervisor's own host: its processes are launched by the supervisor, the others are

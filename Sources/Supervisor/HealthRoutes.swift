@@ -4,12 +4,35 @@ import JSON
 import Prometheus
 import Wire
 
+/// How the fleet's ZeroMQ links are secured, for `/health` and `/metrics`.
+struct LinkReport: Sendable {
+    /// The keys; nil with `--insecure-links`.
+    let keyring: FleetKeyring?
+    /// For the control socket's count of impostors.
+    let controller: FleetController
+
+    /// What an operator should know about the links.
+    var warnings: [String] {
+        guard let keyring else {
+            return [
+                "ZeroMQ links are insecure (--insecure-links): anyone who reaches an endpoint can act as any process"
+            ]
+        }
+        let missing = controller.registry.records.map(\.id).filter { keyring.keys[$0] == nil }
+        guard !missing.isEmpty else { return [] }
+        return [
+            "no key for \(missing.joined(separator: ", ")): issue one with `switchyard keys issue ID` on this host"
+        ]
+    }
+}
+
 /// `GET /health` and `GET /metrics` (contracts §5).
 struct HealthRoutes: Sendable {
     let registry: ProcessRegistry
     let metrics: SupervisorMetrics
     let heartbeatTimeout: Duration
     let products: [(String, String)]
+    let links: LinkReport
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in
@@ -21,7 +44,7 @@ struct HealthRoutes: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render(self.registry))))
+                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.render(self.registry, links: self.links))))
         }
     }
 
@@ -79,6 +102,8 @@ struct HealthRoutes: Sendable {
                 }
             }
             if r.role == .worker {
+                w.key(EdgeCounter.linkRefused.name)
+                w.value(Double(r.edge[.linkRefused] ?? 0))
                 w.key("leaving")
                 w.value(r.leaving)
                 w.key("heldPartitions")
@@ -141,9 +166,18 @@ struct HealthRoutes: Sendable {
             w.value(url)
         }
         w.endObject()
+        w.key("links")
+        w.beginObject()
+        w.key("security")
+        w.value(links.keyring == nil ? "insecure" : "curve")
+        w.key("handshakesRefused")
+        w.value(links.keyring?.authenticator.refused ?? 0)
+        w.key("impostorMessages")
+        w.value(links.controller.control?.impostorMessages ?? 0)
+        w.endObject()
         w.key("warnings")
         w.beginArray()
-        for warning in Self.warnings(records) { w.value(warning) }
+        for warning in Self.warnings(records) + links.warnings { w.value(warning) }
         w.endArray()
         w.key("status")
         w.value(healthy ? "healthy" : "unhealthy")

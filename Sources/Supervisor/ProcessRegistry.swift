@@ -122,6 +122,8 @@ public final class ProcessRegistry: Sendable {
         var localHost = "local"
         /// Workers removed through the API (kept in the saved state).
         var removed: Set<String> = []
+        /// Every process's CURVE public key, by id, for the map (empty with insecure links).
+        var keys: [String: String] = [:]
     }
 
     private let state: Mutex<State>
@@ -244,7 +246,19 @@ public final class ProcessRegistry: Sendable {
             }
         }
         return PartitionMap(
-            epoch: s.epoch, partitionCount: s.partitionCount, workers: workers, transfers: transfers)
+            epoch: s.epoch, partitionCount: s.partitionCount, workers: workers, transfers: transfers, keys: s.keys)
+    }
+
+    /// Sets the processes' public keys the map carries; a change is a new map (a new epoch). Returns whether the keys
+    /// changed.
+    @discardableResult
+    public func setKeys(_ keys: [String: String]) -> Bool {
+        state.withLock { s in
+            guard s.keys != keys else { return false }
+            s.keys = keys
+            s.epoch += 1
+            return true
+        }
     }
 
     /// Partitions in transit, by partition.

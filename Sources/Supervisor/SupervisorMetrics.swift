@@ -29,7 +29,7 @@ final class SupervisorMetrics: Sendable {
     }
 
     /// Prometheus text for the current state.
-    func render(_ registry: ProcessRegistry) -> [UInt8] {
+    func render(_ registry: ProcessRegistry, links: LinkReport) -> [UInt8] {
         // A removed worker's series go away with it.
         let ids = Set(registry.records.map(\.id)).union(["supervisor"])
         gauges.withLock { gauges in
@@ -53,10 +53,15 @@ final class SupervisorMetrics: Sendable {
                 for counter in EdgeCounter.allCases {
                     gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
                 }
+            } else {
+                gauge(EdgeCounter.linkRefused.metricName, dims).record(Double(r.edge[.linkRefused] ?? 0))
             }
         }
-        gauge("switchyard_wire_malformed_dropped", [("id", "supervisor"), ("role", "supervisor")])
-            .record(Double(registry.malformed))
+        let supervisor = [("id", "supervisor"), ("role", "supervisor")]
+        gauge("switchyard_wire_malformed_dropped", supervisor).record(Double(registry.malformed))
+        gauge(EdgeCounter.linkRefused.metricName, supervisor).record(links.keyring?.authenticator.refused ?? 0)
+        gauge("switchyard_link_impostor_messages", supervisor).record(links.controller.control?.impostorMessages ?? 0)
+        gauge("switchyard_links_secure", []).record(links.keyring == nil ? 0 : 1)
         gauge("switchyard_partition_map_epoch", []).record(Double(registry.epoch))
         gauge("switchyard_partition_moves_in_flight", []).record(registry.moves.count)
         let (finished, last) = registry.moveStatistics

@@ -14,7 +14,21 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws ->
             "fleet state loaded", metadata: ["workers": "\(saved.workers.map(\.id))", "epoch": "\(saved.epoch)"])
     }
     let registry = ProcessRegistry(spec: spec, saved: saved)
-    let controller = FleetController(spec: spec, registry: registry, logger: logger)
+    let keyring: FleetKeyring?
+    if spec.insecureLinks {
+        logger.warning("ZeroMQ links are insecure (--insecure-links): anyone who reaches an endpoint is a peer")
+        keyring = nil
+    } else {
+        do {
+            keyring = try FleetKeyring(
+                dataDirectory: spec.dataDirectory, localProcesses: registry.records.filter { !$0.external }.map(\.id),
+                logger: logger)
+        } catch {
+            throw SupervisorStartError(description: "fleet keys: \(error)")
+        }
+        registry.setKeys(keyring?.keys ?? [:])
+    }
+    let controller = FleetController(spec: spec, registry: registry, keyring: keyring, logger: logger)
     let metrics = SupervisorMetrics()
     let products = spec.gateways.flatMap { g -> [(String, String)] in
         let host = g.listenHost == "0.0.0.0" ? "localhost" : g.listenHost
@@ -30,7 +44,8 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws ->
         return endpoints.filter { spec.products.contains($0.0) }.map { ($0.1, $0.2) }
     }
     let health = HealthRoutes(
-        registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products)
+        registry: registry, metrics: metrics, heartbeatTimeout: spec.heartbeatTimeout, products: products,
+        links: LinkReport(keyring: keyring, controller: controller))
     let router = Router()
     if let token = spec.controlToken {
         router.middlewares.add(ControlAuthMiddleware(token: token, protectHealth: spec.protectHealth))
@@ -42,6 +57,11 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws ->
         configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
         logger: logger)
     return [app, FleetRunner(spec: spec, controller: controller, health: health, logger: logger)]
+}
+
+/// Why the supervisor cannot start.
+struct SupervisorStartError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Binds the control socket, launches every process and keeps it running.
@@ -59,7 +79,10 @@ struct FleetRunner: Service {
         try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
         try DataFolderManifest.check(folder: spec.dataDirectory, partitionCount: spec.partitionCount)
         let engine = ZMQEngine(name: "supervisor", logger: logger, maxMessageSize: spec.maxWireMessageBytes)
-        let control = ControlService(registry: registry, engine: engine, logger: logger)
+        let keyring = controller.keyring
+        // The ZAP handler before the control socket: a CURVE server bound without one refuses every peer.
+        let zap = try await keyring?.authenticator.bind(on: engine)
+        let control = ControlService(registry: registry, engine: engine, keyring: keyring, logger: logger)
         let endpoint = try await control.bind(spec.controlEndpoint)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
@@ -74,17 +97,24 @@ struct FleetRunner: Service {
                     "--stats-http-port", "\(g.statsHTTPPort)", "--presence-port", "\(g.presencePort)",
                     "--lobby-port", "\(g.lobbyPort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
-                ] + spec.gatewayArguments
+                ] + (try controller.linkArguments(g.id)) + spec.gatewayArguments
             gateways.append(child(g.id, args, control))
         }
         let (gatewaysGone, gatewaysGoneSignal) = AsyncStream.makeStream(of: Never.self)
         let gatewayChildren = gateways
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await control.run() }
+            if let keyring, let zap {
+                group.addTask { await keyring.authenticator.serve(zap, on: engine) }
+            }
             group.addTask { await announceWhenHealthy() }
             group.addTask {
+                var tick = 0
                 while !Task.isCancelled {
                     controller.reconcile()
+                    tick += 1
+                    // A key file added, replaced or removed takes effect within half a second.
+                    if tick % 25 == 0 { controller.refreshKeys() }
                     try? await Task.sleep(for: reconcileInterval)
                 }
             }

@@ -1,4 +1,5 @@
-/// A count a gateway keeps of what it did to protect itself from its clients, carried in the heartbeat's long form
+/// A count a process keeps of what it did to protect itself (a gateway from its clients, any process from strangers
+/// on its ZeroMQ links), carried in the heartbeat's long form
 /// (docs/protocol.md §5.2) and shown in `/health` and `/metrics`. The raw value is the wire code; a receiver skips
 /// codes it does not know, so a newer gateway may report counters an older supervisor ignores.
 public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
@@ -32,6 +33,8 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     /// Not a count but a state: one bit per lobby first-start account (`admin` 1, `user` 2) that still accepts its
     /// default password.
     case defaultPasswordAccounts = 14
+    /// A ZeroMQ handshake refused because the peer had no key of the fleet (CURVE; any role that binds).
+    case linkRefused = 15
 
     /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
     /// `LobbyUsers.defaultCredentials`, which a test holds them to).
@@ -59,6 +62,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .payloadRefused: "payloadsRefused"
         case .shed: "shed"
         case .defaultPasswordAccounts: "defaultPasswordAccounts"
+        case .linkRefused: "linkHandshakesRefused"
         }
     }
 
@@ -79,6 +83,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .payloadRefused: "switchyard_edge_payloads_refused"
         case .shed: "switchyard_edge_shed"
         case .defaultPasswordAccounts: "switchyard_lobby_default_password_accounts"
+        case .linkRefused: "switchyard_link_handshakes_refused"
         }
     }
 }

@@ -33,13 +33,21 @@ public struct PartitionMap: Sendable, Hashable {
     /// worker on the host that holds the current copy (docs/protocol.md §5.5). Empty when every owner shares its
     /// partitions' data folder.
     public var transfers: [UInt16: String]
+    /// The CURVE public key (Z85) of every process of the fleet, by process id: a gateway connects to a worker with
+    /// the worker's key, and a worker lets in the keys listed here (docs/protocol.md §5.3, §7). Empty in a fleet
+    /// whose links are insecure.
+    public var keys: [String: String]
 
     /// Creates a map.
-    public init(epoch: UInt64, partitionCount: Int, workers: [WorkerEntry], transfers: [UInt16: String] = [:]) {
+    public init(
+        epoch: UInt64, partitionCount: Int, workers: [WorkerEntry], transfers: [UInt16: String] = [:],
+        keys: [String: String] = [:]
+    ) {
         self.epoch = epoch
         self.partitionCount = partitionCount
         self.workers = workers
         self.transfers = transfers
+        self.keys = keys
     }
 
     /// The entry owning `partition`, if any.
@@ -82,6 +90,14 @@ public struct PartitionMap: Sendable, Hashable {
             w.write(p)
             w.write(source)
         }
+        // The key list is a trailing section, absent when empty, so a map without keys keeps the earlier form.
+        if !keys.isEmpty {
+            w.write(UInt16(keys.count))
+            for (id, key) in keys.sorted(by: { $0.key < $1.key }) {
+                w.write(id)
+                w.write(key)
+            }
+        }
         return w.bytes
     }
 
@@ -119,7 +135,21 @@ public struct PartitionMap: Sendable, Hashable {
             guard Int(p) < count, transfers[p] == nil else { throw WireError(.badValue, "transfer of partition \(p)") }
             transfers[p] = try r.readString()
         }
+        var keys: [String: String] = [:]
+        if r.remaining > 0 {
+            let keyCount = Int(try r.readUInt16())
+            guard keyCount > 0 else { throw WireError(.badValue, "empty key list") }
+            for _ in 0..<keyCount {
+                let id = try r.readString()
+                guard Envelope.isValidOrigin(id), keys[id] == nil else { throw WireError(.badOrigin, "key of \(id)") }
+                let key = try r.readString()
+                guard key.utf8.count == WireConstants.publicKeyLength else {
+                    throw WireError(.badValue, "key of \(id) is not \(WireConstants.publicKeyLength) characters")
+                }
+                keys[id] = key
+            }
+        }
         try r.expectEnd()
-        self.init(epoch: epoch, partitionCount: count, workers: workers, transfers: transfers)
+        self.init(epoch: epoch, partitionCount: count, workers: workers, transfers: transfers, keys: keys)
     }
 }

@@ -24,6 +24,8 @@ public enum WireConstants {
     /// is ahead by one or two while a change spreads; a command further ahead than this names a map no supervisor
     /// sent, and is refused (`notOwner`: a genuine sender retries once the worker has caught up).
     public static let maxEpochLead: UInt64 = 64
+    /// Length of a CURVE public key in Z85 text, as the map's key list carries it.
+    public static let publicKeyLength = 40
     /// Most partitions a fleet may have (partition numbers are u16).
     public static let maxPartitionCount = 4096
 }

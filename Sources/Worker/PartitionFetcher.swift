@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import Logging
 import Storage
@@ -17,20 +18,26 @@ struct PartitionFetcher: Sendable {
     let workerID: String
     let engine: ZMQEngine
     let logger: Logger
+    /// How the fetch socket authenticates to the source worker.
+    var security: LinkSecurity = .insecure
     /// How long one chunk may take.
     var chunkTimeout: Duration = .seconds(10)
     /// Pause before asking a busy source again, and between failed attempts.
     var retryDelay: Duration = .milliseconds(200)
 
-    /// Fetches partition `p` from `source` until it is installed; throws only `CancellationError` (the
-    /// partition went elsewhere meanwhile). Returns the bytes copied.
-    func fetch(partition p: UInt16, from source: String, epoch: UInt64) async throws -> UInt64 {
+    /// Fetches partition `p` from `source` (a worker's command endpoint in `map`) until it is installed; throws only
+    /// `CancellationError` (the partition went elsewhere meanwhile). Returns the bytes copied.
+    func fetch(partition p: UInt16, from source: String, map: PartitionMap) async throws -> UInt64 {
+        let epoch = map.epoch
+        // The source is known by its endpoint; its key is its map entry's.
+        let sourceSecurity = map.workers.first { $0.commandEndpoint == source && !source.isEmpty }
+            .flatMap { security.toWorker($0.id, of: map) }
         var attempt = 0
         while true {
             try Task.checkCancellation()
             attempt += 1
             do {
-                return try await attemptFetch(partition: p, from: source, epoch: epoch)
+                return try await attemptFetch(partition: p, from: source, epoch: epoch, security: sourceSecurity)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -43,13 +50,17 @@ struct PartitionFetcher: Sendable {
         }
     }
 
-    private func attemptFetch(partition p: UInt16, from source: String, epoch: UInt64) async throws -> UInt64 {
+    private func attemptFetch(partition p: UInt16, from source: String, epoch: UInt64, security: ZMQSecurity?)
+        async throws -> UInt64
+    {
         guard !source.isEmpty else { throw Failure(description: "no worker of the file's host is running") }
+        guard let security else { throw Failure(description: "the map has no key for the source worker") }
         let incoming = PartitionFile.path(partition: p, in: directory) + ".incoming"
         FileManager.default.createFile(atPath: incoming, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: incoming))
         var options = ZMQSocketOptions()
         options.lingerMilliseconds = 0
+        options.security = security
         let socket = try await engine.makeSocket(.dealer, options: options, connect: [source])
         var closed = false
         defer {

@@ -94,12 +94,12 @@ actor PartitionOwnership {
         fetched.withLock { $0.formIntersection(Set(transfers.keys)) }
         for (p, source) in transfers.sorted(by: { $0.key < $1.key })
         where fetching[p] == nil && !fetched.withLock({ $0.contains(p) }) {
-            let epoch = map.epoch
             let task = Task {
                 do {
-                    let bytes = try await fetcher.fetch(partition: p, from: source, epoch: epoch)
+                    let bytes = try await fetcher.fetch(partition: p, from: source, map: map)
                     self.logger.info(
-                        "partition file fetched", metadata: ["partition": "\(p)", "source": "\(source)", "bytes": "\(bytes)"])
+                        "partition file fetched",
+                        metadata: ["partition": "\(p)", "source": "\(source)", "bytes": "\(bytes)"])
                     self.fetchFinished(p, source: source)
                     onFetched()
                 } catch {

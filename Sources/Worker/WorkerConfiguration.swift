@@ -1,3 +1,4 @@
+public import Fleet
 public import Presence
 public import Steps
 public import Storage
@@ -42,6 +43,8 @@ public struct WorkerConfiguration: Sendable {
     public var advertiseHost: String?
     /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
     public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+    /// How its ZeroMQ links are secured (CURVE with its key file, or insecure for debugging).
+    public var security: LinkSecurity = .insecure
 
     /// Creates a configuration with the defaults of `switchyard up`.
     public init(

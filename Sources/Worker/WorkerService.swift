@@ -29,9 +29,15 @@ public struct WorkerService: Service {
         let ownership = PartitionOwnership(
             workerID: config.id, directory: config.dataDirectory, durability: config.durability,
             commitThreads: config.commitThreads, barrier: barrier, logger: logger)
+        let linkGuard = FleetLinkGuard(security: config.security, logger: logger)
         do {
-            let router = try await engine.makeSocket(.router, bind: [config.commandEndpoint])
+            // The ZAP handler first: a CURVE server socket bound without one would refuse every peer.
+            let zap = try await linkGuard.bind(on: engine)
+            var routerOptions = ZMQSocketOptions()
+            routerOptions.security = config.security.server
+            let router = try await engine.makeSocket(.router, options: routerOptions, bind: [config.commandEndpoint])
             var pubOptions = ZMQSocketOptions()
+            pubOptions.security = config.security.server
             pubOptions.sendHighWaterMark = 1_000_000
             let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: [config.publishEndpoint])
             let hello = HelloMessage(
@@ -43,7 +49,7 @@ public struct WorkerService: Service {
                 metadata: ["commands": "\(hello.commandEndpoint)", "publish": "\(hello.publishEndpoint)"])
             let membership = FleetMembership(
                 engine: engine, id: config.id, role: .worker, supervisorEndpoint: config.supervisorEndpoint,
-                heartbeatInterval: config.heartbeatInterval, logger: logger)
+                heartbeatInterval: config.heartbeatInterval, security: config.security, logger: logger)
             let context = CommitContext(
                 workerID: config.id, engine: engine, publishSocket: pub, counters: counters,
                 stepsLimits: config.stepsLimits, presenceSettings: config.presenceSettings, logger: logger,
@@ -52,7 +58,8 @@ public struct WorkerService: Service {
                 directory: config.dataDirectory, workerID: config.id, engine: engine,
                 isHeld: { ownership.heldPartitions.contains($0) }, logger: logger)
             let fetcher = PartitionFetcher(
-                directory: config.dataDirectory, workerID: config.id, engine: engine, logger: logger)
+                directory: config.dataDirectory, workerID: config.id, engine: engine, logger: logger,
+                security: config.security)
             let processor = CommandProcessor(
                 ownership: ownership, context: context, files: files, commandSocket: router)
             try await cancelWhenGracefulShutdown {
@@ -61,12 +68,15 @@ public struct WorkerService: Service {
                         try await membership.run(
                             hello: hello, exitWhenOrphaned: config.exitWhenOrphaned, lease: config.lease,
                             status: {
+                                counters.set(.linkRefused, to: UInt64(linkGuard.refused))
                                 var beat = counters.heartbeat(
                                     droppedOutbound: engine.droppedOutbound, heldPartitions: ownership.heldPartitions)
                                 beat.fetchedPartitions = ownership.fetchedPartitions
                                 return beat
                             },
                             onMap: { map in
+                                // The map's keys first: the processes it names may connect at once.
+                                linkGuard.adopt(map)
                                 files.mapAdopted(map, ownEndpoint: hello.commandEndpoint)
                                 counters.setReady(
                                     await ownership.adopt(
@@ -83,6 +93,10 @@ public struct WorkerService: Service {
                                 counters.addMalformed()
                                 logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])
                             })
+                    }
+                    if let zap {
+                        // Any task that ends stops the worker, so the handler runs only where there is one.
+                        group.addTask { await linkGuard.serve(zap, on: engine) }
                     }
                     group.addTask {
                         // Decoding and handing commands to their lanes never blocks, so it runs on the I/O thread.

@@ -22,7 +22,9 @@ extension ZMQEngine.Loop {
             _ = zmq_close(handle)
             throw error
         }
-        return Socket(id: id, type: type, handle: handle, linger: options.lingerMilliseconds)
+        return Socket(
+            id: id, type: type, handle: handle, linger: options.lingerMilliseconds,
+            peerUserIDFrame: options.peerUserIDFrame)
     }
 
     /// Applies creation-time options; linger first, so a socket closed after a later failure cannot stall

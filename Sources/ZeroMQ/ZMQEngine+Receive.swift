@@ -24,6 +24,11 @@ extension ZMQEngine.Loop {
             }
             socket.partial.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(frame), count: zmq_msg_size(frame))))
             let more = zmq_msg_more(frame) != 0
+            if !more && socket.peerUserIDFrame {
+                // Every frame of a message carries its connection's metadata; the last one is always a peer's frame.
+                let user = zmq_msg_gets(frame, "User-Id").map { Array(String(cString: $0).utf8) } ?? []
+                socket.partial.insert(user, at: 0)
+            }
             zmq_msg_close(frame)
             if !more {
                 batch.append(socket.partial)

@@ -15,12 +15,18 @@ extension ZMQEngine.Loop {
         var partial: ZMQMessage = []
         /// Set when the outbox first overflows, so one overflow episode logs one warning.
         var warnedOverflow = false
+        /// `ZMQSocketOptions.peerUserIDFrame`.
+        let peerUserIDFrame: Bool
 
-        init(id: ZMQSocketID, type: ZMQSocketType, handle: UnsafeMutableRawPointer, linger: Int32) {
+        init(
+            id: ZMQSocketID, type: ZMQSocketType, handle: UnsafeMutableRawPointer, linger: Int32,
+            peerUserIDFrame: Bool = false
+        ) {
             self.id = id
             self.type = type
             self.handle = handle
             self.linger = linger
+            self.peerUserIDFrame = peerUserIDFrame
         }
     }
 }

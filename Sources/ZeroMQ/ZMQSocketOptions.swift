@@ -26,6 +26,11 @@ public struct ZMQSocketOptions: Sendable {
     /// The security mechanism (CURVE server or client, or none).
     public var security: ZMQSecurity = .none
 
+    /// Whether every received message starts with one more frame: the ZAP User-Id of the connection it came by
+    /// (for a CURVE server, the name `ZMQCurveAuthenticator` gave the peer's key; empty without one). Routing ids
+    /// are the peer's choice; this frame is the only word on who sent a message that the peer cannot forge.
+    public var peerUserIDFrame = false
+
     /// The defaults above.
     public init() {}
 }

@@ -51,6 +51,11 @@ struct FleetOptions: ParsableArguments {
     @Option(
         help: "Largest frame any process accepts on a ZeroMQ socket, in bytes; a peer sending more is disconnected.")
     var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+    @Flag(
+        help:
+            "ZeroMQ links without CURVE authentication and encryption (debugging only; shown in /health). By default every process has a key in the data folder's keys/."
+    )
+    var insecureLinks = false
     @Option(help: "ZeroMQ endpoint of the supervisor's control socket (a * port picks a free one).")
     var controlEndpoint: String = "tcp://127.0.0.1:*"
     @Option(help: "Commit durability: full (fsync every group commit) or normal (survives process kill only).")
@@ -112,6 +117,7 @@ struct FleetOptions: ParsableArguments {
         }
         spec.protectHealth = protectHealth
         spec.maxWireMessageBytes = maxWireMessageBytes
+        spec.insecureLinks = insecureLinks
         return spec
     }
 

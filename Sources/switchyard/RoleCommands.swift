@@ -24,10 +24,29 @@ struct MembershipOptions: ParsableArguments {
     var dedupeWindow: Int = 10_000
     @Option(help: "Largest frame accepted on any ZeroMQ socket, in bytes; a peer sending more is disconnected.")
     var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+    @Option(
+        help:
+            "This process's fleet key file (made by the supervisor for its own host's processes, by `switchyard keys issue ID` for other hosts)."
+    )
+    var keyFile: String?
+    @Flag(help: "ZeroMQ links without CURVE authentication and encryption (debugging only).")
+    var insecureLinks = false
 
     func validate() throws {
         guard maxWireMessageBytes >= 64 << 10 else {
             throw ValidationError("--max-wire-message-bytes must be at least 65536")
+        }
+        guard (keyFile != nil) != insecureLinks else {
+            throw ValidationError(
+                "give exactly one of --key-file (the key `switchyard keys issue \(id)` made) and --insecure-links")
+        }
+    }
+
+    /// How the process secures its links, from its key file.
+    func linkSecurity() throws -> LinkSecurity {
+        guard let keyFile else { return .insecure }
+        do { return try LinkSecurity.load(keyFile: keyFile, process: id) } catch {
+            throw ValidationError("--key-file: \(error)")
         }
     }
 }
@@ -82,6 +101,7 @@ struct WorkerCommand: AsyncParsableCommand {
         config.lease = leaseMs > 0 ? .milliseconds(leaseMs) : nil
         config.maxWireMessageBytes = membership.maxWireMessageBytes
         config.advertiseHost = advertiseHost
+        config.security = try membership.linkSecurity()
         let group = ServiceGroup(
             configuration: .init(
                 services: [WorkerService(configuration: config, logger: logger)],
@@ -136,6 +156,7 @@ struct GatewayCommand: AsyncParsableCommand {
             heartbeatInterval: .milliseconds(membership.heartbeatMs),
             requestTimeout: .milliseconds(requestTimeoutMs), exitWhenOrphaned: membership.exitWhenOrphaned)
         fleet.maxWireMessageBytes = membership.maxWireMessageBytes
+        fleet.security = try membership.linkSecurity()
         var config = GatewayConfiguration(
             fleet: fleet, listenHost: listenHost, stepsHTTPPort: stepsHTTPPort, stepsWebSocketPort: stepsWSPort,
             maxFrameSize: maxFrameBytes, maxInFlightPerConnection: maxInFlight,

@@ -7,6 +7,6 @@ struct Switchyard: AsyncParsableCommand {
         abstract: "Switchyard: four real-time products served by one fleet of gateways and workers.",
         subcommands: [
             Up.self, SupervisorCommand.self, GatewayCommand.self, WorkerCommand.self, LobbyUserCommand.self,
-            FleetCommand.self,
+            FleetCommand.self, KeysCommand.self,
         ])
 }

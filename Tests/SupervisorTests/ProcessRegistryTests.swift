@@ -25,6 +25,18 @@ import Wire
         #expect(registry.records.map(\.id) == ["w1", "w2", "g1"])
     }
 
+    @Test func theMapCarriesTheKeysAndAKeyChangeIsANewEpoch() {
+        let registry = ProcessRegistry(spec: spec())
+        let keys = ["w1": String(repeating: "a", count: 40), "g1": String(repeating: "b", count: 40)]
+        #expect(registry.setKeys(keys))
+        #expect(registry.map.keys == keys && registry.epoch == 2)
+        // The same keys again are no change.
+        #expect(!registry.setKeys(keys) && registry.epoch == 2)
+        var rotated = keys
+        rotated["w1"] = String(repeating: "c", count: 40)
+        #expect(registry.setKeys(rotated) && registry.map.keys["w1"] == rotated["w1"] && registry.epoch == 3)
+    }
+
     @Test func workerHelloBumpsTheEpochAndGoesToEveryone() throws {
         let registry = ProcessRegistry(spec: spec())
         let gatewayHello = try #require(

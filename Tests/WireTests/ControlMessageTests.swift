@@ -99,6 +99,37 @@ import Wire
         #expect(throws: WireError.self) { try PartitionMap(decoding: outside, epoch: 9) }
     }
 
+    @Test func partitionMapKeysGoldenAndRoundTrip() throws {
+        let w1Key = String(repeating: "a", count: 40)
+        let g1Key = String(repeating: "b", count: 40)
+        let map = PartitionMap(
+            epoch: 2, partitionCount: 1,
+            workers: [.init(id: "w1", commandEndpoint: "c", publishEndpoint: "p", partitions: [0])],
+            keys: ["w1": w1Key, "g1": g1Key])
+        let entry: [UInt8] = [0, 2, 0x77, 0x31, 0, 1, 0x63, 0, 1, 0x70, 0, 1, 0, 0]
+        let keyList: [UInt8] =
+            [0, 2] + [0, 2, 0x67, 0x31, 0, 40] + Array(g1Key.utf8) + [0, 2, 0x77, 0x31, 0, 40] + Array(w1Key.utf8)
+        let expected: [UInt8] = [0, 1, 0, 1] + entry + [0, 0] + keyList
+        #expect(map.encoded() == expected)
+        #expect(try PartitionMap(decoding: expected, epoch: 2) == map)
+        // Without keys the section is absent: the earlier form, which a newer receiver still reads.
+        var keyless = map
+        keyless.keys = [:]
+        #expect(keyless.encoded() == Array(expected.prefix(4 + entry.count + 2)))
+        // A key that is not 40 characters, a process twice, an empty list or a bad id is refused.
+        let short = Array(expected.dropLast(1))
+        #expect(throws: WireError.self) { try PartitionMap(decoding: short, epoch: 2) }
+        let twice =
+            Array(expected.prefix(4 + entry.count + 2)) + [0, 2] + [0, 2, 0x77, 0x31, 0, 40] + Array(w1Key.utf8)
+            + [0, 2, 0x77, 0x31, 0, 40] + Array(w1Key.utf8)
+        #expect(throws: WireError.self) { try PartitionMap(decoding: twice, epoch: 2) }
+        #expect(throws: WireError.self) {
+            try PartitionMap(decoding: Array(expected.prefix(4 + entry.count + 2)) + [0, 0], epoch: 2)
+        }
+        let badID = Array(expected.prefix(4 + entry.count + 2)) + [0, 1] + [0, 1, 0x20, 0, 40] + Array(w1Key.utf8)
+        #expect(throws: WireError.self) { try PartitionMap(decoding: badID, epoch: 2) }
+    }
+
     @Test func fetchAndChunkGoldenAndRoundTrip() throws {
         let fetch = FetchRequest(offset: 258)
         #expect(fetch.encoded() == [0, 0, 0, 0, 0, 0, 1, 2])

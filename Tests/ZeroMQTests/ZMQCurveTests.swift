@@ -54,12 +54,51 @@ import Testing
         #expect(authenticator.answer(request("CURVE", other.publicKey))?.accepted == true)
     }
 
+    @Test func namedKeysAreTheUserIDAndTheAllowListCanBeReplaced() throws {
+        let (first, second) = try (ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate())
+        let authenticator = ZMQCurveAuthenticator(allowing: [first.publicKey: "w1"], logger: logger)
+        func request(_ key: String) -> ZMQMessage {
+            [[1], [], Array("1.0".utf8), [2], [], [], [], Array("CURVE".utf8), ZMQCurveKeyPair.binary(key)!]
+        }
+        #expect(authenticator.answer(request(first.publicKey))?.reply[6] == Array("w1".utf8))
+        authenticator.replace(allowing: [second.publicKey: "g1"])
+        #expect(authenticator.answer(request(first.publicKey))?.accepted == false)
+        let answer = try #require(authenticator.answer(request(second.publicKey)))
+        #expect(answer.accepted && answer.reply[6] == Array("g1".utf8))
+    }
+
+    @Test func aServerSocketCanSeeWhichKeySentEachMessage() async throws {
+        let logger = self.logger
+        let (server, friend) = try (ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate())
+        try await withDeadline(seconds: 20) {
+            let (engine, _, zap) = await Self.engineWithAuthenticator(
+                allowing: friend, as: "friend-name", logger: logger)
+            var serverOptions = ZMQSocketOptions()
+            serverOptions.security = .curveServer(server)
+            serverOptions.peerUserIDFrame = true
+            let router = try await engine.makeSocket(.router, options: serverOptions, bind: ["tcp://127.0.0.1:*"])
+            var inbound = engine.messages(of: router).makeAsyncIterator()
+            var friendOptions = ZMQSocketOptions()
+            friendOptions.security = .curveClient(friend, serverKey: server.publicKey)
+            // The routing id claims another name; the User-Id frame tells the truth.
+            friendOptions.identity = bytes("someone-else")
+            let dealer = try await engine.makeSocket(
+                .dealer, options: friendOptions, connect: [try await engine.lastEndpoint(router)])
+            engine.send([bytes("a"), bytes("b")], on: dealer)
+            let received = await collect(1, from: &inbound).messages
+            #expect(received == [[bytes("friend-name"), bytes("someone-else"), bytes("a"), bytes("b")]])
+            zap.cancel()
+            await engine.shutdown()
+        }
+    }
+
     /// An engine whose ZAP authenticator (letting in `friend` only) is bound, and the task that runs it.
-    static func engineWithAuthenticator(allowing friend: ZMQCurveKeyPair, logger: Logger) async
+    static func engineWithAuthenticator(allowing friend: ZMQCurveKeyPair, as name: String? = nil, logger: Logger) async
         -> (ZMQEngine, ZMQCurveAuthenticator, Task<Void, any Error>)
     {
         let engine = makeEngine()
-        let authenticator = ZMQCurveAuthenticator(allowing: [friend.publicKey], logger: logger)
+        let authenticator = ZMQCurveAuthenticator(
+            allowing: [friend.publicKey: name ?? friend.publicKey], logger: logger)
         let (bound, ready) = AsyncStream.makeStream(of: Void.self)
         let zap = Task { try await authenticator.run(on: engine) { ready.yield() } }
         var boundIterator = bound.makeAsyncIterator()

@@ -12,6 +12,7 @@ import time
 
 import pytest
 import requests
+import zmq
 
 BIN = os.environ.get("SWITCHYARD_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/switchyard"))
 
@@ -248,6 +249,20 @@ class Fleet:
         """The control API's bearer token, which the supervisor made in the data folder on first start."""
         with open(os.path.join(self.data, "control.token")) as f:
             return f.read().strip()
+
+    def key(self, process_id):
+        """(public, secret) CURVE key of a process of this host, from the key file the supervisor made for it."""
+        with open(os.path.join(self.data, "keys", f"{process_id}.key")) as f:
+            fields = dict(line.split(" ", 1) for line in f.read().splitlines() if line and not line.startswith("#"))
+        secret = fields["secret-key"].strip().encode()
+        return zmq.curve_public(secret), secret
+
+    def as_process(self, sock, process_id, server_id):
+        """Makes a pyzmq socket a CURVE client that holds `process_id`'s key and expects `server_id`'s (a worker or
+        "supervisor"): an insider, for tests of what even a fleet key does not allow."""
+        sock.curve_publickey, sock.curve_secretkey = self.key(process_id)
+        sock.curve_serverkey = self.key(server_id)[0]
+        return sock
 
     def api(self, method, path, **kw):
         """A request to the supervisor's control API, with the token."""

@@ -46,6 +46,10 @@ class TwoHostFleet:
         with open(self.fleet_file, "w") as f:
             json.dump(fleet, f)
         self.log = open(os.path.join(self.root, "fleet.log"), "wb")
+        # Host b's key, made on the supervisor's host and copied over, as docs/operations.md ("Fleet keys") says.
+        self.w2_key = os.path.join(self.data_b, "w2.key")
+        subprocess.run([BIN, "keys", "issue", "w2", "--data", self.data_a, "--out", self.w2_key], check=True,
+                       stdout=self.log, stderr=subprocess.STDOUT)
         self.supervisor = subprocess.Popen(
             [BIN, "supervisor", "--fleet", self.fleet_file, "--heartbeat-ms", "100"],
             stdout=self.log, stderr=subprocess.STDOUT)
@@ -57,7 +61,7 @@ class TwoHostFleet:
         self.w2 = subprocess.Popen(
             [BIN, "worker", "--id", "w2", "--supervisor", self.control, "--data", self.data_b,
              "--command-endpoint", "tcp://127.0.0.2:*", "--publish-endpoint", "tcp://127.0.0.2:*",
-             "--lease-ms", "1500", "--heartbeat-ms", "100"],
+             "--lease-ms", "1500", "--heartbeat-ms", "100", "--key-file", self.w2_key],
             stdout=self.log, stderr=subprocess.STDOUT)
 
     @property

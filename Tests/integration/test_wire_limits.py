@@ -1,5 +1,7 @@
 """A peer on the fleet's ZeroMQ links cannot make a process hold a huge frame: every socket has ZMQ_MAXMSGSIZE
-(`--max-wire-message-bytes`), so an oversized frame drops the peer before it is read into memory."""
+(`--max-wire-message-bytes`), so an oversized frame drops the peer before it is read into memory. The peers here hold
+a fleet key (a stranger gets no further than the handshake, test_link_security.py): these are the limits that hold
+even for an insider."""
 import os
 import struct
 
@@ -19,14 +21,14 @@ def test_oversized_frames_to_a_worker_are_dropped_unread(fresh_fleet):
     before = rss_kib(worker["pid"])
     context = zmq.Context()
     try:
-        sock = context.socket(zmq.DEALER)
+        sock = fleet.as_process(context.socket(zmq.DEALER), "g1", "w1")
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(worker["commandEndpoint"])
         for _ in range(3):
             sock.send(b"\0" * (64 << 20))
         # A small malformed message on a fresh connection still reaches the worker (and is counted), so by then the
         # big ones have been refused, not queued.
-        small = context.socket(zmq.DEALER)
+        small = fleet.as_process(context.socket(zmq.DEALER), "g1", "w1")
         small.setsockopt(zmq.LINGER, 0)
         small.connect(worker["commandEndpoint"])
         malformed = worker["malformed"]
@@ -60,7 +62,7 @@ def test_a_partition_file_is_served_only_to_the_new_home_the_map_names(fresh_fle
     other = next(p for p in health["processes"] if p["id"] == "w2")["partitions"][0]
     context = zmq.Context()
     try:
-        sock = context.socket(zmq.DEALER)
+        sock = fleet.as_process(context.socket(zmq.DEALER), "w2", "w1")
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(w1["commandEndpoint"])
         # No transfer of this partition is under way: refused (status 3), whoever the request says it is from.

@@ -1,0 +1,85 @@
+public import Logging
+public import Wire
+public import ZeroMQ
+
+/// How one process secures its ZeroMQ links (docs/protocol.md §7): CURVE with its own key pair, or nothing
+/// (`--insecure-links`, for debugging only).
+public enum LinkSecurity: Sendable, Hashable {
+    /// No authentication or encryption.
+    case insecure
+    /// CURVE: the process's own key pair and the supervisor's public key.
+    case curve(ZMQCurveKeyPair, supervisorKey: String)
+
+    /// The security of a process started with key file `file` (which must name process `id`).
+    public static func load(keyFile path: String, process id: String) throws(FleetKeyFile.Failure) -> LinkSecurity {
+        let file = try FleetKeyFile.load(path)
+        guard file.process == id else {
+            throw FleetKeyFile.Failure(description: "\(path) is the key of \(file.process), not of \(id)")
+        }
+        guard let supervisorKey = file.supervisorKey else {
+            throw FleetKeyFile.Failure(description: "\(path) has no supervisor-key line")
+        }
+        return .curve(file.keys, supervisorKey: supervisorKey)
+    }
+
+    /// Whether links are authenticated and encrypted.
+    public var isSecure: Bool { if case .curve = self { true } else { false } }
+
+    /// The options' security for a socket that binds (a worker's command ROUTER and reply PUB).
+    public var server: ZMQSecurity {
+        switch self {
+        case .insecure: .none
+        case .curve(let keys, _): .curveServer(keys)
+        }
+    }
+
+    /// The options' security for a socket that connects to the supervisor.
+    public var toSupervisor: ZMQSecurity {
+        switch self {
+        case .insecure: .none
+        case .curve(let keys, let supervisorKey): .curveClient(keys, serverKey: supervisorKey)
+        }
+    }
+
+    /// The options' security for a socket that connects to worker `id` of `map`; nil when the map has no key for
+    /// it (a CURVE process cannot reach that worker until a map names its key).
+    public func toWorker(_ id: String, of map: PartitionMap) -> ZMQSecurity? {
+        switch self {
+        case .insecure: return ZMQSecurity.none
+        case .curve(let keys, _):
+            guard let key = map.keys[id], ZMQCurveKeyPair.isKey(key) else { return nil }
+            return .curveClient(keys, serverKey: key)
+        }
+    }
+}
+
+/// The ZAP handler of a process whose sockets bind (a worker), fed with the keys of each new map: only the fleet's
+/// processes get in, each known by its id.
+public final class FleetLinkGuard: Sendable {
+    /// The handler; nil for insecure links.
+    public let authenticator: ZMQCurveAuthenticator?
+
+    /// A guard for `security`; lets nobody in until the first map (`adopt`).
+    public init(security: LinkSecurity, logger: Logger) {
+        authenticator = security.isSecure ? ZMQCurveAuthenticator(allowing: [:], logger: logger) : nil
+    }
+
+    /// Binds the handler on `engine` (nothing for insecure links): call before the engine's server sockets bind,
+    /// then `serve`.
+    public func bind(on engine: ZMQEngine) async throws -> ZMQSocketID? {
+        try await authenticator?.bind(on: engine)
+    }
+
+    /// Answers handshakes on `socket` (from `bind`) until cancelled or the engine shuts down.
+    public func serve(_ socket: ZMQSocketID, on engine: ZMQEngine) async {
+        await authenticator?.serve(socket, on: engine)
+    }
+
+    /// Lets in exactly the processes whose keys `map` lists.
+    public func adopt(_ map: PartitionMap) {
+        authenticator?.replace(allowing: Dictionary(map.keys.map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Handshakes refused so far.
+    public var refused: Int { authenticator?.refused ?? 0 }
+}
