@@ -69,6 +69,7 @@ final class FleetController: Sendable {
         return [
             "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
             "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
+            "--command-endpoint", "tcp://\(spec.workerBindHost):*", "--publish-endpoint", "tcp://\(spec.workerBindHost):*",
         ] + (try linkArguments(id)) + spec.workerArguments
     }
 

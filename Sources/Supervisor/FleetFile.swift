@@ -51,6 +51,9 @@ public struct FleetFile: Decodable, Sendable {
     public var health: Health?
     /// The supervisor's own host label (default `local`).
     public var localHost: String?
+    /// The address of the supervisor's host that the other hosts reach: the workers it launches bind their ZeroMQ
+    /// sockets there (default `127.0.0.1`, which only processes of this host reach).
+    public var localAddress: String?
     /// A process of the supervisor's host silent this long is killed; a worker of another host, taken as gone.
     public var unresponsiveTimeoutMs: Int?
     /// Workers.
@@ -91,6 +94,7 @@ public struct FleetFile: Decodable, Sendable {
         if let partitions { spec.partitionCount = partitions }
         if let data { spec.dataDirectory = URL(fileURLWithPath: data).standardizedFileURL.path }
         if let control { spec.controlEndpoint = control }
+        if let localAddress { spec.workerBindHost = localAddress }
         if let host = health?.host { spec.healthHost = host }
         if let port = health?.port { spec.healthPort = port }
         if let ms = unresponsiveTimeoutMs { spec.unresponsiveTimeout = .milliseconds(ms) }

@@ -69,6 +69,8 @@ public struct FleetSpec: Sendable {
     public var protectHealth = false
     /// Largest frame accepted on the supervisor's ZeroMQ sockets (its children get the same setting).
     public var maxWireMessageBytes = WireConstants.defaultMaxMessageBytes
+    /// The address the workers this supervisor launches bind their command and reply sockets to (a free port each).
+    public var workerBindHost = "127.0.0.1"
     /// ZeroMQ links without CURVE (`--insecure-links`, for debugging only): no keys, anyone who reaches an endpoint
     /// is a peer.
     public var insecureLinks = false

@@ -12,32 +12,16 @@ import requests
 import zmq
 from websockets.sync.client import connect
 
+import wire_client
 from conftest import BIN, poll
-
-
-def fnv1a(text):
-    h = 0xcbf29ce484222325
-    for b in text.encode():
-        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def header(kind, product, partition, epoch, origin, correlation=1):
-    return (b"SY" + bytes([1, kind, product, 0]) + struct.pack(">HQQQ", partition, epoch, correlation, 0)
-            + bytes([len(origin)]) + origin.encode())
-
-
-def string(text):
-    data = text.encode()
-    return struct.pack(">H", len(data)) + data
+from wire_client import fnv1a, header, string
 
 
 def steps_update(fleet, username, steps, origin="g1"):
     """A well-formed steps `update` command (docs/protocol.md §6.1) for `username`'s partition."""
     _, health = fleet.health()
-    partition = fnv1a(username) % health["partitionCount"]
-    body = b"\x01" + string(username) + string(uuid.uuid4().hex) + struct.pack(">dd", 1.0, float(steps))
-    return [header(1, 1, partition, health["epoch"], origin), body]
+    return wire_client.steps_update(username, steps, fnv1a(username) % health["partitionCount"], health["epoch"],
+                                    origin)
 
 
 def hello(origin, pid, command_endpoint, publish_endpoint):
