@@ -56,12 +56,18 @@ public enum LinkSecurity: Sendable, Hashable {
 /// The ZAP handler of a process whose sockets bind (a worker), fed with the keys of each new map: only the fleet's
 /// processes get in, each known by its id.
 public final class FleetLinkGuard: Sendable {
+    /// How long a handshake with a key the process does not know yet waits for a map that names it: a peer may
+    /// connect before the process has its first map, or before the map with a rotated key arrives.
+    public static let keyGrace: Duration = .seconds(5)
+
     /// The handler; nil for insecure links.
     public let authenticator: ZMQCurveAuthenticator?
 
     /// A guard for `security`; lets nobody in until the first map (`adopt`).
     public init(security: LinkSecurity, logger: Logger) {
-        authenticator = security.isSecure ? ZMQCurveAuthenticator(allowing: [:], logger: logger) : nil
+        authenticator =
+            security.isSecure
+            ? ZMQCurveAuthenticator(allowing: [:], grace: Self.keyGrace, logger: logger) : nil
     }
 
     /// Binds the handler on `engine` (nothing for insecure links): call before the engine's server sockets bind,

@@ -26,7 +26,10 @@ final class FleetKeyring: Sendable {
         let stamp = folder.stamp()
         let (keys, problems) = folder.publicKeys()
         for problem in problems { logger.error("unusable key file", metadata: ["problem": "\(problem)"]) }
-        authenticator = ZMQCurveAuthenticator(allowing: Self.names(keys), logger: logger)
+        // A key issued while the supervisor runs is read within half a second; its process's first handshake may come
+        // sooner and waits for it.
+        authenticator = ZMQCurveAuthenticator(
+            allowing: Self.names(keys), grace: FleetLinkGuard.keyGrace, logger: logger)
         state = Mutex((stamp, keys))
         self.logger = logger
     }

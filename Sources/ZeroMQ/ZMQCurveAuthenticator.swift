@@ -20,11 +20,32 @@ public final class ZMQCurveAuthenticator: Sendable {
     private let allowed: Mutex<[[UInt8]: String]>
     private let refusals = Atomic<Int>(0)
     private let logger: Logger
+    /// How long a handshake with a key not (yet) allowed waits for the key to be allowed before it is refused.
+    private let grace: Duration
+    /// Most handshakes waiting at once; more are refused at once.
+    private let maxWaiting: Int
+    private let waiting = Mutex<[Waiting]>([])
+    /// Where answers go, once `serve` runs.
+    private let replies = Mutex<(engine: ZMQEngine, socket: ZMQSocketID)?>(nil)
+
+    /// A handshake whose key is not allowed yet.
+    private struct Waiting {
+        let request: ZMQMessage
+        let key: [UInt8]
+        let deadline: ContinuousClock.Instant
+    }
 
     /// An authenticator that lets in the keys of `names` (public key in Z85 → the name it is known by; keys that
     /// are not Z85 are ignored).
-    public init(allowing names: [String: String], logger: Logger) {
+    ///
+    /// With a `grace`, a handshake whose key is not allowed waits that long for it to be (`allow`, `replace`) before
+    /// it is refused: a process learns the keys it lets in from messages (a map), and a peer that connects just
+    /// before they arrive must not be turned away, since libzmq does not always retry a refused handshake
+    /// (zeromq/libzmq#3519). At most `maxWaiting` wait at once.
+    public init(allowing names: [String: String], grace: Duration = .zero, maxWaiting: Int = 256, logger: Logger) {
         allowed = Mutex(Self.binaryKeys(names))
+        self.grace = grace
+        self.maxWaiting = maxWaiting
         self.logger = logger
     }
 
@@ -39,6 +60,7 @@ public final class ZMQCurveAuthenticator: Sendable {
     public func allow(_ publicKey: String, as name: String? = nil) -> Bool {
         guard let key = ZMQCurveKeyPair.binary(publicKey) else { return false }
         allowed.withLock { $0[key] = name ?? publicKey }
+        admitWaiting()
         return true
     }
 
@@ -46,7 +68,11 @@ public final class ZMQCurveAuthenticator: Sendable {
     public func replace(allowing names: [String: String]) {
         let keys = Self.binaryKeys(names)
         allowed.withLock { $0 = keys }
+        admitWaiting()
     }
+
+    /// Handshakes waiting for their key to be allowed.
+    public var waitingCount: Int { waiting.withLock { $0.count } }
 
     /// Lets `publicKey` in no more (connections already made stay).
     public func revoke(_ publicKey: String) {
@@ -74,24 +100,94 @@ public final class ZMQCurveAuthenticator: Sendable {
 
     /// Answers every request on `socket` (from `bind`) until the task is cancelled or the engine shuts down.
     public func serve(_ socket: ZMQSocketID, on engine: ZMQEngine) async {
-        await engine.consume(socket) { batch in
-            var replies: [ZMQMessage] = []
-            for request in batch {
-                guard let (reply, accepted, key) = self.answer(request) else { continue }
-                replies.append(reply)
-                if !accepted {
-                    self.refusals.add(1, ordering: .relaxed)
-                    self.logger.warning(
-                        "ZeroMQ handshake refused: unknown key",
-                        metadata: [
-                            "key": "\(key.flatMap(ZMQCurveKeyPair.text) ?? "none")",
-                            "address": "\(String(decoding: request.count > 5 ? request[5] : [], as: UTF8.self))",
-                        ])
+        replies.withLock { $0 = (engine, socket) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await engine.consume(socket) { batch in
+                    var answers: [ZMQMessage] = []
+                    for request in batch {
+                        if let answer = self.decide(request) { answers.append(answer) }
+                    }
+                    if !answers.isEmpty { engine.send(answers, on: socket) }
                 }
             }
-            if !replies.isEmpty { engine.send(replies, on: socket) }
+            if grace > .zero {
+                group.addTask {
+                    // Waiting handshakes past their grace are refused; a tenth of the grace is precise enough.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.grace / 10)
+                        self.refuseExpired(at: .now)
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
         }
+        replies.withLock { $0 = nil }
         await engine.close(socket)
+    }
+
+    /// The answer to send now for `request`, or nil (not a ZAP request, or it waits for its key).
+    private func decide(_ request: ZMQMessage) -> ZMQMessage? {
+        guard let (reply, accepted, key) = answer(request) else { return nil }
+        if accepted { return reply }
+        if grace > .zero, let key, isCurve(request) {
+            let parked = waiting.withLock { waiting in
+                guard waiting.count < maxWaiting else { return false }
+                waiting.append(Waiting(request: request, key: key, deadline: .now + grace))
+                return true
+            }
+            if parked { return nil }
+        }
+        refused(key, address: request.count > 5 ? request[5] : [])
+        return reply
+    }
+
+    private func isCurve(_ request: ZMQMessage) -> Bool {
+        request[2] == Array("1.0".utf8) && request[7] == Array("CURVE".utf8)
+    }
+
+    private func refused(_ key: [UInt8]?, address: [UInt8]) {
+        refusals.add(1, ordering: .relaxed)
+        logger.warning(
+            "ZeroMQ handshake refused: unknown key",
+            metadata: [
+                "key": "\(key.flatMap(ZMQCurveKeyPair.text) ?? "none")",
+                "address": "\(String(decoding: address, as: UTF8.self))",
+            ])
+    }
+
+    /// Answers the waiting handshakes whose keys are allowed now.
+    private func admitWaiting() {
+        let admitted = waiting.withLock { waiting -> [ZMQMessage] in
+            guard !waiting.isEmpty else { return [] }
+            let known = allowed.withLock { allowed in waiting.map { allowed[$0.key] != nil } }
+            let now = zip(waiting, known).filter(\.1).map(\.0.request)
+            waiting = zip(waiting, known).filter { !$0.1 }.map(\.0)
+            return now
+        }
+        send(admitted.compactMap { answer($0)?.reply })
+    }
+
+    /// Refuses the waiting handshakes whose grace ran out.
+    func refuseExpired(at now: ContinuousClock.Instant) {
+        let expired = waiting.withLock { waiting -> [Waiting] in
+            let gone = waiting.filter { $0.deadline <= now }
+            waiting.removeAll { $0.deadline <= now }
+            return gone
+        }
+        var answers: [ZMQMessage] = []
+        for entry in expired {
+            guard let (reply, accepted, key) = answer(entry.request) else { continue }
+            if !accepted { refused(key, address: entry.request.count > 5 ? entry.request[5] : []) }
+            answers.append(reply)
+        }
+        send(answers)
+    }
+
+    private func send(_ answers: [ZMQMessage]) {
+        guard !answers.isEmpty, let (engine, socket) = replies.withLock({ $0 }) else { return }
+        engine.send(answers, on: socket)
     }
 
     /// The reply to one ZAP request as the ROUTER received it (`routing id | "" | version | request id | domain |

@@ -67,6 +67,43 @@ import Testing
         #expect(answer.accepted && answer.reply[6] == Array("g1".utf8))
     }
 
+    @Test func aHandshakeWithAKeyNotYetAllowedWaitsForItWithinTheGrace() async throws {
+        let logger = self.logger
+        let (server, late, stranger) = try (
+            ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate()
+        )
+        try await withDeadline(seconds: 20) {
+            let engine = makeEngine()
+            let authenticator = ZMQCurveAuthenticator(allowing: [:], grace: .seconds(1), logger: logger)
+            let zap = try await authenticator.bind(on: engine)
+            let serving = Task { await authenticator.serve(zap, on: engine) }
+            var serverOptions = ZMQSocketOptions()
+            serverOptions.security = .curveServer(server)
+            serverOptions.peerUserIDFrame = true
+            let router = try await engine.makeSocket(.router, options: serverOptions, bind: ["tcp://127.0.0.1:*"])
+            let endpoint = try await engine.lastEndpoint(router)
+            var inbound = engine.messages(of: router).makeAsyncIterator()
+            for (keys, name) in [(late, "late"), (stranger, "stranger")] {
+                var options = ZMQSocketOptions()
+                options.security = .curveClient(keys, serverKey: server.publicKey)
+                options.identity = bytes(name)
+                let dealer = try await engine.makeSocket(.dealer, options: options, connect: [endpoint])
+                engine.send([bytes("from \(name)")], on: dealer)
+            }
+            // Both wait; then the late key is allowed and its message arrives. The stranger is refused at the end of
+            // its grace, and only then.
+            while authenticator.waitingCount < 2 { await Task.yield() }
+            #expect(authenticator.refused == 0)
+            authenticator.allow(late.publicKey, as: "w9")
+            let first = await collect(1, from: &inbound).messages
+            #expect(first == [[bytes("w9"), bytes("late"), bytes("from late")]])
+            while authenticator.refused < 1 { await Task.yield() }
+            #expect(authenticator.waitingCount == 0)
+            serving.cancel()
+            await engine.shutdown()
+        }
+    }
+
     @Test func aServerSocketCanSeeWhichKeySentEachMessage() async throws {
         let logger = self.logger
         let (server, friend) = try (ZMQCurveKeyPair.generate(), ZMQCurveKeyPair.generate())
