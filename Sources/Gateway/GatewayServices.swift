@@ -142,6 +142,37 @@ private func webSocketListener(
         logger: logger)
 }
 
+/// A listener whose WebSocket upgrades are served by channel handlers on their event loops
+/// (`EventLoopWebSocketChannel`), behind the connection guard, which also pings them; other requests go to `router`.
+private func eventLoopWebSocketListener(
+    _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, _ configuration: GatewayConfiguration,
+    fleet: FleetClient, policy: EdgePolicy, logger: Logger,
+    decide: @escaping @Sendable (String, any Channel) -> EventLoopWebSocketChannel.HandlerFactory?
+) -> some Service {
+    Application(
+        router: router,
+        server: HTTPServerBuilder { responder in
+            let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
+                pathAndQuery, channel in
+                guard let factory = decide(pathAndQuery, channel) else { return nil }
+                ConnectionGuard.upgrading(channel)
+                if policy.isOverloaded, !ShedRules.continuesSession(pathAndQuery) {
+                    // A new WebSocket while the gateway sheds: upgraded only to say "try again later" (1013).
+                    policy.countShed()
+                    return { _ in
+                        ClosingWebSocketHandler(
+                            code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
+                    }
+                }
+                return factory
+            }
+            return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: true)
+        },
+        configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
+        onServerRunning: { _ in fleet.listenerBound() },
+        logger: logger)
+}
+
 /// The step tracker: REST reads and the WebSocket for updates (contracts §1).
 private func stepsListeners(
     _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, drain: WebSocketDrain,
@@ -154,22 +185,21 @@ private func stepsListeners(
     let rest = listener(
         router, port: configuration.stepsHTTPPort, configuration, fleet: fleet, policy: policy, logger: logger)
 
-    let handler = StepsWebSocketHandler(
+    let settings = StepsWebSocketChannelHandler.Settings(
         fleet: fleet, validator: StepsValidator(limits: configuration.stepsLimits),
         maxMessageSize: configuration.maxFrameSize, maxInFlight: configuration.maxInFlightPerConnection,
-        updateTimeout: .seconds(30), drain: drain, edge: configuration.edge)
+        updateTimeout: .seconds(30), drain: drain, messagesPerSecond: configuration.edge.maxMessagesPerSecond,
+        logger: logger)
     let wsRouter = Router()
     wsRouter.middlewares.add(JSONErrorMiddleware())
     wsRouter.middlewares.add(ShedMiddleware(policy: policy))
-    let webSocket = webSocketListener(
-        wsRouter, port: configuration.stepsWebSocketPort, maxFrameSize: configuration.maxFrameSize,
-        webSocketLiveness: true, configuration, fleet: fleet, policy: policy, logger: logger
-    ) { request in
+    let webSocket = eventLoopWebSocketListener(
+        wsRouter, port: configuration.stepsWebSocketPort, maxFrameSize: configuration.maxFrameSize, configuration,
+        fleet: fleet, policy: policy, logger: logger
+    ) { pathAndQuery, channel in
         // Any path upgrades (contracts §1); the original clients use `/`.
-        let acks = StepsWebSocketHandler.wantsAcks(request)
-        return { inbound, outbound, context in
-            try await handler.handle(inbound: inbound, outbound: outbound, acks: acks, logger: context.logger)
-        }
+        let acks = StepsWebSocketChannelHandler.wantsAcks(pathAndQuery)
+        return { channel in StepsWebSocketChannelHandler(settings: settings, acks: acks, eventLoop: channel.eventLoop) }
     }
     return [rest, webSocket]
 }

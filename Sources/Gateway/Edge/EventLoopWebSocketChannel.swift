@@ -1,0 +1,116 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// A listener's connections, for a port whose WebSockets are served by a channel handler on the connection's own
+/// event loop rather than by an async task reading a stream (docs/architecture.md, "WebSockets on the event loop"):
+/// frames are handled where NIO decodes them, and replies are written there, so a message costs no task switch.
+/// Requests that are not upgrades go to the router as on any other port.
+struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
+    /// Makes the channel handler of one accepted upgrade; runs on the connection's event loop.
+    typealias HandlerFactory = @Sendable (any Channel) throws -> any ChannelHandler
+    /// Decides an upgrade request from its path and query: the factory of its handler, or nil to refuse it. It runs
+    /// on the event loop, before anything is written.
+    typealias Decision = @Sendable (_ pathAndQuery: String, _ channel: any Channel) -> HandlerFactory?
+
+    /// What the connection became.
+    enum Outcome: Sendable {
+        /// A WebSocket whose handler is in the pipeline; it lives until the channel closes.
+        case webSocket
+        /// A plain HTTP connection, served by the router.
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade request that was refused.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+    }
+
+    /// The setup's result.
+    struct Value: ServerChildChannelValue {
+        let outcome: EventLoopFuture<Outcome>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let maxFrameSize: Int
+    let decide: Decision
+
+    /// A channel setup that answers plain requests with `responder` and upgrades as `decide` says.
+    init(responder: @escaping HTTPChannelHandler.Responder, maxFrameSize: Int, decide: @escaping Decision) {
+        self.responder = responder
+        self.maxFrameSize = maxFrameSize
+        self.decide = decide
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let factory = NIOLoopBoundBox<HandlerFactory?>(nil, eventLoop: channel.eventLoop)
+            let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
+                maxFrameSize: maxFrameSize,
+                shouldUpgrade: { channel, head in
+                    attempted.value = true
+                    guard let made = decide(head.uri, channel) else {
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    factory.value = made
+                    return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let make = factory.value else { throw ChannelError.inappropriateOperationForState }
+                        try channel.pipeline.syncOperations.addHandler(try make(channel))
+                        return Outcome.webSocket
+                    }
+                })
+            let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Outcome>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
+                        // A request that asked for an upgrade and was refused is answered 400 and closed.
+                        return attempted.value ? .refused(http) : .http(http)
+                    }
+                })
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Outcome>(upgradeConfiguration: upgrades)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let outcome = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
+                configuration: configuration)
+            return Value(outcome: outcome, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.outcome.get() {
+            case .webSocket:
+                // Nothing to do here: the handler serves the connection. Waiting keeps the server's count of
+                // open connections true for its shutdown.
+                try? await value.channel.closeFuture.get()
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http):
+                try? await http.executeThenClose { _, outbound in
+                    try await outbound.write(
+                        contentsOf: [
+                            .head(
+                                HTTPResponse(
+                                    status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])),
+                            .end(nil),
+                        ])
+                }
+            }
+        } catch {
+            logger.debug("connection setup failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import NIOCore
+import NIOWebSocket
+
+/// The RFC 6455 side of a WebSocket served on its event loop, shared by the products' handlers: assembles
+/// fragmented messages within a size limit, answers pings, runs the closing handshake, and says which close code a
+/// broken frame earns. A pure value fed with frames; the handler owns the channel.
+struct WebSocketConnection {
+    /// What a frame means to the product.
+    enum Event: Equatable {
+        /// Nothing for the product (a fragment, a pong, a frame after the close was sent).
+        case none
+        /// A complete text message, valid UTF-8.
+        case text(ByteBuffer)
+        /// A complete binary message.
+        case binary(ByteBuffer)
+        /// Answer with this pong payload.
+        case pong(ByteBuffer)
+        /// The client closed: answer with this code (echoing the client's when it sent one) and close the channel.
+        case closedByClient(WebSocketErrorCode)
+        /// The client broke the protocol: close with this code.
+        case fail(WebSocketErrorCode, reason: String)
+    }
+
+    /// Largest message, after assembly; larger ones close with 1009.
+    let maxMessageSize: Int
+    private var fragments: ByteBuffer?
+    private var fragmentsAreText = false
+    /// Set once our close frame was sent: later data frames are dropped unread.
+    private(set) var closeSent = false
+
+    /// A connection whose messages may be at most `maxMessageSize` bytes.
+    init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
+
+    /// Records that a close frame went out.
+    mutating func sentClose() { closeSent = true }
+
+    /// Takes one frame as decoded by NIO (still masked).
+    mutating func receive(_ frame: WebSocketFrame) -> Event {
+        // No extension is negotiated, so a reserved bit is a protocol error (RFC 6455 §5.2).
+        if frame.rsv1 || frame.rsv2 || frame.rsv3 { return .fail(.protocolError, reason: "reserved bit set") }
+        switch frame.opcode {
+        case .ping:
+            return closeSent ? .none : .pong(frame.unmaskedData)
+        case .pong:
+            return .none
+        case .connectionClose:
+            var data = frame.unmaskedData
+            // An empty close carries no code; 1000 answers it (RFC 6455 §7.4.1: 1005 must not be sent).
+            return .closedByClient(data.readWebSocketErrorCode() ?? .normalClosure)
+        case .text, .binary:
+            guard fragments == nil else { return .fail(.protocolError, reason: "new message inside a fragmented one") }
+            return assemble(frame.unmaskedData, text: frame.opcode == .text, fin: frame.fin)
+        case .continuation:
+            guard fragments != nil else { return .fail(.protocolError, reason: "continuation without a message") }
+            return assemble(frame.unmaskedData, text: fragmentsAreText, fin: frame.fin)
+        default:
+            return .fail(.protocolError, reason: "unknown opcode")
+        }
+    }
+
+    private mutating func assemble(_ data: ByteBuffer, text: Bool, fin: Bool) -> Event {
+        var message: ByteBuffer
+        if var started = fragments {
+            guard started.readableBytes + data.readableBytes <= maxMessageSize else {
+                fragments = nil
+                return .fail(.messageTooLarge, reason: "message too large")
+            }
+            var data = data
+            started.writeBuffer(&data)
+            message = started
+        } else {
+            guard data.readableBytes <= maxMessageSize else {
+                return .fail(.messageTooLarge, reason: "message too large")
+            }
+            message = data
+        }
+        guard fin else {
+            fragments = message
+            fragmentsAreText = text
+            return .none
+        }
+        fragments = nil
+        if closeSent { return .none }
+        guard text else { return .binary(message) }
+        let valid = message.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) != nil }
+        return valid ? .text(message) : .fail(.dataInconsistentWithMessage, reason: "text is not UTF-8")
+    }
+}
+
+/// A WebSocket that is closed as soon as it opens, with a code and reason (a shed upgrade: 1013).
+final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let code: WebSocketErrorCode
+    private let reason: String
+
+    /// A handler that closes with `code` and `reason`.
+    init(code: WebSocketErrorCode, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(reason)
+        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in loop.value.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}

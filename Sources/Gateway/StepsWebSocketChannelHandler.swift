@@ -1,0 +1,299 @@
+import Fleet
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+import Steps
+import Synchronization
+import Wire
+
+/// One step-tracker WebSocket on its event loop (contracts §1): every text message is an update, sent to the fleet at
+/// once; its ack is written when the fleet's reply comes back, and every ack that came back together goes out in
+/// one flush.
+///
+/// Limits, as before this ran on the event loop: at most `maxInFlight` updates (with acks, messages) outstanding,
+/// beyond which the connection is not read; messages past the connection's rate wait for their token; a client
+/// that does not read its acks stops being read once the channel's write buffer is full. On the gateway's drain,
+/// new updates get no ack, and the connection closes with 1001 once the ones in flight are answered.
+final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// What every connection of the port shares.
+    struct Settings: Sendable {
+        let fleet: FleetClient
+        let validator: StepsValidator
+        let maxMessageSize: Int
+        let maxInFlight: Int
+        /// How long an update may wait for its commit; past it the client gets no ack and should resend.
+        let updateTimeout: Duration
+        let drain: WebSocketDrain
+        let messagesPerSecond: Int
+        let logger: Logger
+    }
+
+    /// What the fleet's replies hand to the event loop.
+    fileprivate enum Reply: Sendable {
+        /// Write this ack (or rejection) and free the slot.
+        case write(String)
+        /// Free the slot (the update failed, or needs no ack).
+        case release
+    }
+
+    private let settings: Settings
+    private let acks: Bool
+    private var protocolState: WebSocketConnection
+    private var context: ChannelHandlerContext?
+    /// Messages read but not yet started: waiting for a slot or for their rate token.
+    private var pending = CircularBuffer<ByteBuffer?>()
+    private var inFlight = 0
+    private var bucket: MessageBucket?
+    /// Whether the first pending message already took its token (and waits for it to be due).
+    private var tokenTaken = false
+    private var heldForRate = false
+    private var readWanted = false
+    private var drainToken: UInt64?
+    private var draining = false
+    private var drained: [CheckedContinuation<Void, Never>] = []
+    private let mailbox: Mailbox
+
+    /// Whether an upgrade request's path and query opted into acknowledgements (`?ack=1`).
+    static func wantsAcks(_ pathAndQuery: String) -> Bool {
+        guard let query = pathAndQuery.split(separator: "?", maxSplits: 1).dropFirst().first else { return false }
+        return query.split(separator: "&").contains { $0 == "ack=1" || $0 == "ack=true" }
+    }
+
+    /// A handler for one connection that asked (`acks`) or not for acknowledgements.
+    init(settings: Settings, acks: Bool, eventLoop: any EventLoop) {
+        self.settings = settings
+        self.acks = acks
+        protocolState = WebSocketConnection(maxMessageSize: settings.maxMessageSize)
+        bucket = MessageBucket(rate: settings.messagesPerSecond, at: monotonicNanoseconds())
+        mailbox = Mailbox(eventLoop: eventLoop)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        mailbox.attach { replies in loop.value.deliver(replies) }
+        drainToken = settings.drain.opened { [eventLoop = context.eventLoop] in
+            await withCheckedContinuation { continuation in
+                eventLoop.execute { loop.value.startDrain(continuation) }
+            }
+        }
+        if drainToken == nil { close(.goingAway, reason: "server shutting down") }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        mailbox.detach()
+        if let drainToken { settings.drain.closed(drainToken) }
+        drainToken = nil
+        for waiter in drained { waiter.resume() }
+        drained = []
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch protocolState.receive(unwrapInboundIn(data)) {
+        case .none:
+            break
+        case .text(let message):
+            pending.append(message)
+            pump()
+        case .binary:
+            pending.append(nil)
+            pump()
+        case .pong(let payload):
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+        case .closedByClient(let code):
+            if protocolState.closeSent {
+                context.close(promise: nil)
+            } else {
+                protocolState.sentClose()
+                var data = context.channel.allocator.buffer(capacity: 2)
+                data.write(webSocketErrorCode: code)
+                context.writeAndFlush(
+                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
+                ).whenComplete { [loop = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
+                    loop.value.close(promise: nil)
+                }
+            }
+        case .fail(let code, let reason):
+            close(code, reason: reason)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        resumeReadingIfAllowed()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mayRead { context.read() } else { readWanted = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending.removeAll()
+        context.fireChannelInactive()
+    }
+
+    /// Reading goes on while nothing waits and the client takes what is written to it.
+    private var mayRead: Bool {
+        pending.isEmpty && !heldForRate && (context?.channel.isWritable ?? false)
+    }
+
+    private func resumeReadingIfAllowed() {
+        guard readWanted, mayRead, let context else { return }
+        readWanted = false
+        context.read()
+    }
+
+    /// Starts what it can of the pending messages, in order.
+    private func pump() {
+        while let next = pending.first, !heldForRate, !protocolState.closeSent {
+            // With acks every message takes a slot (it gets a reply); without, only updates in flight do.
+            let outcome: Result<StepsUpdate, StepsRejection>? =
+                next.map { settings.validator.validate($0.readableBytesView) }
+                ?? .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
+            let needsSlot = acks || (outcome.map { if case .success = $0 { true } else { false } } ?? false)
+            if needsSlot && inFlight >= settings.maxInFlight { return }
+            if !tokenTaken, var current = bucket {
+                tokenTaken = true
+                let wait = current.take(at: monotonicNanoseconds())
+                bucket = current
+                if let wait {
+                    settings.fleet.counters.add(.rateLimited)
+                    heldForRate = true
+                    let loop = NIOLoopBound(self, eventLoop: context!.eventLoop)
+                    context?.eventLoop.scheduleTask(in: TimeAmount(wait)) {
+                        loop.value.heldForRate = false
+                        loop.value.pump()
+                    }
+                    return
+                }
+            }
+            tokenTaken = false
+            pending.removeFirst()
+            // Draining: nothing new is started, so the in-flight count only goes down.
+            if draining { continue }
+            if needsSlot { inFlight += 1 }
+            start(outcome!)
+        }
+        resumeReadingIfAllowed()
+    }
+
+    private func start(_ outcome: Result<StepsUpdate, StepsRejection>) {
+        switch outcome {
+        case .failure(let rejection):
+            if acks { deliver([.write(StepsJSON.rejected(rejection))]) }
+        case .success(let update):
+            let (mailbox, acks, logger) = (self.mailbox, self.acks, settings.logger)
+            settings.fleet.request(
+                product: .steps, key: update.username, body: StepsCommand.update(update).encoded(), idempotent: true,
+                timeout: settings.updateTimeout
+            ) { result in
+                if acks, case .success(let body) = result, case .updated = try? StepsReply(decoding: body) {
+                    return mailbox.post(.write(StepsJSON.ack(update.updateID)))
+                }
+                mailbox.post(.release)
+                if case .failure(let error) = result {
+                    logger.warning(
+                        "update not acknowledged", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Writes the replies that came back together, with one flush, and frees their slots.
+    private func deliver(_ replies: [Reply]) {
+        guard let context else { return }
+        var wrote = false
+        for reply in replies {
+            if case .write(let text) = reply, !protocolState.closeSent {
+                let frame = WebSocketFrame(
+                    fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+                context.write(wrapOutboundOut(frame), promise: nil)
+                wrote = true
+            }
+            inFlight -= 1
+        }
+        if wrote { context.flush() }
+        if draining && inFlight == 0 { finishDrain() } else { pump() }
+    }
+
+    private func startDrain(_ continuation: CheckedContinuation<Void, Never>) {
+        guard context != nil else { return continuation.resume() }
+        draining = true
+        drained.append(continuation)
+        if inFlight == 0 { finishDrain() }
+    }
+
+    private func finishDrain() {
+        close(.goingAway, reason: "server shutting down")
+        for waiter in drained { waiter.resume() }
+        drained = []
+    }
+
+    /// Sends a close frame and closes the channel once it is written (or at once if one was sent already).
+    private func close(_ code: WebSocketErrorCode, reason: String) {
+        guard let context else { return }
+        guard !protocolState.closeSent else { return }
+        protocolState.sentClose()
+        pending.removeAll()
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(reason)
+        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in
+                // The client's close frame would be the polite end; a client that never sends it is not waited for
+                // longer than a moment.
+                loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
+            }
+    }
+
+    /// Replies from the fleet's thread to the connection's event loop: one hop for all the replies that arrive
+    /// before the loop gets to them.
+    fileprivate final class Mailbox: Sendable {
+        private struct State {
+            var replies: [Reply] = []
+            var scheduled = false
+            var deliver: (@Sendable ([Reply]) -> Void)?
+        }
+        private let eventLoop: any EventLoop
+        private let state = NIOLockedValueBox(State())
+
+        init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+        func attach(_ deliver: @escaping @Sendable ([Reply]) -> Void) { state.withLockedValue { $0.deliver = deliver } }
+
+        func detach() { state.withLockedValue { $0 = State() } }
+
+        func post(_ reply: Reply) {
+            let schedule = state.withLockedValue { state -> Bool in
+                guard state.deliver != nil else { return false }
+                state.replies.append(reply)
+                defer { state.scheduled = true }
+                return !state.scheduled
+            }
+            guard schedule else { return }
+            eventLoop.execute {
+                let (replies, deliver) = self.state.withLockedValue { state in
+                    defer {
+                        state.replies = []
+                        state.scheduled = false
+                    }
+                    return (state.replies, state.deliver)
+                }
+                deliver?(replies)
+            }
+        }
+    }
+}
