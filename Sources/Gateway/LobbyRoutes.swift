@@ -13,6 +13,7 @@ struct LobbyRoutes: Sendable {
     let limits: LobbyLimits
 
     func register(on router: Router<BasicRequestContext>) {
+        router.addAPIDocument(LobbyOpenAPIDocument.yaml)
         let api = router.group("lobby_api")
         api.get("health") { request, _ in
             try await authorized(request, admin: false) { _ in .json(#"{"status":"ok"}"#) }
@@ -35,7 +36,10 @@ struct LobbyRoutes: Sendable {
     private func authorized(
         _ request: Request, admin: Bool, _ body: ([UInt8]) async -> Response
     ) async throws -> Response {
-        guard let (username, password) = Self.credentials(request.headers[.authorization]) else {
+        guard let (username, password) = Self.credentials(request.headers[.authorization]),
+            username.utf8.count <= limits.maxCredentialBytes, password.utf8.count <= limits.maxCredentialBytes
+        else {
+            // Longer credentials never match, as on the WebSocket (docs/products/lobby.md): no check is spent on them.
             return Self.unauthorized
         }
         let type: LobbyUserType?

@@ -15,6 +15,7 @@ struct PresenceRoutes: Sendable {
     let syncTimeout: Duration
 
     func register(on router: Router<BasicRequestContext>) {
+        router.addAPIDocument(PresenceOpenAPIDocument.yaml)
         router.post("/users/ping") { request, _ in try await self.ping(request) }
         router.get("/users/list/:status") { request, context in await self.list(request, context: context) }
         router.get("/users/count") { request, _ in await self.count(request) }

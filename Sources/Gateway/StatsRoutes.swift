@@ -24,11 +24,7 @@ struct StatsRoutes: Sendable {
         router.get("/courses/:courseId/sessions/:sessionId") { request, context in
             await self.session(request, context: context)
         }
-        router.get("/openapi.yaml") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: openAPIDocument)))
-        }
+        router.addAPIDocument(openAPIDocument)
     }
 
     private func record(_ request: Request, context: BasicRequestContext) async throws -> Response {

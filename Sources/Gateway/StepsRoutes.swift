@@ -9,6 +9,7 @@ struct StepsRoutes: Sendable {
     let limits: StepsLimits
 
     func register(on router: Router<BasicRequestContext>) {
+        router.addAPIDocument(StepsOpenAPIDocument.yaml)
         router.get("/users/:username/steps") { request, context in
             try await self.steps(request, context: context)
         }

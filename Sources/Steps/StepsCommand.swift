@@ -46,7 +46,9 @@ public enum StepsCommand: Sendable, Hashable {
             let ts = try r.readDouble()
             let newSteps = try r.readDouble()
             try r.expectEnd()
-            guard !username.isEmpty, !updateID.isEmpty, ts.isFinite, newSteps.isFinite, newSteps >= 0 else {
+            guard !username.isEmpty, !updateID.isEmpty, ts.isFinite, newSteps.isFinite, newSteps >= 0,
+                newSteps <= StepsLimits.maxNewSteps
+            else {
                 throw WireError(.badValue, "invalid steps update")
             }
             self = .update(StepsUpdate(updateID: updateID, username: username, ts: ts, newSteps: newSteps))

@@ -18,4 +18,9 @@ public struct StepsLimits: Sendable, Hashable {
 
     /// The defaults.
     public static let `default` = StepsLimits()
+
+    /// Largest `newSteps` of one update. The contract asks only for a finite number ≥ 0; without a bound two
+    /// updates of 1e308 would make a total no JSON number can carry. At this bound a total stays finite for more
+    /// updates than any user can send.
+    public static let maxNewSteps = 1e15
 }

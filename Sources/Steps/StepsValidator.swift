@@ -44,6 +44,7 @@ public struct StepsValidator: Sendable {
             return reject("newSteps must be a number")
         }
         guard newSteps >= 0 else { return reject("newSteps must be >= 0") }
+        guard newSteps <= StepsLimits.maxNewSteps else { return reject("newSteps must be at most 1e15") }
         return .success(StepsUpdate(updateID: updateID, username: username, ts: ts, newSteps: newSteps))
     }
 }

@@ -32,7 +32,10 @@ struct LobbyUserCommand: AsyncParsableCommand {
 
     func run() async throws {
         let secret = password ?? readLine(strippingNewline: true) ?? ""
-        guard !secret.isEmpty else { throw ValidationError("the password must not be empty") }
+        guard !secret.isEmpty, secret.utf8.count <= LobbyLimits.default.maxCredentialBytes else {
+            // A longer password could never log in: the lobby refuses longer credentials unchecked.
+            throw ValidationError("the password must be 1…\(LobbyLimits.default.maxCredentialBytes) bytes")
+        }
         let count = try dataFolderPartitionCount(data) ?? partitions
         let partition = Partitioner.partition(of: "lobby", count: count)
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)

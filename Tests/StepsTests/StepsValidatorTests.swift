@@ -64,6 +64,8 @@ import Testing
         (#"{"update_id":"u","username":"a","ts":1,"newSteps":-1}"#, "u"),
         (#"{"update_id":"u","username":"a","ts":1,"newSteps":-0.001}"#, "u"),
         (#"{"update_id":"u","username":"a","ts":1,"newSteps":{}}"#, "u"),
+        (#"{"update_id":"u","username":"a","ts":1,"newSteps":1.0000001e15}"#, "u"),
+        (#"{"update_id":"u","username":"a","ts":1,"newSteps":1e308}"#, "u"),
         (#"{"update_id":"u","username":"a","ts":1,"newSteps":1e999}"#, nil),
         (#"{"update_id":"u","username":"a","ts":-1e999,"newSteps":1}"#, nil),
         (#"{"update_id":"u","username":"a","ts":NaN,"newSteps":1}"#, nil),
@@ -76,6 +78,11 @@ import Testing
         }
         #expect(rejection.updateID == echoed, "\(text)")
         #expect(!rejection.error.isEmpty)
+    }
+
+    @Test func newStepsUpToTheBoundAreAccepted() throws {
+        let update = try check(#"{"update_id":"u","username":"a","ts":1,"newSteps":1e15}"#).get()
+        #expect(update.newSteps == StepsLimits.maxNewSteps)
     }
 
     @Test func rejectsOverlongNamesAndIDs() {
