@@ -4,7 +4,7 @@
 package enum StatsOpenAPIDocument {
     /// The YAML text.
     package static let yaml = #"""
-        openapi: 3.0.3
+        openapi: 3.1.0
         info:
           title: Stats Service
           version: 1.0.0
@@ -144,7 +144,7 @@ package enum StatsOpenAPIDocument {
               format: uuid
               pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
               description: 8-4-4-4-12 hex digits in either case; version and variant bits are not checked (the nil UUID is accepted).
-              example: 3f0c1d2e-4b5a-4c6d-8e7f-0123456789ab
+              examples: [3f0c1d2e-4b5a-4c6d-8e7f-0123456789ab]
             SessionInput:
               type: object
               description: |
