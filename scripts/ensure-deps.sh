@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the tests need, if they are missing.
+# Installs the Debian packages the build and the tests need, if they are missing (iproute2: the two-host test
+# makes network namespaces).
 set -euo pipefail
 missing=()
-for pkg in libzmq3-dev libsqlite3-dev nginx; do
+for pkg in libzmq3-dev libsqlite3-dev nginx iproute2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # The integration tests make a virtualenv; Debian's own python3 needs python3-venv for that.
