@@ -2,19 +2,15 @@
 data folder, an external worker on 127.0.0.2 with another, started by the test as its host's unit would start it.
 Partitions move between the hosts by copying their files (docs/protocol.md §5.5) while clients stream acknowledged
 updates; a worker cut off from the supervisor stops serving and comes back."""
-import json
 import os
-import shutil
 import signal
-import subprocess
-import tempfile
 import uuid
 
 import pytest
-import requests
 
-from conftest import BIN, free_port, poll
+from conftest import poll
 from steps_streamer import StepStreamer, steps_of
+from two_hosts import TwoHostFleet, settled, workers
 
 
 def can_bind(address):
@@ -27,110 +23,13 @@ def can_bind(address):
         return False
 
 
-class TwoHostFleet:
-    def __init__(self):
-        self.root = tempfile.mkdtemp(prefix="switchyard-mh-")
-        self.data_a = os.path.join(self.root, "a")
-        self.data_b = os.path.join(self.root, "b")
-        os.makedirs(self.data_b)
-        self.control = f"tcp://127.0.0.1:{free_port()}"
-        self.health_port = free_port()
-        self.ports = {k: free_port() for k in ("stepsHTTP", "stepsWS", "stats", "presence", "lobby")}
-        fleet = {
-            "partitions": 8, "data": self.data_a, "control": self.control, "localHost": "a",
-            "health": {"host": "127.0.0.1", "port": self.health_port}, "unresponsiveTimeoutMs": 3000,
-            "workers": [{"id": "w1", "host": "a"}, {"id": "w2", "host": "b"}],
-            "gateways": [{"id": "g1", "host": "a", "listen": "127.0.0.1", **self.ports}],
-        }
-        self.fleet_file = os.path.join(self.root, "fleet.json")
-        with open(self.fleet_file, "w") as f:
-            json.dump(fleet, f)
-        self.log = open(os.path.join(self.root, "fleet.log"), "wb")
-        # Host b's key, made on the supervisor's host and copied over, as docs/operations.md ("Fleet keys") says.
-        self.w2_key = os.path.join(self.data_b, "w2.key")
-        subprocess.run([BIN, "keys", "issue", "w2", "--data", self.data_a, "--out", self.w2_key], check=True,
-                       stdout=self.log, stderr=subprocess.STDOUT)
-        self.supervisor = subprocess.Popen(
-            [BIN, "supervisor", "--fleet", self.fleet_file, "--heartbeat-ms", "100"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        self.w2 = None
-        self.start_w2()
-
-    def start_w2(self):
-        # What host b's systemd unit runs (deploy/systemd/switchyard-worker@.service).
-        self.w2 = subprocess.Popen(
-            [BIN, "worker", "--id", "w2", "--supervisor", self.control, "--data", self.data_b,
-             "--command-endpoint", "tcp://127.0.0.2:*", "--publish-endpoint", "tcp://127.0.0.2:*",
-             "--lease-ms", "1500", "--heartbeat-ms", "100", "--key-file", self.w2_key],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def http(self):
-        return f"http://127.0.0.1:{self.ports['stepsHTTP']}"
-
-    @property
-    def ws(self):
-        return f"ws://127.0.0.1:{self.ports['stepsWS']}"
-
-    def health(self):
-        r = requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=5)
-        return r.status_code, r.json()
-
-    def api(self, method, path, **kw):
-        with open(os.path.join(self.data_a, "control.token")) as f:
-            token = f.read().strip()
-        return requests.request(method, f"http://127.0.0.1:{self.health_port}{path}", timeout=10,
-                                headers={"Authorization": f"Bearer {token}"}, **kw)
-
-    def wait(self, predicate, timeout=60, what="the fleet"):
-        def ok():
-            assert self.supervisor.poll() is None, f"supervisor exited:\n{self.tail()}"
-            code, body = self.health()
-            return body if code == 200 and predicate(body) else None
-        return poll(ok, timeout=timeout, what=what)
-
-    def tail(self, n=6000):
-        self.log.flush()
-        with open(os.path.join(self.root, "fleet.log"), "rb") as f:
-            return f.read()[-n:].decode(errors="replace")
-
-    def stop(self):
-        for p in (self.supervisor, self.w2):
-            if p and p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        codes = []
-        for p in (self.supervisor, self.w2):
-            try:
-                codes.append(p.wait(timeout=20))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes.append(p.wait())
-        tail = self.tail()
-        self.log.close()
-        if os.environ.get("SWITCHYARD_KEEP"):
-            print("kept", self.root)
-        else:
-            shutil.rmtree(self.root, ignore_errors=True)
-        assert codes == [0, 0], f"exit codes {codes}:\n{tail}"
-
-
-def workers(health):
-    return {p["id"]: p for p in health["processes"] if p["role"] == "worker"}
-
-
-def settled(health):
-    owned = sorted(p for w in workers(health).values() for p in w["partitions"])
-    return (not health["moves"] and not health["transfers"] and not health["rebalancePending"]
-            and owned == list(range(health["partitionCount"])) and health["status"] == "healthy")
-
-
 def files(folder):
     return sorted(f for f in os.listdir(folder) if f.startswith("p-") and f.endswith(".sqlite"))
 
 
 @pytest.mark.skipif(not can_bind("127.0.0.2"), reason="127.0.0.2 is not a usable loopback address here")
 def test_partitions_move_between_hosts_by_copying_their_files():
-    fleet = TwoHostFleet()
+    fleet = TwoHostFleet("switchyard-mh-", "127.0.0.1", "127.0.0.2")
     streamers = []
     try:
         health = fleet.wait(settled, what="a healthy two-host fleet")

@@ -4,21 +4,18 @@ supervisor, worker w1 and gateway g1; host b runs worker w2 with the key `switch
 clients stream acknowledged updates, the link goes down: w2 stops serving within its lease (an insider's probe
 inside host b gets `not-owner`), the supervisor takes it as gone without giving its partitions to anyone, the
 link comes back, w2 rejoins, and every acknowledged update is there exactly once."""
-import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import uuid
 
 import pytest
-import requests
 
-from conftest import BIN, free_port, poll
+from conftest import poll
 from steps_streamer import StepStreamer, steps_of
+from two_hosts import TwoHostFleet, settled, workers
 from wire_client import fnv1a
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,96 +71,6 @@ class TwoHosts:
         ip("netns", "delete", self.ns, check=False)
 
 
-class NetnsFleet:
-    def __init__(self, hosts):
-        self.hosts = hosts
-        self.root = tempfile.mkdtemp(prefix="switchyard-ns-")
-        self.data_a = os.path.join(self.root, "a")
-        self.data_b = os.path.join(self.root, "b")
-        os.makedirs(self.data_b)
-        self.control = f"tcp://{hosts.a}:{free_port()}"
-        self.health_port = free_port()
-        self.ports = {k: free_port() for k in ("stepsHTTP", "stepsWS", "stats", "presence", "lobby")}
-        fleet = {
-            "partitions": 8, "data": self.data_a, "control": self.control, "localHost": "a",
-            "localAddress": hosts.a, "health": {"host": "127.0.0.1", "port": self.health_port},
-            "unresponsiveTimeoutMs": 3000,
-            "workers": [{"id": "w1", "host": "a"}, {"id": "w2", "host": "b"}],
-            "gateways": [{"id": "g1", "host": "a", "listen": "127.0.0.1", **self.ports}],
-        }
-        self.fleet_file = os.path.join(self.root, "fleet.json")
-        with open(self.fleet_file, "w") as f:
-            json.dump(fleet, f)
-        self.log = open(os.path.join(self.root, "fleet.log"), "wb")
-        self.w2_key = os.path.join(self.data_b, "w2.key")
-        subprocess.run([BIN, "keys", "issue", "w2", "--data", self.data_a, "--out", self.w2_key], check=True,
-                       stdout=self.log, stderr=subprocess.STDOUT)
-        self.supervisor = subprocess.Popen(
-            [BIN, "supervisor", "--fleet", self.fleet_file, "--heartbeat-ms", "100"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        # What host b's unit runs, inside host b.
-        self.w2 = subprocess.Popen(
-            ["ip", "netns", "exec", hosts.ns, BIN, "worker", "--id", "w2", "--supervisor", self.control,
-             "--data", self.data_b, "--command-endpoint", f"tcp://{hosts.b}:*",
-             "--publish-endpoint", f"tcp://{hosts.b}:*", "--lease-ms", "1500", "--heartbeat-ms", "100",
-             "--key-file", self.w2_key],
-            stdout=self.log, stderr=subprocess.STDOUT)
-
-    @property
-    def ws(self):
-        return f"ws://127.0.0.1:{self.ports['stepsWS']}"
-
-    @property
-    def http(self):
-        return f"http://127.0.0.1:{self.ports['stepsHTTP']}"
-
-    def health(self):
-        r = requests.get(f"http://127.0.0.1:{self.health_port}/health", timeout=5)
-        return r.status_code, r.json()
-
-    def wait(self, predicate, timeout=60, what="the fleet"):
-        def ok():
-            assert self.supervisor.poll() is None, f"supervisor exited:\n{self.tail()}"
-            assert self.w2.poll() is None, f"w2 exited:\n{self.tail()}"
-            code, body = self.health()
-            return body if code == 200 and predicate(body) else None
-        return poll(ok, timeout=timeout, what=what)
-
-    def tail(self, n=8000):
-        self.log.flush()
-        with open(os.path.join(self.root, "fleet.log"), "rb") as f:
-            return f.read()[-n:].decode(errors="replace")
-
-    def stop(self):
-        for p in (self.supervisor, self.w2):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        codes = []
-        for p in (self.supervisor, self.w2):
-            try:
-                codes.append(p.wait(timeout=20))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                codes.append(p.wait())
-        tail = self.tail()
-        self.log.close()
-        if os.environ.get("SWITCHYARD_KEEP"):
-            print("kept", self.root)
-        else:
-            shutil.rmtree(self.root, ignore_errors=True)
-        assert codes == [0, 0], f"exit codes {codes}:\n{tail}"
-
-
-def workers(health):
-    return {p["id"]: p for p in health["processes"] if p["role"] == "worker"}
-
-
-def settled(health):
-    owned = sorted(p for w in workers(health).values() for p in w["partitions"])
-    return (not health["moves"] and not health["transfers"] and not health["rebalancePending"]
-            and owned == list(range(health["partitionCount"])) and health["status"] == "healthy")
-
-
 def user_on(partitions, count):
     """A username whose partition (of `count`) is in `partitions`."""
     while True:
@@ -178,7 +85,8 @@ def test_a_host_cut_off_stops_serving_within_its_lease_and_rejoins():
     fleet = None
     streamers = []
     try:
-        fleet = NetnsFleet(hosts)
+        fleet = TwoHostFleet("switchyard-ns-", hosts.a, hosts.b, run_on_b=("ip", "netns", "exec", hosts.ns),
+                             extra_fleet={"localAddress": hosts.a})
         health = fleet.wait(settled, what="a healthy two-host fleet")
         w2 = workers(health)["w2"]
         assert w2["commandEndpoint"].startswith(f"tcp://{hosts.b}:")
