@@ -169,8 +169,10 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Fleet", "Wire", "Presence", .product(name: "NIOCore", package: "swift-nio"),
+                "Gateway", "Fleet", "Wire", "Presence", "Steps", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(

@@ -22,7 +22,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// What every connection of the port shares.
     struct Settings: Sendable {
-        let fleet: FleetClient
+        let fleet: any FleetRequester
         let validator: StepsValidator
         let maxMessageSize: Int
         let maxInFlight: Int
@@ -196,8 +196,8 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         case .success(let update):
             let (mailbox, acks, logger) = (self.mailbox, self.acks, settings.logger)
             settings.fleet.request(
-                product: .steps, key: update.username, body: StepsCommand.update(update).encoded(), idempotent: true,
-                timeout: settings.updateTimeout
+                product: .steps, key: update.username, partition: nil, body: StepsCommand.update(update).encoded(),
+                idempotent: true, timeout: settings.updateTimeout
             ) { result in
                 if acks, case .success(let body) = result, case .updated = try? StepsReply(decoding: body) {
                     return mailbox.post(.write(StepsJSON.ack(update.updateID)))

@@ -1,0 +1,208 @@
+import JSON
+import NIOCore
+import NIOHTTP1
+
+/// One keep-alive REST connection of the poller: reads `GET /users/{u}/steps` for its share of the users, up to
+/// `depth` requests pipelined, in passes; a user whose total is not yet what is asked for is read again in the
+/// next pass, after a short pause, until every one is right or the runner stops the poll. Confined to its
+/// channel's event loop.
+final class StepsPollHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// What a poll waits for.
+    enum Goal: Sendable {
+        /// Every user's total, read once (404 counts as 0).
+        case read
+        /// Every user at exactly its total in this array (indexed by user).
+        case reach([Double])
+    }
+
+    private let hostHeader: String
+    private let depth: Int
+    private let pauseNanos: Int64
+    private var context: ChannelHandlerContext?
+    private var goal = Goal.read
+    private var promise: EventLoopPromise<StepsPollOutcome>?
+    private var outcome = StepsPollOutcome()
+    /// The users of the current pass, the next of them to ask, those asked and not answered (in order: HTTP/1.1
+    /// answers pipelined requests in order), and those to ask again in the next pass.
+    private var pass: [Int] = []
+    private var nextInPass = 0
+    private var inFlight = CircularBuffer<Int>()
+    private var again: [Int] = []
+    private var status = HTTPResponseStatus.ok
+    private var body: ByteBuffer?
+    private var pause: Scheduled<Void>?
+
+    /// Creates a connection that sends `Host: hostHeader`, keeps up to `depth` requests in flight and waits
+    /// `pauseMs` between two passes.
+    init(hostHeader: String, depth: Int, pauseMs: Double) {
+        self.hostHeader = hostHeader
+        self.depth = max(depth, 1)
+        pauseNanos = Int64(max(pauseMs, 0) * 1e6)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Polls `users` until `goal` holds for each; completes `promise` then, or when ``stop()`` is called.
+    func poll(users: [Int], goal: Goal, promise: EventLoopPromise<StepsPollOutcome>) {
+        guard self.promise == nil else {
+            promise.fail(StreamError(message: "a poll is already running on this connection"))
+            return
+        }
+        self.goal = goal
+        self.promise = promise
+        outcome = StepsPollOutcome()
+        if case .reach = goal {
+            // Not read yet counts as behind, so a poll stopped early names every user it did not see right.
+            for user in users { outcome.behind[user] = .some(nil) }
+        }
+        pass = users
+        nextInPass = 0
+        again = []
+        outcome.rounds = 1
+        if users.isEmpty {
+            finish(at: NIODeadline.now().uptimeNanoseconds)
+        } else {
+            sendMore()
+        }
+    }
+
+    /// Ends the poll now (the runner's deadline passed): completes it with what was seen, unfinished.
+    func stop() {
+        pause?.cancel()
+        pause = nil
+        guard let promise else { return }
+        self.promise = nil
+        outcome.finishedNanos = nil
+        promise.succeed(outcome)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = head.status
+            body = context.channel.allocator.buffer(capacity: 64)
+        case .body(var part):
+            body?.writeBuffer(&part)
+        case .end:
+            guard let user = inFlight.popFirst() else { return }
+            outcome.requests += 1
+            answered(user: user)
+            if nextInPass == pass.count && inFlight.isEmpty {
+                passEnded()
+            } else {
+                sendMore()
+            }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pause?.cancel()
+        pause = nil
+        if let promise {
+            self.promise = nil
+            promise.fail(StreamError(message: "the REST connection closed during the poll"))
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let promise {
+            self.promise = nil
+            promise.fail(StreamError(message: "REST connection: \(error)"))
+        }
+        context.close(promise: nil)
+    }
+
+    /// Classifies the answer for `user` and decides whether to ask again.
+    private func answered(user: Int) {
+        let total: Double?
+        switch status {
+        case .ok:
+            guard let body, case .object(let object)? = try? JSONParser.parse(body.readableBytesView),
+                case .number(let value)? = object["cumulativeSteps"]
+            else {
+                unexpected("200 with body \(body.map { String(buffer: $0) } ?? "")")
+                again.append(user)
+                return
+            }
+            total = value
+        case .notFound:
+            total = nil
+        default:
+            unexpected("\(status.code) \(body.map { String(buffer: $0) } ?? "")")
+            again.append(user)
+            return
+        }
+        switch goal {
+        case .read:
+            outcome.totals[user] = total ?? 0
+        case .reach(let expected):
+            let value = total ?? 0
+            if value == expected[user] {
+                outcome.behind[user] = nil
+            } else if value > expected[user] {
+                // Totals only grow: this user can never come right, so it is not asked again.
+                outcome.behind[user] = nil
+                outcome.overcounted[user] = value
+            } else {
+                outcome.behind[user] = .some(total)
+                again.append(user)
+            }
+        }
+    }
+
+    private func unexpected(_ text: String) {
+        outcome.unexpectedReplies += 1
+        if outcome.firstUnexpectedReply == nil { outcome.firstUnexpectedReply = String(text.prefix(200)) }
+    }
+
+    private func passEnded() {
+        guard !again.isEmpty else {
+            finish(at: NIODeadline.now().uptimeNanoseconds)
+            return
+        }
+        pass = again
+        again = []
+        nextInPass = 0
+        outcome.rounds += 1
+        guard let context else { return }
+        pause = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(pauseNanos)) {
+            self.pause = nil
+            self.sendMore()
+        }
+    }
+
+    private func finish(at nanos: UInt64) {
+        guard let promise else { return }
+        self.promise = nil
+        outcome.finishedNanos = nanos
+        promise.succeed(outcome)
+    }
+
+    private func sendMore() {
+        guard promise != nil, let context else { return }
+        var sent = false
+        while inFlight.count < depth && nextInPass < pass.count {
+            let user = pass[nextInPass]
+            nextInPass += 1
+            inFlight.append(user)
+            var headers = HTTPHeaders()
+            headers.add(name: "Host", value: hostHeader)
+            let head = HTTPRequestHead(
+                version: .http1_1, method: .GET, uri: "/users/user\(user)/steps", headers: headers)
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.end(nil)), promise: nil)
+            sent = true
+        }
+        if sent { context.flush() }
+    }
+}
