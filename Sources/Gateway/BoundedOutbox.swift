@@ -22,6 +22,44 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     private let onOverflow: @Sendable () -> Void
     /// Where the bytes this outbox holds are added up gateway-wide (the overload monitor's measure).
     private let accounting: EdgePolicy?
+    /// Set for a writer on an event loop (`takeQueued`), instead of the `items` stream.
+    private let pulled: Pulled?
+
+    /// The items of a pulled outbox, and whether its writer was told there is something to take.
+    private final class Pulled: Sendable {
+        private struct State {
+            var items: [Item] = []
+            var finished = false
+            var woken = false
+            /// Dropped when the writer goes away (it usually holds the outbox too).
+            var wake: (@Sendable () -> Void)?
+        }
+        private let state: Mutex<State>
+        init(wake: @escaping @Sendable () -> Void) { state = Mutex(State(wake: wake)) }
+
+        func append(_ item: Item?, finish: Bool) {
+            let wake = state.withLock { state -> (@Sendable () -> Void)? in
+                guard !state.finished else { return nil }
+                if let item { state.items.append(item) }
+                if finish { state.finished = true }
+                defer { state.woken = true }
+                return state.woken ? nil : state.wake
+            }
+            wake?()
+        }
+
+        func take() -> (items: [Item], finished: Bool) {
+            state.withLock { state in
+                defer {
+                    state.items = []
+                    state.woken = false
+                }
+                return (state.items, state.finished)
+            }
+        }
+
+        func discard() { state.withLock { $0 = State(finished: true) } }
+    }
 
     /// An outbox holding at most `maxMessages` unwritten items of at most `maxBytes` together (by `size`);
     /// `overflow` is the last item queued when it would hold more.
@@ -31,11 +69,47 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     ) {
         self.accounting = accounting
         (items, queue) = AsyncStream.makeStream(of: Item.self)
+        pulled = nil
         self.maxMessages = max(1, maxMessages)
         self.maxBytes = max(1, maxBytes)
         self.size = size
         self.overflow = overflow
         self.onOverflow = onOverflow
+    }
+
+    /// An outbox whose writer takes the queued items itself (`takeQueued`), told by `wake` (called at most once
+    /// until it has taken them) that there is something to take: a writer on an event loop, with no task to resume.
+    init(
+        maxMessages: Int, maxBytes: Int, size: @escaping @Sendable (Item) -> Int, overflow: Item,
+        accounting: EdgePolicy? = nil, onOverflow: @escaping @Sendable () -> Void, wake: @escaping @Sendable () -> Void
+    ) {
+        self.accounting = accounting
+        (items, queue) = AsyncStream.makeStream(of: Item.self)
+        queue.finish()
+        pulled = Pulled(wake: wake)
+        self.maxMessages = max(1, maxMessages)
+        self.maxBytes = max(1, maxBytes)
+        self.size = size
+        self.overflow = overflow
+        self.onOverflow = onOverflow
+    }
+
+    /// What was queued since the last call, and whether the outbox is finished (nothing more will come): for an
+    /// outbox made with `wake`. Each item stays counted until the writer reports it `written`.
+    func takeQueued() -> (items: [Item], finished: Bool) {
+        pulled?.take() ?? ([], true)
+    }
+
+    /// The writer is gone: what is queued is dropped (and its bytes leave the gateway's total), and nothing more is
+    /// taken or woken for.
+    func discard() {
+        pulled?.discard()
+        let left = queued.withLock { queued in
+            defer { queued = nil }
+            return queued?.bytes ?? 0
+        }
+        accounting?.queuedBytesChanged(by: -left)
+        queue.finish()
     }
 
     /// Queues `item`; false (and the overflow item queued instead, once) when it would pass a bound.
@@ -54,11 +128,10 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
         accounting?.queuedBytesChanged(by: delta)
         switch accepted {
         case true?:
-            queue.yield(item)
+            if let pulled { pulled.append(item, finish: false) } else { queue.yield(item) }
             return true
         case false?:
-            queue.yield(overflow)
-            queue.finish()
+            if let pulled { pulled.append(overflow, finish: true) } else { finish(with: overflow) }
             onOverflow()
             return false
         case nil:
@@ -84,10 +157,14 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     }
 
     /// Ends the stream after what is queued (the connection is closing).
-    func finish() { queue.finish() }
+    func finish() {
+        pulled?.append(nil, finish: true)
+        queue.finish()
+    }
 
     /// Queues `last` whatever the bounds (a close the protocol asks for), then ends the stream.
     func finish(with last: Item) {
+        if let pulled { return pulled.append(last, finish: true) }
         queue.yield(last)
         queue.finish()
     }

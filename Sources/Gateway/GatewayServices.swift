@@ -260,18 +260,17 @@ private func lobbyListener(
     router.middlewares.add(JSONErrorMiddleware())
     router.middlewares.add(ShedMiddleware(policy: policy))
     LobbyRoutes(fleet: fleet, authenticator: authenticator, limits: limits).register(on: router)
-    let handler = LobbyWebSocketHandler(
+    let settings = LobbyWebSocketChannelHandler.Settings(
         fleet: fleet, hub: hub, authenticator: authenticator, limits: limits,
         listTimeout: configuration.fleet.requestTimeout, drain: drain,
-        maxFailedLogins: edge.maxFailedLoginsPerConnection, edge: edge)
-    return webSocketListener(
-        router, port: configuration.lobbyPort, maxFrameSize: limits.maxMessageBytes, webSocketLiveness: true,
-        configuration, fleet: fleet, policy: policy, logger: logger
-    ) { request in
-        let path = request.path?.split(separator: "?", maxSplits: 1).first ?? ""
+        maxFailedLogins: edge.maxFailedLoginsPerConnection, messagesPerSecond: edge.maxMessagesPerSecond,
+        logger: logger)
+    return eventLoopWebSocketListener(
+        router, port: configuration.lobbyPort, maxFrameSize: limits.maxMessageBytes, configuration, fleet: fleet,
+        policy: policy, logger: logger
+    ) { pathAndQuery, _ in
+        let path = pathAndQuery.split(separator: "?", maxSplits: 1).first ?? ""
         guard path == "/lobby_api" || path == "/lobby_api/" else { return nil }
-        return { inbound, outbound, context in
-            try await handler.handle(inbound: inbound, outbound: outbound, logger: context.logger)
-        }
+        return { _ in LobbyWebSocketChannelHandler(settings: settings) }
     }
 }

@@ -76,14 +76,19 @@ final class LobbyHub: Service, Sendable {
         }
     }
 
-    /// A new subscriber's queue, bounded by `maxQueuedMessages`.
-    func makeSubscriber() -> Subscriber {
+    /// A new subscriber's queue, bounded by `maxQueuedMessages`; with `wake`, one its writer pulls from
+    /// (`takeQueued`) when woken.
+    func makeSubscriber(wake: (@Sendable () -> Void)? = nil) -> Subscriber {
         let counters = fleet.counters
-        let limit = maxQueuedMessages
+        let overflow = Outgoing.close(1008, reason: "subscriber too slow: queue over its limit")
+        guard let wake else {
+            return Subscriber(
+                maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: overflow,
+                accounting: policy, onOverflow: { counters.addSlowClientClosed() })
+        }
         return Subscriber(
-            maxMessages: limit, maxBytes: maxQueuedBytes, size: \.byteCount,
-            overflow: .close(1008, reason: "subscriber too slow: queue over its limit"), accounting: policy,
-            onOverflow: { counters.addSlowClientClosed() })
+            maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: overflow,
+            accounting: policy, onOverflow: { counters.addSlowClientClosed() }, wake: wake)
     }
 
     /// Whether the mirror holds a list, so a subscription can start.

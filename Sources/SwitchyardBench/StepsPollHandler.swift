@@ -21,6 +21,10 @@ final class StepsPollHandler: ChannelInboundHandler {
     private let hostHeader: String
     private let depth: Int
     private let pauseNanos: Int64
+    /// Pause after a pass that got an answer other than 200 or 404 (a gateway shedding load answers 503 with
+    /// `Retry-After: 1`): at least this long, so the poll does not add to the overload it is waiting out.
+    private static let busyPauseNanos: Int64 = 25_000_000
+    private var busyPass = false
     private var context: ChannelHandlerContext?
     private var goal = Goal.read
     private var promise: EventLoopPromise<StepsPollOutcome>?
@@ -67,6 +71,7 @@ final class StepsPollHandler: ChannelInboundHandler {
         pass = users
         nextInPass = 0
         again = []
+        busyPass = false
         outcome.rounds = 1
         if users.isEmpty {
             finish(at: NIODeadline.now().uptimeNanoseconds)
@@ -108,8 +113,13 @@ final class StepsPollHandler: ChannelInboundHandler {
         pause?.cancel()
         pause = nil
         if let promise {
+            // The server closed the connection (shedding load, or a keep-alive timeout): hand back who is left,
+            // for the runner to poll on a new connection.
             self.promise = nil
-            promise.fail(StreamError(message: "the REST connection closed during the poll"))
+            outcome.finishedNanos = nil
+            outcome.interrupted = Array(inFlight) + Array(pass[nextInPass...]) + again
+            inFlight.removeAll()
+            promise.succeed(outcome)
         }
         context.fireChannelInactive()
     }
@@ -161,6 +171,7 @@ final class StepsPollHandler: ChannelInboundHandler {
     }
 
     private func unexpected(_ text: String) {
+        busyPass = true
         outcome.unexpectedReplies += 1
         if outcome.firstUnexpectedReply == nil { outcome.firstUnexpectedReply = String(text.prefix(200)) }
     }
@@ -174,6 +185,8 @@ final class StepsPollHandler: ChannelInboundHandler {
         again = []
         nextInPass = 0
         outcome.rounds += 1
+        let pauseNanos = busyPass ? max(pauseNanos, Self.busyPauseNanos) : pauseNanos
+        busyPass = false
         guard let context else { return }
         pause = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(pauseNanos)) {
             self.pause = nil

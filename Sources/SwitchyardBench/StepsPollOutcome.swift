@@ -18,6 +18,10 @@ struct StepsPollOutcome: Sendable {
     var unexpectedReplies = 0
     /// The first of those, for the report.
     var firstUnexpectedReply: String?
+    /// The users still to read when the server closed the connection: the runner reconnects and polls them again.
+    var interrupted: [Int] = []
+    /// Times a REST connection was opened again after the server closed it.
+    var reconnects = 0
 
     /// Adds `other`'s findings to these; the merged outcome is finished when both are, at the later time.
     mutating func merge(_ other: StepsPollOutcome) {
@@ -33,5 +37,27 @@ struct StepsPollOutcome: Sendable {
         overcounted.merge(other.overcounted) { _, new in new }
         unexpectedReplies += other.unexpectedReplies
         firstUnexpectedReply = firstUnexpectedReply ?? other.firstUnexpectedReply
+        interrupted += other.interrupted
+        reconnects += other.reconnects
+    }
+
+    /// This interrupted outcome followed by `continuation`, the poll of its ``interrupted`` users on a new
+    /// connection: the continuation's view of those users replaces this one's.
+    func continued(with continuation: StepsPollOutcome) -> StepsPollOutcome {
+        let resumed = Set(interrupted)
+        var combined = self
+        combined.behind = behind.filter { !resumed.contains($0.key) }
+        combined.interrupted = []
+        combined.finishedNanos = continuation.finishedNanos
+        combined.requests += continuation.requests
+        combined.rounds += continuation.rounds
+        combined.totals.merge(continuation.totals) { _, new in new }
+        combined.behind.merge(continuation.behind) { _, new in new }
+        combined.overcounted.merge(continuation.overcounted) { _, new in new }
+        combined.unexpectedReplies += continuation.unexpectedReplies
+        combined.firstUnexpectedReply = firstUnexpectedReply ?? continuation.firstUnexpectedReply
+        combined.interrupted = continuation.interrupted
+        combined.reconnects += 1 + continuation.reconnects
+        return combined
     }
 }

@@ -30,7 +30,8 @@ struct StreamReport: Sendable {
                 + "\(fixed(result.settleSeconds, 3)) s until REST showed every total)")
         lines.append(
             "written: \(statistics.sent) updates, the socket was full \(statistics.writabilityWaits) times; REST: "
-                + "\(poll.requests) GETs in \(poll.rounds) passes, \(poll.unexpectedReplies) unexpected answers"
+                + "\(poll.requests) GETs in \(poll.rounds) passes, \(poll.reconnects) reconnects, "
+                + "\(poll.unexpectedReplies) unexpected answers"
                 + (poll.firstUnexpectedReply.map { " (first: \($0))" } ?? ""))
         var errorLine =
             "errors: \(result.errors) (users never right \(poll.behind.count), users past their total "
@@ -96,7 +97,8 @@ struct StreamReport: Sendable {
             + "connections=\(result.configuration.connections) converged=\(result.converged ? 1 : 0) "
             + "errors=\(result.errors) users_behind=\(result.poll.behind.count) "
             + "users_overcounted=\(result.poll.overcounted.count) rest_gets=\(result.poll.requests) "
-            + "rest_passes=\(result.poll.rounds) socket_full=\(result.statistics.writabilityWaits) "
+            + "rest_passes=\(result.poll.rounds) rest_unexpected=\(result.poll.unexpectedReplies) "
+            + "rest_reconnects=\(result.poll.reconnects) socket_full=\(result.statistics.writabilityWaits) "
             + "client_cpu=\(fixed(whole.client, 2)) server_cpu=\(fixed(whole.server, 2)) "
             + "server_cpu_s=\(fixed(whole.serverSeconds, 3)) "
             + "server_us_per_update=\(fixed(whole.serverSeconds / updates * 1e6, 2)) "

@@ -37,9 +37,14 @@ struct StreamRunner: Sendable {
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> StreamResult {
         let allUsers = Array(0..<configuration.users)
 
-        // 1. Every user's total before the run.
+        // 1. Every user's total before the run, on the REST connections the poll after it uses too.
+        var rest = try await connectREST(
+            count: max(1, min(configuration.restConnections, configuration.users)), group: group)
+        defer {
+            for channel in rest { channel.close(promise: nil) }
+        }
         let before = try await poll(
-            allUsers, goal: .read, timeoutSeconds: Self.baselineTimeoutSeconds, group: group)
+            allUsers, goal: .read, timeoutSeconds: Self.baselineTimeoutSeconds, channels: &rest, group: group)
         guard before.finishedNanos != nil else {
             throw StreamError(
                 message: "could not read every user's total from \(configuration.rest) within "
@@ -55,8 +60,10 @@ struct StreamRunner: Sendable {
                 let slot = StreamStatisticsSlot()
                 let eventLoop = group.next()
                 let written = eventLoop.makePromise(of: UInt64.self)
-                return (connect(index: index, run: run, eventLoop: eventLoop, slot: slot, written: written), slot,
-                    written.futureResult)
+                return (
+                    connect(index: index, run: run, eventLoop: eventLoop, slot: slot, written: written), slot,
+                    written.futureResult
+                )
             }
             for (future, slot, written) in batch {
                 do {
@@ -105,7 +112,8 @@ struct StreamRunner: Sendable {
         // 4. Poll REST until every total is exact; the WebSockets stay open meanwhile (a close could race the
         // server's reading of what is still in its socket buffer).
         let after = try await poll(
-            allUsers, goal: .reach(expected), timeoutSeconds: configuration.convergeTimeoutSeconds, group: group)
+            allUsers, goal: .reach(expected), timeoutSeconds: configuration.convergeTimeoutSeconds, channels: &rest,
+            group: group)
         let cpuEnd = CPUSnapshot.take(
             observing: observed, nanos: after.finishedNanos ?? NIODeadline.now().uptimeNanoseconds)
 
@@ -113,19 +121,81 @@ struct StreamRunner: Sendable {
         await Self.close(connections.map(\.channel))
         statistics = StreamConnectionStatistics()
         for connection in connections { statistics.merge(connection.slot.statistics) }
+        let usersKnownBefore = before.totals.values.count { $0 != 0 }
         return StreamResult(
-            configuration: configuration, statistics: statistics, usersKnownBefore: before.totals.values.count {
-                $0 != 0
-            }, startNanos: startNanos, writtenNanos: writtenNanos, poll: after, expected: expected,
-            cpuStart: cpuStart, cpuWritten: cpuWritten, cpuEnd: cpuEnd)
+            configuration: configuration, statistics: statistics, usersKnownBefore: usersKnownBefore,
+            startNanos: startNanos, writtenNanos: writtenNanos, poll: after, expected: expected, cpuStart: cpuStart,
+            cpuWritten: cpuWritten, cpuEnd: cpuEnd)
     }
 
-    /// Polls `users` over `restConnections` new keep-alive connections (user `u` on connection `u % n`) until
-    /// `goal` holds or `timeoutSeconds` pass, then closes them.
+    /// Polls `users` over the REST connections in `channels` (user `u` on connection `u % channels.count`) until
+    /// `goal` holds or `timeoutSeconds` pass. A connection the server closes meanwhile is opened again (replaced in
+    /// `channels`) and its users still to read are polled on it.
     private func poll(
-        _ users: [Int], goal: StepsPollHandler.Goal, timeoutSeconds: Double, group: MultiThreadedEventLoopGroup
+        _ users: [Int], goal: StepsPollHandler.Goal, timeoutSeconds: Double, channels: inout [any Channel],
+        group: MultiThreadedEventLoopGroup
     ) async throws -> StepsPollOutcome {
-        let count = max(1, min(configuration.restConnections, users.count))
+        let deadline = NIODeadline.now().uptimeNanoseconds + UInt64(timeoutSeconds * 1e9)
+        let count = channels.count
+        var shares = (0..<count).map { index in users.filter { $0 % count == index } }
+        var outcomes: [StepsPollOutcome?] = Array(repeating: nil, count: count)
+        var active = Array(0..<count)
+        while !active.isEmpty {
+            var futures: [EventLoopFuture<StepsPollOutcome>] = []
+            for index in active {
+                // Closed while idle (a keep-alive timeout between two polls): open it again first.
+                if !channels[index].isActive { channels[index] = try await connectREST(group: group) }
+                let channel = channels[index]
+                let share = shares[index]
+                let promise = channel.eventLoop.makePromise(of: StepsPollOutcome.self)
+                futures.append(promise.futureResult)
+                channel.eventLoop.execute {
+                    do {
+                        try channel.pipeline.syncOperations.handler(type: StepsPollHandler.self)
+                            .poll(users: share, goal: goal, promise: promise)
+                    } catch {
+                        // Closed in between: the handler is gone; poll the whole share on a new connection.
+                        var outcome = StepsPollOutcome()
+                        outcome.interrupted = share
+                        promise.succeed(outcome)
+                    }
+                }
+            }
+            let now = NIODeadline.now().uptimeNanoseconds
+            let left = deadline > now ? Double(deadline - now) / 1e9 : 0
+            let timedOut = try await Self.wait(futures, on: group.next(), seconds: left) == nil
+            if timedOut {
+                // Each connection completes its promise now with what it saw.
+                for index in active {
+                    let channel = channels[index]
+                    channel.eventLoop.execute {
+                        try? channel.pipeline.syncOperations.handler(type: StepsPollHandler.self).stop()
+                    }
+                }
+            }
+            var interrupted: [Int] = []
+            for (index, future) in zip(active, futures) {
+                let outcome = try await future.get()
+                outcomes[index] = outcomes[index].map { $0.continued(with: outcome) } ?? outcome
+                if !outcome.interrupted.isEmpty {
+                    shares[index] = outcome.interrupted
+                    interrupted.append(index)
+                }
+            }
+            guard !timedOut, !interrupted.isEmpty else { break }
+            for index in interrupted {
+                try? await channels[index].close()
+                channels[index] = try await connectREST(group: group)
+            }
+            active = interrupted
+        }
+        var merged = StepsPollOutcome(finishedNanos: 0)
+        for outcome in outcomes { if let outcome { merged.merge(outcome) } }
+        return merged
+    }
+
+    /// `count` REST connections, opened before the stream (a gateway shedding load refuses new connections).
+    private func connectREST(count: Int, group: MultiThreadedEventLoopGroup) async throws -> [any Channel] {
         var channels: [any Channel] = []
         do {
             for _ in 0..<count { channels.append(try await connectREST(group: group)) }
@@ -133,40 +203,7 @@ struct StreamRunner: Sendable {
             for channel in channels { try? await channel.close() }
             throw StreamError(message: "REST connection to \(configuration.rest) failed: \(error)")
         }
-        var futures: [EventLoopFuture<StepsPollOutcome>] = []
-        for (index, channel) in channels.enumerated() {
-            let share = users.filter { $0 % count == index }
-            let promise = channel.eventLoop.makePromise(of: StepsPollOutcome.self)
-            futures.append(promise.futureResult)
-            channel.eventLoop.execute {
-                do {
-                    try channel.pipeline.syncOperations.handler(type: StepsPollHandler.self)
-                        .poll(users: share, goal: goal, promise: promise)
-                } catch {
-                    promise.fail(error)
-                }
-            }
-        }
-        if try await Self.wait(futures, on: group.next(), seconds: timeoutSeconds) == nil {
-            // The deadline passed: each connection completes its promise now with what it saw.
-            for channel in channels {
-                channel.eventLoop.execute {
-                    try? channel.pipeline.syncOperations.handler(type: StepsPollHandler.self).stop()
-                }
-            }
-        }
-        var merged = StepsPollOutcome(finishedNanos: 0)
-        var failure: (any Error)?
-        for future in futures {
-            do {
-                merged.merge(try await future.get())
-            } catch {
-                failure = failure ?? error
-            }
-        }
-        for channel in channels { try? await channel.close() }
-        if let failure { throw failure }
-        return merged
+        return channels
     }
 
     /// One keep-alive HTTP/1.1 connection to the REST endpoint, with a ``StepsPollHandler`` at its end.

@@ -1,0 +1,308 @@
+import Lobby
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// One lobby WebSocket on its event loop (contracts §4): a `LobbyConnection` state machine fed with the messages in
+/// order. Each message's requests (a login check, a table change, a subscription) finish before the next message is
+/// started, and the connection is not read meanwhile, so messages are answered in the order they were sent.
+///
+/// Everything written goes through the connection's bounded outbox (`LobbyHub.Subscriber`), which the hub's fan-out
+/// writes into from any thread; the handler takes from it on the event loop, writes while the channel is writable,
+/// and flushes once per batch. A subscriber whose outbox passes its bound is closed with 1008 (the outbox's last item).
+final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    /// What every connection of the port shares.
+    struct Settings: Sendable {
+        let fleet: FleetClient
+        let hub: LobbyHub
+        let authenticator: LobbyAuthenticator
+        let limits: LobbyLimits
+        /// How long a subscription waits for the hub's first list before `table_list` is sent anyway.
+        let listTimeout: Duration
+        let drain: WebSocketDrain
+        /// Failed logins on one connection after which it is closed with 1008.
+        let maxFailedLogins: Int
+        let messagesPerSecond: Int
+        let logger: Logger
+    }
+
+    private static let ids = Atomic<UInt64>(0)
+
+    private let settings: Settings
+    private let id: UInt64
+    private var context: ChannelHandlerContext?
+    private var subscriber: LobbyHub.Subscriber?
+    private var protocolState: WebSocketConnection
+    private var connection: LobbyConnection
+    /// Messages read and not started (nil: a binary frame).
+    private var pending = CircularBuffer<[UInt8]?>()
+    /// Actions of the current message still to carry out, after the request under way.
+    private var actions: [LobbyConnection.Action] = []
+    /// A request of the current message is under way (off the event loop).
+    private var busy = false
+    private var failedLogins = 0
+    private var bucket: MessageBucket?
+    private var tokenTaken = false
+    private var heldForRate = false
+    private var readWanted = false
+    /// Taken from the outbox, not yet written (the channel was not writable).
+    private var outgoing = CircularBuffer<LobbyHub.Outgoing>()
+    private var outboxFinished = false
+    private var drainToken: UInt64?
+    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(settings: Settings) {
+        self.settings = settings
+        id = Self.ids.add(1, ordering: .relaxed).newValue
+        protocolState = WebSocketConnection(maxMessageSize: settings.limits.maxMessageBytes)
+        connection = LobbyConnection(limits: settings.limits)
+        bucket = MessageBucket(rate: settings.messagesPerSecond, at: monotonicNanoseconds())
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        subscriber = settings.hub.makeSubscriber(wake: { eventLoop.execute { loop.value.writeQueued() } })
+        drainToken = settings.drain.opened {
+            await withCheckedContinuation { continuation in
+                eventLoop.execute { loop.value.startDrain(continuation) }
+            }
+        }
+        if drainToken == nil { subscriber?.finish(with: .close(1001, reason: "server shutting down")) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        settings.hub.unsubscribe(id)
+        // Frees what the client never read (the gateway's queued-bytes total counts it) and the outbox's hold on us.
+        subscriber?.discard()
+        subscriber = nil
+        outgoing.removeAll()
+        if let drainToken { settings.drain.closed(drainToken) }
+        drainToken = nil
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters = []
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch protocolState.receive(unwrapInboundIn(data)) {
+        case .none:
+            break
+        case .text(let message):
+            pending.append(Array(message.readableBytesView))
+            pump()
+        case .binary:
+            pending.append(nil)
+            pump()
+        case .pong(let payload):
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+        case .closedByClient(let code):
+            settings.hub.unsubscribe(id)
+            close(code, reason: "", closeAfterWrite: true)
+        case .fail(let code, let reason):
+            close(code, reason: reason, closeAfterWrite: false)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        writeQueued()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mayRead { context.read() } else { readWanted = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
+        context.close(promise: nil)
+    }
+
+    private var mayRead: Bool {
+        pending.isEmpty && !busy && !heldForRate && outgoing.isEmpty && (context?.channel.isWritable ?? false)
+    }
+
+    private func resumeReadingIfAllowed() {
+        guard readWanted, mayRead, let context else { return }
+        readWanted = false
+        context.read()
+    }
+
+    /// Starts the next message once the previous one is done.
+    private func pump() {
+        while !busy, !heldForRate, !protocolState.closeSent, let next = pending.first {
+            if !tokenTaken, var current = bucket {
+                tokenTaken = true
+                let wait = current.take(at: monotonicNanoseconds())
+                bucket = current
+                if let wait, let context {
+                    settings.fleet.counters.add(.rateLimited)
+                    heldForRate = true
+                    let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: TimeAmount(wait)) {
+                        loop.value.heldForRate = false
+                        loop.value.pump()
+                    }
+                    return
+                }
+            }
+            tokenTaken = false
+            pending.removeFirst()
+            // Draining: the close is on its way; what arrives meanwhile is not started.
+            if settings.drain.isDraining { continue }
+            actions =
+                next.map { connection.received(frame: $0) }
+                ?? connection.received(.failure(LobbyMessageError(.invalidJSON, "binary frames are not messages")))
+            perform()
+        }
+        resumeReadingIfAllowed()
+    }
+
+    /// Carries out the current message's actions until one needs a request; its result comes back through `resume`.
+    private func perform() {
+        while !actions.isEmpty, !protocolState.closeSent {
+            let action = actions.removeFirst()
+            switch action {
+            case .reply(let message):
+                guard subscriber?.send(.text(message.jsonText)) == true else { return }
+            case .unsubscribe:
+                settings.hub.unsubscribe(id)
+            case .verifyLogin(let username, let password):
+                let authenticator = settings.authenticator
+                request { () async -> LobbyUserType?? in
+                    // Not checked (fleet silent, checks all taken): refused, not held against the connection.
+                    try? await authenticator.authenticate(username: username, password: password)
+                } then: { handler, checked in
+                    handler.loginChecked(checked)
+                }
+                return
+            case .execute(let command):
+                let fleet = settings.fleet
+                request { () async -> LobbyReply? in
+                    let result = await fleet.request(
+                        product: .lobby, key: LobbyHub.key, body: command.encoded(), idempotent: false)
+                    return (try? result.get()).flatMap { try? LobbyReply(decoding: $0) }
+                } then: { handler, reply in
+                    handler.actions = handler.connection.commandResult(reply) + handler.actions
+                }
+                return
+            case .subscribe:
+                let (hub, deadline) = (settings.hub, ContinuousClock.now + settings.listTimeout)
+                request { () async -> Bool in
+                    // Only just after the gateway starts: the hub's first list is one round trip away.
+                    while !hub.hasList, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+                    return true
+                } then: { handler, _ in
+                    guard let subscriber = handler.subscriber else { return }
+                    handler.settings.hub.subscribe(handler.id, subscriber)
+                    handler.actions = handler.connection.subscriptionStarted() + handler.actions
+                }
+                return
+            }
+        }
+        guard !busy else { return }
+        if settings.drain.isDraining { finishDrainIfIdle() }
+    }
+
+    /// Runs `work` off the event loop (a password check, a fleet round trip, a wait), then `then` back on it, and
+    /// carries on with the message's remaining actions.
+    private func request<Value: Sendable>(
+        _ work: @escaping @Sendable () async -> Value,
+        then: @escaping (LobbyWebSocketChannelHandler, Value) -> Void
+    ) {
+        guard let context else { return }
+        busy = true
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let apply = NIOLoopBound(then, eventLoop: eventLoop)
+        Task {
+            let value = await work()
+            eventLoop.execute {
+                let handler = loop.value
+                handler.busy = false
+                guard handler.context != nil else { return }
+                apply.value(handler, value)
+                handler.perform()
+                handler.pump()
+            }
+        }
+    }
+
+    private func loginChecked(_ checked: LobbyUserType??) {
+        actions = connection.loginResult(checked ?? nil) + actions
+        guard case .some(.none) = checked else { return }
+        failedLogins += 1
+        guard failedLogins >= settings.maxFailedLogins else { return }
+        // Guessing passwords on one connection: answer this one, then close (counted).
+        for case .reply(let message) in actions { _ = subscriber?.send(.text(message.jsonText)) }
+        actions = []
+        settings.fleet.counters.add(.loginConnectionClosed)
+        subscriber?.finish(with: .close(1008, reason: "too many failed logins"))
+    }
+
+    /// Writes what the outbox holds while the channel takes it, with one flush.
+    private func writeQueued() {
+        guard let context, let subscriber else { return }
+        let (taken, finished) = subscriber.takeQueued()
+        outgoing.append(contentsOf: taken)
+        outboxFinished = outboxFinished || finished
+        var wrote = false
+        while let item = outgoing.first, context.channel.isWritable, !protocolState.closeSent {
+            outgoing.removeFirst()
+            switch item {
+            case .text(let text):
+                let frame = WebSocketFrame(
+                    fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+                context.write(wrapOutboundOut(frame), promise: nil)
+                subscriber.written(item)
+                wrote = true
+            case .close(let code, let reason):
+                if wrote { context.flush() }
+                wrote = false
+                close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason, closeAfterWrite: false)
+            }
+        }
+        if wrote { context.flush() }
+        resumeReadingIfAllowed()
+    }
+
+    private func startDrain(_ continuation: CheckedContinuation<Void, Never>) {
+        guard context != nil else { return continuation.resume() }
+        drainWaiters.append(continuation)
+        finishDrainIfIdle()
+    }
+
+    /// On the drain, the message under way is finished and answered, then the connection closes with 1001.
+    private func finishDrainIfIdle() {
+        guard !busy, !drainWaiters.isEmpty else { return }
+        subscriber?.finish(with: .close(1001, reason: "server shutting down"))
+        for waiter in drainWaiters { waiter.resume() }
+        drainWaiters = []
+    }
+
+    /// Sends a close frame, then closes the channel once it is written (`closeAfterWrite`, the answer to the client's
+    /// close) or after a moment for the client's answer.
+    private func close(_ code: WebSocketErrorCode, reason: String, closeAfterWrite: Bool) {
+        guard let context else { return }
+        guard !protocolState.closeSent else { return closeAfterWrite ? context.close(promise: nil) : () }
+        protocolState.sentClose()
+        pending.removeAll()
+        actions = []
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(reason)
+        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in
+                if closeAfterWrite { return loop.value.close(promise: nil) }
+                loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
+            }
+    }
+}
