@@ -46,9 +46,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     /// A request of the current message is under way (off the event loop).
     private var busy = false
     private var failedLogins = 0
-    private var bucket: MessageBucket?
-    private var tokenTaken = false
-    private var heldForRate = false
+    private var rate: MessageRate
     private var readWanted = false
     /// Taken from the outbox, not yet written (the channel was not writable).
     private var outgoing = CircularBuffer<LobbyHub.Outgoing>()
@@ -61,7 +59,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         id = Self.ids.add(1, ordering: .relaxed).newValue
         protocolState = WebSocketConnection(maxMessageSize: settings.limits.maxMessageBytes)
         connection = LobbyConnection(limits: settings.limits)
-        bucket = MessageBucket(rate: settings.messagesPerSecond, at: monotonicNanoseconds())
+        rate = MessageRate(perSecond: settings.messagesPerSecond)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -126,7 +124,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     private var mayRead: Bool {
-        pending.isEmpty && !busy && !heldForRate && outgoing.isEmpty && (context?.channel.isWritable ?? false)
+        pending.isEmpty && !busy && !rate.held && outgoing.isEmpty && (context?.channel.isWritable ?? false)
     }
 
     private func resumeReadingIfAllowed() {
@@ -137,23 +135,15 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts the next message once the previous one is done.
     private func pump() {
-        while !busy, !heldForRate, !protocolState.closeSent, let next = pending.first {
-            if !tokenTaken, var current = bucket {
-                tokenTaken = true
-                let wait = current.take(at: monotonicNanoseconds())
-                bucket = current
-                if let wait, let context {
-                    settings.fleet.counters.add(.rateLimited)
-                    heldForRate = true
-                    let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
-                    context.eventLoop.scheduleTask(in: TimeAmount(wait)) {
-                        loop.value.heldForRate = false
-                        loop.value.pump()
-                    }
-                    return
+        while !busy, !rate.held, !protocolState.closeSent, let next = pending.first, let context {
+            if let wait = rate.admit(counting: settings.fleet.counters) {
+                let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: wait) {
+                    loop.value.rate.release()
+                    loop.value.pump()
                 }
+                return
             }
-            tokenTaken = false
             pending.removeFirst()
             // Draining: the close is on its way; what arrives meanwhile is not started.
             if settings.drain.isDraining { continue }
@@ -287,22 +277,14 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         drainWaiters = []
     }
 
-    /// Sends a close frame, then closes the channel once it is written (`closeAfterWrite`, the answer to the client's
-    /// close) or after a moment for the client's answer.
+    /// Sends a close frame, then closes the channel: at once once it is written (`closeAfterWrite`, the answer to the
+    /// client's close), else after a moment for the client's answer.
     private func close(_ code: WebSocketErrorCode, reason: String, closeAfterWrite: Bool) {
         guard let context else { return }
         guard !protocolState.closeSent else { return closeAfterWrite ? context.close(promise: nil) : () }
         protocolState.sentClose()
         pending.removeAll()
         actions = []
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in
-                if closeAfterWrite { return loop.value.close(promise: nil) }
-                loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
-            }
+        context.closeWebSocket(code, reason: reason, closeNow: closeAfterWrite)
     }
 }

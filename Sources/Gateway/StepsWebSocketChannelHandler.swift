@@ -48,10 +48,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     /// Messages read but not yet started: waiting for a slot or for their rate token.
     private var pending = CircularBuffer<ByteBuffer?>()
     private var inFlight = 0
-    private var bucket: MessageBucket?
-    /// Whether the first pending message already took its token (and waits for it to be due).
-    private var tokenTaken = false
-    private var heldForRate = false
+    private var rate: MessageRate
     private var readWanted = false
     private var drainToken: UInt64?
     private var draining = false
@@ -69,7 +66,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         self.settings = settings
         self.acks = acks
         protocolState = WebSocketConnection(maxMessageSize: settings.maxMessageSize)
-        bucket = MessageBucket(rate: settings.messagesPerSecond, at: monotonicNanoseconds())
+        rate = MessageRate(perSecond: settings.messagesPerSecond)
         mailbox = Mailbox(eventLoop: eventLoop)
     }
 
@@ -108,18 +105,9 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
             context.writeAndFlush(
                 wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
         case .closedByClient(let code):
-            if protocolState.closeSent {
-                context.close(promise: nil)
-            } else {
-                protocolState.sentClose()
-                var data = context.channel.allocator.buffer(capacity: 2)
-                data.write(webSocketErrorCode: code)
-                context.writeAndFlush(
-                    wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))
-                ).whenComplete { [loop = NIOLoopBound(context, eventLoop: context.eventLoop)] _ in
-                    loop.value.close(promise: nil)
-                }
-            }
+            if protocolState.closeSent { return context.close(promise: nil) }
+            protocolState.sentClose()
+            context.closeWebSocket(code, reason: "", closeNow: true)
         case .fail(let code, let reason):
             close(code, reason: reason)
         }
@@ -146,7 +134,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Reading goes on while nothing waits and the client takes what is written to it.
     private var mayRead: Bool {
-        pending.isEmpty && !heldForRate && (context?.channel.isWritable ?? false)
+        pending.isEmpty && !rate.held && (context?.channel.isWritable ?? false)
     }
 
     private func resumeReadingIfAllowed() {
@@ -157,29 +145,21 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts what it can of the pending messages, in order.
     private func pump() {
-        while let next = pending.first, !heldForRate, !protocolState.closeSent {
+        while let next = pending.first, !rate.held, !protocolState.closeSent, let context {
             // With acks every message takes a slot (it gets a reply); without, only updates in flight do.
             let outcome: Result<StepsUpdate, StepsRejection>? =
                 next.map { settings.validator.validate($0.readableBytesView) }
                 ?? .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
             let needsSlot = acks || (outcome.map { if case .success = $0 { true } else { false } } ?? false)
             if needsSlot && inFlight >= settings.maxInFlight { return }
-            if !tokenTaken, var current = bucket {
-                tokenTaken = true
-                let wait = current.take(at: monotonicNanoseconds())
-                bucket = current
-                if let wait {
-                    settings.fleet.counters.add(.rateLimited)
-                    heldForRate = true
-                    let loop = NIOLoopBound(self, eventLoop: context!.eventLoop)
-                    context?.eventLoop.scheduleTask(in: TimeAmount(wait)) {
-                        loop.value.heldForRate = false
-                        loop.value.pump()
-                    }
-                    return
+            if let wait = rate.admit(counting: settings.fleet.counters) {
+                let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: wait) {
+                    loop.value.rate.release()
+                    loop.value.pump()
                 }
+                return
             }
-            tokenTaken = false
             pending.removeFirst()
             // Draining: nothing new is started, so the in-flight count only goes down.
             if draining { continue }
@@ -241,22 +221,12 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         drained = []
     }
 
-    /// Sends a close frame and closes the channel once it is written (or at once if one was sent already).
+    /// Sends a close frame, then closes the channel (nothing if one was sent already).
     private func close(_ code: WebSocketErrorCode, reason: String) {
-        guard let context else { return }
-        guard !protocolState.closeSent else { return }
+        guard let context, !protocolState.closeSent else { return }
         protocolState.sentClose()
         pending.removeAll()
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in
-                // The client's close frame would be the polite end; a client that never sends it is not waited for
-                // longer than a moment.
-                loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
-            }
+        context.closeWebSocket(code, reason: reason, closeNow: false)
     }
 
     /// Replies from the fleet's thread to the connection's event loop: one hop for all the replies that arrive

@@ -1,3 +1,4 @@
+import Fleet
 import NIOCore
 import NIOWebSocket
 
@@ -102,13 +103,56 @@ final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        let loop = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
-            .whenComplete { _ in loop.value.close(promise: nil) }
+        context.closeWebSocket(code, reason: reason, closeNow: true)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
+
+extension ChannelHandlerContext {
+    /// Writes a close frame with `code` and `reason`, then closes the channel: at once once it is written
+    /// (`closeNow`, the answer to the client's own close), or after a moment for the client's answer, which a client
+    /// that never sends it is not waited for.
+    func closeWebSocket(_ code: WebSocketErrorCode, reason: String, closeNow: Bool) {
+        var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(reason)
+        let loop = NIOLoopBound(self, eventLoop: eventLoop)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        writeAndFlush(NIOAny(frame)).whenComplete { _ in
+            if closeNow { return loop.value.close(promise: nil) }
+            loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
+        }
+    }
+}
+
+/// The message rate of one WebSocket on its event loop: the next message takes its token once; past the rate it
+/// waits (the connection is not read meanwhile) and is counted.
+struct MessageRate {
+    private var bucket: MessageBucket?
+    private var tokenTaken = false
+    /// Whether the next message waits for its token.
+    private(set) var held = false
+
+    /// A rate of `perSecond` messages (0: none).
+    init(perSecond: Int) { bucket = MessageBucket(rate: perSecond, at: monotonicNanoseconds()) }
+
+    /// Takes the next message's token: nil when it may go now, else how long until its token is due (the message
+    /// waits: call `release()` then, and take it again, which then admits it).
+    mutating func admit(counting counters: ProcessCounters) -> TimeAmount? {
+        guard !tokenTaken, var current = bucket else {
+            tokenTaken = false
+            return nil
+        }
+        let wait = current.take(at: monotonicNanoseconds())
+        bucket = current
+        guard let wait else { return nil }
+        tokenTaken = true
+        held = true
+        counters.add(.rateLimited)
+        return TimeAmount(wait)
+    }
+
+    /// The held message's token is due.
+    mutating func release() { held = false }
 }
