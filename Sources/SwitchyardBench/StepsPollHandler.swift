@@ -3,9 +3,12 @@ import NIOCore
 import NIOHTTP1
 
 /// One keep-alive REST connection of the poller: reads `GET /users/{u}/steps` for its share of the users, up to
-/// `depth` requests pipelined, in passes; a user whose total is not yet what is asked for is read again in the
-/// next pass, after a short pause, until every one is right or the runner stops the poll. Confined to its
-/// channel's event loop.
+/// `depth` requests pipelined, in passes, until every one is what is asked for or the runner stops the poll.
+///
+/// A pass stops sending at the first user not yet right (or not answered properly); that user and the ones not
+/// asked yet wait for the next pass, after a short pause, which asks one user at a time until one is right. So a
+/// server still working through its backlog is asked a few requests per pause, not every user each time: the
+/// poll's own load stays out of what it measures. Confined to its channel's event loop.
 final class StepsPollHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
@@ -25,6 +28,10 @@ final class StepsPollHandler: ChannelInboundHandler {
     /// `Retry-After: 1`): at least this long, so the poll does not add to the overload it is waiting out.
     private static let busyPauseNanos: Int64 = 25_000_000
     private var busyPass = false
+    /// Requests kept in flight: `depth`, or 1 after an answer that was not right yet (probing).
+    private var window: Int
+    /// The current pass met a user not right yet: it sends nothing more.
+    private var stalled = false
     private var context: ChannelHandlerContext?
     private var goal = Goal.read
     private var promise: EventLoopPromise<StepsPollOutcome>?
@@ -44,6 +51,7 @@ final class StepsPollHandler: ChannelInboundHandler {
     init(hostHeader: String, depth: Int, pauseMs: Double) {
         self.hostHeader = hostHeader
         self.depth = max(depth, 1)
+        window = self.depth
         pauseNanos = Int64(max(pauseMs, 0) * 1e6)
     }
 
@@ -72,6 +80,8 @@ final class StepsPollHandler: ChannelInboundHandler {
         nextInPass = 0
         again = []
         busyPass = false
+        stalled = false
+        window = depth
         outcome.rounds = 1
         if users.isEmpty {
             finish(at: NIODeadline.now().uptimeNanoseconds)
@@ -101,7 +111,7 @@ final class StepsPollHandler: ChannelInboundHandler {
             guard let user = inFlight.popFirst() else { return }
             outcome.requests += 1
             answered(user: user)
-            if nextInPass == pass.count && inFlight.isEmpty {
+            if (nextInPass == pass.count || stalled) && inFlight.isEmpty {
                 passEnded()
             } else {
                 sendMore()
@@ -141,7 +151,7 @@ final class StepsPollHandler: ChannelInboundHandler {
                 case .number(let value)? = object["cumulativeSteps"]
             else {
                 unexpected("200 with body \(body.map { String(buffer: $0) } ?? "")")
-                again.append(user)
+                notYet(user)
                 return
             }
             total = value
@@ -149,25 +159,34 @@ final class StepsPollHandler: ChannelInboundHandler {
             total = nil
         default:
             unexpected("\(status.code) \(body.map { String(buffer: $0) } ?? "")")
-            again.append(user)
+            notYet(user)
             return
         }
         switch goal {
         case .read:
             outcome.totals[user] = total ?? 0
+            window = depth
         case .reach(let expected):
             let value = total ?? 0
             if value == expected[user] {
                 outcome.behind[user] = nil
+                window = depth
             } else if value > expected[user] {
                 // Totals only grow: this user can never come right, so it is not asked again.
                 outcome.behind[user] = nil
                 outcome.overcounted[user] = value
             } else {
                 outcome.behind[user] = .some(total)
-                again.append(user)
+                notYet(user)
             }
         }
+    }
+
+    /// `user` is asked again in the next pass; this pass sends nothing more, and the next one probes.
+    private func notYet(_ user: Int) {
+        again.append(user)
+        stalled = true
+        window = 1
     }
 
     private func unexpected(_ text: String) {
@@ -177,6 +196,7 @@ final class StepsPollHandler: ChannelInboundHandler {
     }
 
     private func passEnded() {
+        again += pass[nextInPass...]
         guard !again.isEmpty else {
             finish(at: NIODeadline.now().uptimeNanoseconds)
             return
@@ -184,6 +204,7 @@ final class StepsPollHandler: ChannelInboundHandler {
         pass = again
         again = []
         nextInPass = 0
+        stalled = false
         outcome.rounds += 1
         let pauseNanos = busyPass ? max(pauseNanos, Self.busyPauseNanos) : pauseNanos
         busyPass = false
@@ -202,9 +223,9 @@ final class StepsPollHandler: ChannelInboundHandler {
     }
 
     private func sendMore() {
-        guard promise != nil, let context else { return }
+        guard promise != nil, !stalled, let context else { return }
         var sent = false
-        while inFlight.count < depth && nextInPass < pass.count {
+        while inFlight.count < window && nextInPass < pass.count {
             let user = pass[nextInPass]
             nextInPass += 1
             inFlight.append(user)

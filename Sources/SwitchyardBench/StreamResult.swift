@@ -14,10 +14,11 @@ struct StreamResult: Sendable {
     var poll: StepsPollOutcome
     /// The total every user had to reach, by user.
     var expected: [Double]
-    /// CPU times at the first send, when the last update was written, and when every total was right (or the
-    /// poll gave up).
+    /// CPU times at the first send.
     var cpuStart: CPUSnapshot
+    /// CPU times when the last update was written.
     var cpuWritten: CPUSnapshot
+    /// CPU times when every total was right (or the poll gave up); its `nanos` is that moment.
     var cpuEnd: CPUSnapshot
 
     /// Every user read back its exact total.
