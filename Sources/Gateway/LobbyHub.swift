@@ -1,5 +1,6 @@
 import Lobby
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import Wire
@@ -17,15 +18,16 @@ final class LobbyHub: Service, Sendable {
 
     /// What a subscriber's writer receives.
     enum Outgoing: Sendable {
-        /// A message to write.
-        case text(String)
+        /// A message to write, encoded once: every subscriber of a change is written the same buffer, which NIO
+        /// sends from shared storage, not a copy per subscriber.
+        case text(ByteBuffer)
         /// Close the connection with this code (the subscriber fell too far behind).
         case close(UInt16, reason: String)
 
         /// Payload bytes, for the subscriber queue's byte bound.
         var byteCount: Int {
             switch self {
-            case .text(let text): text.utf8.count
+            case .text(let text): text.readableBytes
             case .close: 0
             }
         }
@@ -98,7 +100,7 @@ final class LobbyHub: Service, Sendable {
     func subscribe(_ id: UInt64, _ subscriber: Subscriber) {
         state.withLock { state in
             state.subscribers[id] = subscriber
-            if !subscriber.send(.text(LobbyServerMessage.tableList(state.mirror.tables).jsonText)) {
+            if !subscriber.send(.text(ByteBuffer(string: LobbyServerMessage.tableList(state.mirror.tables).jsonText))) {
                 state.subscribers[id] = nil
             }
         }
@@ -165,7 +167,8 @@ final class LobbyHub: Service, Sendable {
             return
         }
         sendStaleLists(in: &state)
-        for (id, subscriber) in state.subscribers where !subscriber.send(.text(text)) {
+        let encoded = ByteBuffer(string: text)
+        for (id, subscriber) in state.subscribers where !subscriber.send(.text(encoded)) {
             state.subscribers[id] = nil
             logger.info("lobby subscriber disconnected: queue full", metadata: ["connection": "\(id)"])
         }
@@ -182,7 +185,7 @@ final class LobbyHub: Service, Sendable {
 
     private func sendStaleLists(in state: inout State) {
         guard !state.stale.isEmpty else { return }
-        let list = LobbyServerMessage.tableList(state.mirror.tables).jsonText
+        let list = ByteBuffer(string: LobbyServerMessage.tableList(state.mirror.tables).jsonText)
         for id in state.stale {
             guard let subscriber = state.subscribers[id] else { continue }
             if !subscriber.send(.text(list)) { state.subscribers[id] = nil }

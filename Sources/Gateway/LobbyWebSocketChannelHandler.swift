@@ -161,7 +161,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
             let action = actions.removeFirst()
             switch action {
             case .reply(let message):
-                guard subscriber?.send(.text(message.jsonText)) == true else { return }
+                guard subscriber?.send(.text(ByteBuffer(string: message.jsonText))) == true else { return }
             case .unsubscribe:
                 settings.hub.unsubscribe(id)
             case .verifyLogin(let username, let password):
@@ -231,7 +231,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         failedLogins += 1
         guard failedLogins >= settings.maxFailedLogins else { return }
         // Guessing passwords on one connection: answer this one, then close (counted).
-        for case .reply(let message) in actions { _ = subscriber?.send(.text(message.jsonText)) }
+        for case .reply(let message) in actions { _ = subscriber?.send(.text(ByteBuffer(string: message.jsonText))) }
         actions = []
         settings.fleet.counters.add(.loginConnectionClosed)
         subscriber?.finish(with: .close(1008, reason: "too many failed logins"))
@@ -248,8 +248,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
             outgoing.removeFirst()
             switch item {
             case .text(let text):
-                let frame = WebSocketFrame(
-                    fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
+                let frame = WebSocketFrame(fin: true, opcode: .text, data: text)
                 context.write(wrapOutboundOut(frame), promise: nil)
                 subscriber.written(item)
                 wrote = true
