@@ -98,47 +98,12 @@ struct LoadRunner: Sendable {
         let window = configuration.window
         let users = configuration.users
         let eventLoop = group.next()
-        let upgraded = eventLoop.makePromise(of: Void.self)
-        let timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9))) {
-            upgraded.fail(LoadError.upgradeTimedOut)
+        return WebSocketClient.connect(
+            url: url, on: eventLoop, timeoutSeconds: configuration.connectTimeoutSeconds, maxFrameSize: 1 << 16
+        ) { channel in
+            try channel.pipeline.syncOperations.addHandler(
+                LoadConnectionHandler(run: run, connection: UInt16(index), window: window, users: users, slot: slot))
         }
-        upgraded.futureResult.whenComplete { _ in timeout.cancel() }
-
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 16) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                LoadConnectionHandler(
-                                    run: run, connection: UInt16(index), window: window, users: users, slot: slot))
-                            upgraded.succeed()
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                context.pipeline.removeHandler(name: UpgradeRequestHandler.name, promise: nil)
-                            }
-                        ))
-                    try channel.pipeline.syncOperations.addHandler(
-                        UpgradeRequestHandler(url: url, upgraded: upgraded), name: UpgradeRequestHandler.name)
-                }
-            }
-        return bootstrap.connect(host: url.host, port: url.port)
-            .flatMapError { error in
-                upgraded.fail(error)
-                return eventLoop.makeFailedFuture(error)
-            }
-            .flatMap { channel in
-                upgraded.futureResult.map { channel }.flatMapErrorThrowing { error in
-                    channel.close(promise: nil)
-                    throw error
-                }
-            }
     }
 
     /// Sends every connection a close frame and waits (at most 2 s) for the connections to close.

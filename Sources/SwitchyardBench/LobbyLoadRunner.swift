@@ -158,8 +158,9 @@ struct LobbyLoadRunner: Sendable {
         loggedIn.futureResult.whenComplete { _ in timeout.cancel() }
         let login = Self.loginText(configuration.adminUsername, configuration.adminPassword)
         let tableID = configuration.tableID
-        let channel = Self.connect(
-            url: configuration.adminURL, on: loop, timeoutSeconds: configuration.connectTimeoutSeconds
+        let channel = WebSocketClient.connect(
+            url: configuration.adminURL, on: loop, timeoutSeconds: configuration.connectTimeoutSeconds,
+            maxFrameSize: 1 << 20
         ) { channel in
             try channel.pipeline.syncOperations.addHandler(
                 LobbyAdminHandler(tableID: tableID, login: login, slot: slot, loggedIn: loggedIn))
@@ -188,8 +189,9 @@ struct LobbyLoadRunner: Sendable {
         let opening = [
             Self.loginText(configuration.username, configuration.password), #"{"$type":"subscribe_tables"}"#,
         ]
-        let channel = Self.connect(
-            url: configuration.urls[gateway], on: loop, timeoutSeconds: configuration.connectTimeoutSeconds
+        let channel = WebSocketClient.connect(
+            url: configuration.urls[gateway], on: loop, timeoutSeconds: configuration.connectTimeoutSeconds,
+            maxFrameSize: 1 << 20
         ) { channel in
             try channel.pipeline.syncOperations.addHandler(
                 LobbySubscriberHandler(
@@ -211,53 +213,6 @@ struct LobbyLoadRunner: Sendable {
         writer.value(password)
         writer.endObject()
         return String(decoding: writer.bytes, as: UTF8.self)
-    }
-
-    /// Connects to `url` and completes once the WebSocket upgrade did; `install` adds the connection's handler
-    /// (on the channel's loop, during the upgrade).
-    private static func connect(
-        url: WebSocketURL, on eventLoop: any EventLoop, timeoutSeconds: Double,
-        install: @escaping @Sendable (any Channel) throws -> Void
-    ) -> EventLoopFuture<any Channel> {
-        let upgraded = eventLoop.makePromise(of: Void.self)
-        let timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeoutSeconds * 1e9))) {
-            upgraded.fail(LoadError.upgradeTimedOut)
-        }
-        upgraded.futureResult.whenComplete { _ in timeout.cancel() }
-
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(Int64(timeoutSeconds * 1e9)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 20) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try install(channel)
-                            upgraded.succeed()
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                context.pipeline.removeHandler(name: UpgradeRequestHandler.name, promise: nil)
-                            }
-                        ))
-                    try channel.pipeline.syncOperations.addHandler(
-                        UpgradeRequestHandler(url: url, upgraded: upgraded), name: UpgradeRequestHandler.name)
-                }
-            }
-        return bootstrap.connect(host: url.host, port: url.port)
-            .flatMapError { error in
-                upgraded.fail(error)
-                return eventLoop.makeFailedFuture(error)
-            }
-            .flatMap { channel in
-                upgraded.futureResult.map { channel }.flatMapErrorThrowing { error in
-                    channel.close(promise: nil)
-                    throw error
-                }
-            }
     }
 
     /// Sends every connection a close frame and waits (at most 2 s) for the connections to close.

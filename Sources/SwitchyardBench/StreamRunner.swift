@@ -234,51 +234,18 @@ struct StreamRunner: Sendable {
         let count = configuration.updates(of: index)
         let users = configuration.users
         let steps = configuration.stepsPerUpdate
-        let upgraded = eventLoop.makePromise(of: Void.self)
-        let timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9))) {
-            upgraded.fail(LoadError.upgradeTimedOut)
+        let connected = WebSocketClient.connect(
+            url: url, on: eventLoop, timeoutSeconds: configuration.connectTimeoutSeconds, maxFrameSize: 1 << 16
+        ) { channel in
+            try channel.pipeline.syncOperations.addHandler(
+                StreamConnectionHandler(
+                    run: run, connection: UInt16(index), firstUpdate: firstUpdate, count: count, users: users,
+                    steps: steps, slot: slot, allWritten: written))
         }
-        upgraded.futureResult.whenComplete { _ in timeout.cancel() }
         // A connection that never upgraded has no handler to complete `written`; fail it here (a second
         // completion by the handler cannot happen: it is only added on upgrade).
-        upgraded.futureResult.whenFailure { error in written.fail(error) }
-
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 16) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                StreamConnectionHandler(
-                                    run: run, connection: UInt16(index), firstUpdate: firstUpdate, count: count,
-                                    users: users, steps: steps, slot: slot, allWritten: written))
-                            upgraded.succeed()
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        withClientUpgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                context.pipeline.removeHandler(name: UpgradeRequestHandler.name, promise: nil)
-                            }
-                        ))
-                    try channel.pipeline.syncOperations.addHandler(
-                        UpgradeRequestHandler(url: url, upgraded: upgraded), name: UpgradeRequestHandler.name)
-                }
-            }
-        return bootstrap.connect(host: url.host, port: url.port)
-            .flatMapError { error in
-                upgraded.fail(error)
-                return eventLoop.makeFailedFuture(error)
-            }
-            .flatMap { channel in
-                upgraded.futureResult.map { channel }.flatMapErrorThrowing { error in
-                    channel.close(promise: nil)
-                    throw error
-                }
-            }
+        connected.whenFailure { error in written.fail(error) }
+        return connected
     }
 
     /// The results of `futures` once all completed, or nil when `seconds` pass first. Futures cannot be cancelled,
