@@ -46,7 +46,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private var protocolState: WebSocketConnection
     private var context: ChannelHandlerContext?
     /// Messages read but not yet started: waiting for a slot or for their rate token.
-    private var pending = CircularBuffer<ByteBuffer?>()
+    private var pending = CircularBuffer<Result<StepsUpdate, StepsRejection>>()
     private var inFlight = 0
     private var rate: MessageRate
     private var readWanted = false
@@ -96,10 +96,11 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         case .none:
             break
         case .text(let message):
-            pending.append(message)
+            // Checked once on arrival: a message waiting for a slot is not parsed again each time one frees.
+            pending.append(settings.validator.validate(message.readableBytesView))
             pump()
         case .binary:
-            pending.append(nil)
+            pending.append(.failure(StepsRejection(updateID: nil, error: "binary frames are not updates")))
             pump()
         case .pong(let payload):
             context.writeAndFlush(
@@ -145,12 +146,10 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts what it can of the pending messages, in order.
     private func pump() {
-        while let next = pending.first, !rate.held, !protocolState.closeSent, let context {
+        while let outcome = pending.first, !rate.held, !protocolState.closeSent, let context {
             // With acks every message takes a slot (it gets a reply); without, only updates in flight do.
-            let outcome: Result<StepsUpdate, StepsRejection>? =
-                next.map { settings.validator.validate($0.readableBytesView) }
-                ?? .failure(StepsRejection(updateID: nil, error: "binary frames are not updates"))
-            let needsSlot = acks || (outcome.map { if case .success = $0 { true } else { false } } ?? false)
+            let needsSlot: Bool
+            if case .success = outcome { needsSlot = true } else { needsSlot = acks }
             if needsSlot && inFlight >= settings.maxInFlight { return }
             if let wait = rate.admit(counting: settings.fleet.counters) {
                 let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -164,7 +163,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
             // Draining: nothing new is started, so the in-flight count only goes down.
             if draining { continue }
             if needsSlot { inFlight += 1 }
-            start(outcome!)
+            start(outcome)
         }
         resumeReadingIfAllowed()
     }
