@@ -59,6 +59,19 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
         }
 
         func discard() { state.withLock { $0 = State(finished: true) } }
+
+        /// Drops what was not taken and ends with `last` alone: the client is too far behind for the rest to matter,
+        /// and what it never read should not stay in memory until its connection is gone.
+        func overflow(_ last: Item) {
+            let wake = state.withLock { state -> (@Sendable () -> Void)? in
+                guard !state.finished else { return nil }
+                state.items = [last]
+                state.finished = true
+                defer { state.woken = true }
+                return state.woken ? nil : state.wake
+            }
+            wake?()
+        }
     }
 
     /// An outbox holding at most `maxMessages` unwritten items of at most `maxBytes` together (by `size`);
@@ -131,7 +144,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
             if let pulled { pulled.append(item, finish: false) } else { queue.yield(item) }
             return true
         case false?:
-            if let pulled { pulled.append(overflow, finish: true) } else { finish(with: overflow) }
+            if let pulled { pulled.overflow(overflow) } else { finish(with: overflow) }
             onOverflow()
             return false
         case nil:

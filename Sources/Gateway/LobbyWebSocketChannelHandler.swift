@@ -123,9 +123,12 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         context.close(promise: nil)
     }
 
-    private var mayRead: Bool {
-        pending.isEmpty && !busy && !rate.held && outgoing.isEmpty && (context?.channel.isWritable ?? false)
-    }
+    private var mayRead: Bool { pending.isEmpty && !busy && !rate.held && !backedUp }
+
+    /// The client is not taking what it was sent: no further message of its own is started (nor read) until it
+    /// does, so requests it pipelines (a hundred `subscribe_tables`, each answered with the whole list) cannot pile
+    /// their answers up in the gateway.
+    private var backedUp: Bool { !outgoing.isEmpty || !(context?.channel.isWritable ?? false) }
 
     private func resumeReadingIfAllowed() {
         guard readWanted, mayRead, let context else { return }
@@ -135,7 +138,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts the next message once the previous one is done.
     private func pump() {
-        while !busy, !rate.held, !protocolState.closeSent, let next = pending.first, let context {
+        while !busy, !rate.held, !backedUp, !protocolState.closeSent, let next = pending.first, let context {
             if let wait = rate.admit(counting: settings.fleet.counters) {
                 let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
                 context.eventLoop.scheduleTask(in: wait) {
@@ -244,22 +247,29 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         outgoing.append(contentsOf: taken)
         outboxFinished = outboxFinished || finished
         var wrote = false
-        while let item = outgoing.first, context.channel.isWritable, !protocolState.closeSent {
-            outgoing.removeFirst()
+        writing: while let item = outgoing.first, !protocolState.closeSent {
             switch item {
             case .text(let text):
+                guard context.channel.isWritable else { break writing }
+                outgoing.removeFirst()
                 let frame = WebSocketFrame(fin: true, opcode: .text, data: text)
                 context.write(wrapOutboundOut(frame), promise: nil)
                 subscriber.written(item)
                 wrote = true
             case .close(let code, let reason):
+                outgoing.removeFirst()
                 if wrote { context.flush() }
                 wrote = false
                 close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason, closeAfterWrite: false)
             }
         }
         if wrote { context.flush() }
-        resumeReadingIfAllowed()
+        if case .close(1008, let reason)? = outgoing.last, !protocolState.closeSent {
+            // Too far behind (its outbox overflowed): what it has not taken is dropped, not waited on.
+            outgoing.removeAll()
+            close(.policyViolation, reason: reason, closeAfterWrite: false)
+        }
+        pump()
     }
 
     private func startDrain(_ continuation: CheckedContinuation<Void, Never>) {

@@ -45,6 +45,9 @@ struct ConnectionLimitOptions: ParsableArguments {
     var defaultPasswordCheckMs: Int = 60_000
     @Option(help: "Packets one Socket.IO polling POST may carry; more gets 413.")
     var socketioMaxPacketsPerPayload: Int = 64
+    @Option(
+        help: "Kernel send buffer (SO_SNDBUF) of each client connection in bytes (0: the kernel's autotuned default).")
+    var socketSendBuffer: Int = 0
 
     func validate() throws {
         guard lobbyMaxQueuedMessages >= 1, socketioMaxQueuedFrames >= 1, maxQueuedBytes >= 1 else {
@@ -71,6 +74,9 @@ struct ConnectionLimitOptions: ParsableArguments {
         guard maxConnections >= 0, descriptorReserve >= 0 else {
             throw ValidationError("--max-connections and --descriptor-reserve must be 0 or more")
         }
+        guard socketSendBuffer == 0 || (1024...(1 << 30)).contains(socketSendBuffer) else {
+            throw ValidationError("--socket-send-buffer must be 0 (the kernel's default) or 1024 to 1073741824 bytes")
+        }
     }
 
     /// The same options as `gateway` arguments.
@@ -89,7 +95,7 @@ struct ConnectionLimitOptions: ParsableArguments {
             "--max-messages-per-second", "\(maxMessagesPerSecond)",
             "--socketio-max-packets-per-payload", "\(socketioMaxPacketsPerPayload)",
             "--default-password-check-ms", "\(defaultPasswordCheckMs)", "--shed-lag-ms", "\(shedLagMs)",
-            "--shed-queued-bytes", "\(shedQueuedBytes)",
+            "--shed-queued-bytes", "\(shedQueuedBytes)", "--socket-send-buffer", "\(socketSendBuffer)",
         ]
     }
 
@@ -116,5 +122,6 @@ struct ConnectionLimitOptions: ParsableArguments {
         config.edge.defaultPasswordCheckInterval = .milliseconds(defaultPasswordCheckMs)
         config.edge.shedLag = shedLagMs > 0 ? .milliseconds(shedLagMs) : nil
         config.edge.shedQueuedBytes = shedQueuedBytes > 0 ? shedQueuedBytes : nil
+        config.edge.socketSendBuffer = socketSendBuffer > 0 ? socketSendBuffer : nil
     }
 }

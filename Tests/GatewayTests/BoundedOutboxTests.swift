@@ -10,7 +10,9 @@ import Testing
 
     @Test func holdsUpToTheLimitThenQueuesTheOverflowItemOnce() async {
         let overflows = Count()
-        let outbox = BoundedOutbox<Int>(maxMessages: 3, maxBytes: 1000, size: { _ in 1 }, overflow: -1) { overflows.value.withLock { $0 += 1 } }
+        let outbox = BoundedOutbox<Int>(maxMessages: 3, maxBytes: 1000, size: { _ in 1 }, overflow: -1) {
+            overflows.value.withLock { $0 += 1 }
+        }
         #expect(outbox.send(1) && outbox.send(2) && outbox.send(3))
         #expect(!outbox.send(4))
         #expect(!outbox.send(5))
@@ -53,5 +55,24 @@ import Testing
         var received: [Int] = []
         for await item in outbox.items { received.append(item) }
         #expect(received == [1, 99])
+    }
+
+    @Test func aPulledOutboxWakesOnceUntilTakenAndAnOverflowDropsWhatWasNotTaken() {
+        let wakes = Count()
+        let outbox = BoundedOutbox<Int>(
+            maxMessages: 3, maxBytes: 1000, size: { _ in 1 }, overflow: -1, onOverflow: {},
+            wake: { wakes.value.withLock { $0 += 1 } })
+        #expect(outbox.send(1) && outbox.send(2))
+        #expect(wakes.value.withLock { $0 } == 1)
+        let first = outbox.takeQueued()
+        #expect(first.items == [1, 2] && !first.finished)
+        #expect(outbox.send(3))
+        #expect(wakes.value.withLock { $0 } == 2)
+        // Three unwritten: the fourth overflows, and 3 (queued, never taken) goes with it.
+        #expect(!outbox.send(4))
+        let last = outbox.takeQueued()
+        #expect(last.items == [-1] && last.finished)
+        #expect(!outbox.send(5))
+        #expect(outbox.takeQueued().items.isEmpty)
     }
 }

@@ -6,6 +6,7 @@ import resource
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -146,6 +147,23 @@ def masked_frame(opcode, payload):
     mask = os.urandom(4)
     assert len(payload) < 126
     return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def server_frames(data):
+    """(opcode, payload) of each complete server frame in `data`."""
+    frames, i = [], 0
+    while i + 2 <= len(data):
+        opcode, n = data[i] & 0x0F, data[i + 1] & 0x7F
+        i += 2
+        if n == 126:
+            n, i = struct.unpack(">H", data[i:i + 2])[0], i + 2
+        elif n == 127:
+            n, i = struct.unpack(">Q", data[i:i + 8])[0], i + 8
+        if i + n > len(data):
+            break
+        frames.append((opcode, data[i:i + n]))
+        i += n
+    return frames
 
 
 def read_until_closed(sock, timeout):

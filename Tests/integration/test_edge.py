@@ -15,7 +15,7 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import Fleet, counters_reach, gateway, poll, raw_websocket
+from conftest import Fleet, counters_reach, gateway, poll, raw_websocket, server_frames
 
 HEADER_S, BODY_S, IDLE_S, PING_S, PONG_S = 1.5, 1.5, 2.5, 1.0, 1.0
 SLACK = 3.0  # scheduling on a loaded 2-vCPU machine; the limits themselves are what is checked
@@ -89,23 +89,6 @@ def client_frame(opcode, payload, masked=True, fin=True):
         return head + payload
     mask = os.urandom(4)
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def server_frames(data):
-    """(opcode, payload) of each complete server frame in `data`."""
-    frames, i = [], 0
-    while i + 2 <= len(data):
-        opcode, n = data[i] & 0x0F, data[i + 1] & 0x7F
-        i += 2
-        if n == 126:
-            n, i = struct.unpack(">H", data[i:i + 2])[0], i + 2
-        elif n == 127:
-            n, i = struct.unpack(">Q", data[i:i + 8])[0], i + 8
-        if i + n > len(data):
-            break
-        frames.append((opcode, data[i:i + n]))
-        i += n
-    return frames
 
 
 def close_code(data):

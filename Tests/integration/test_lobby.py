@@ -3,13 +3,14 @@ gateways, persistence across restarts, and the lobby-user subcommand."""
 import json
 import os
 import signal
+import struct
 import subprocess
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import BIN, Fleet, masked_frame, poll, raw_websocket, read_until_closed
+from conftest import BIN, Fleet, masked_frame, poll, raw_websocket, server_frames
 
 INITIAL = [{"id": 1, "name": "table - James Bond", "participants": 7},
            {"id": 2, "name": "table - Mission Impossible", "participants": 4}]
@@ -182,32 +183,45 @@ def test_tables_and_users_survive_restarts_and_users_can_be_added(fresh_fleet):
 def test_a_subscriber_that_stops_reading_is_disconnected_and_the_others_are_not(fresh_fleet):
     from concurrent.futures import ThreadPoolExecutor
     limit = 8
-    fleet = fresh_fleet(workers=1, partitions=4, extra=("--lobby-max-queued-messages", str(limit)))
+    # A small kernel send buffer, so that what the stalled client does not read backs up into the gateway soon.
+    fleet = fresh_fleet(workers=1, partitions=4, extra=("--lobby-max-queued-messages", str(limit),
+                                                        "--socket-send-buffer", "16384"))
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda n: rest(fleet, "post", "/tables", json={
             "after_id": -1, "table": {"name": f"{n:04d}" + "x" * 250, "participants": n}}).status_code, range(300)))
     assert statuses == [201] * 300
-    list_bytes = len(rest(fleet, "get", "/tables").content)
-    assert list_bytes > 75_000
     watcher = Client(fleet.lobby)
     stalled = raw_websocket(fleet.lobby_port, "/lobby_api", receive_buffer=4096)
     try:
         assert watcher.login("user", "user")["$type"] == "login_successful"
         assert watcher.ask({"$type": "subscribe_tables"})["$type"] == "table_list"
         stalled.sendall(masked_frame(1, json.dumps({"$type": "login", "username": "user", "password": "user"}).encode()))
-        # Every subscribe asks for a fresh list; 100 of them are far more than the socket buffers hold, so the
-        # gateway's queue for this client passes the limit.
-        for _ in range(100):
-            stalled.sendall(masked_frame(1, b'{"$type": "subscribe_tables"}'))
-        poll(lambda: fleet.process("g1").get("slowClientsClosed", 0) >= 1, timeout=30,
-             what="the gateway to close the stalled subscriber")
+        stalled.sendall(masked_frame(1, b'{"$type": "subscribe_tables"}'))
+        data = b""
+        while b"table_list" not in data:
+            chunk = stalled.recv(1024)
+            assert chunk, data
+            data += chunk
+        # Subscribed, it reads nothing more while changes are made: its queue in the gateway passes the limit.
+        for n in range(2000):
+            if fleet.process("g1").get("slowClientsClosed", 0) >= 1:
+                break
+            r = rest(fleet, "put", "/tables/1", json={"name": f"change {n} " + "y" * 240, "participants": n})
+            assert r.status_code == 200, r.text
+            assert watcher.recv()["$type"] == "table_updated"
+        assert fleet.process("g1").get("slowClientsClosed", 0) == 1
         # The other subscriber still gets every change.
         r = rest(fleet, "post", "/tables", json={"after_id": -1, "table": {"name": "after", "participants": 1}})
         assert r.status_code == 201
         assert watcher.recv() == {"$type": "table_added", "after_id": -1, "table": r.json()}
-        # The stalled client, once it reads, finds the connection closed before it got all it asked for.
-        received = read_until_closed(stalled, timeout=30)
-        assert received < 100 * list_bytes
+        # The stalled client, once it reads, finds the connection closed with 1008, without the changes it had
+        # fallen behind on.
+        stalled.settimeout(30)
+        while chunk := stalled.recv(65536):
+            data += chunk
+        frames = server_frames(data)
+        assert frames[-1][0] == 8 and struct.unpack(">H", frames[-1][1][:2])[0] == 1008, frames[-1]
+        assert sum(1 for _, payload in frames if b"table_updated" in payload) <= n - limit
     finally:
         watcher.close()
         stalled.close()

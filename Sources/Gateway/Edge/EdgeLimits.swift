@@ -39,6 +39,10 @@ public struct EdgeLimits: Sendable, Hashable {
     public var defaultPasswordCheckInterval: Duration = .seconds(60)
     /// Packets one Socket.IO polling POST may carry; a payload with more gets 413 and the session survives.
     public var maxPacketsPerPayload: Int = 64
+    /// The kernel send buffer of each client connection (`SO_SNDBUF`, bytes; nil: the kernel's default, which
+    /// grows as far as `net.ipv4.tcp_wmem` allows, 4 MiB on Debian). A client that stops reading holds this much
+    /// kernel memory, plus at most one NIO high-water mark (64 KiB) and its bounded outbox in the gateway.
+    public var socketSendBuffer: Int?
 
     /// The defaults.
     public init() {}

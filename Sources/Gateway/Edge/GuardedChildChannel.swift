@@ -15,6 +15,9 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let connectionGuard = ConnectionGuard(policy: policy, webSocketLiveness: webSocketLiveness)
         do {
+            if let bytes = policy.limits.socketSendBuffer {
+                try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
+            }
             try channel.pipeline.syncOperations.addHandler(connectionGuard, position: .first)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)

@@ -112,17 +112,20 @@ final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHand
 extension ChannelHandlerContext {
     /// Writes a close frame with `code` and `reason`, then closes the channel: at once once it is written
     /// (`closeNow`, the answer to the client's own close), or after a moment for the client's answer, which a client
-    /// that never sends it is not waited for.
+    /// that never sends it is not waited for; at most 10 s in all, since a client that stopped reading never takes it.
     func closeWebSocket(_ code: WebSocketErrorCode, reason: String, closeNow: Bool) {
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)
         let loop = NIOLoopBound(self, eventLoop: eventLoop)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        writeAndFlush(NIOAny(frame)).whenComplete { _ in
-            if closeNow { return loop.value.close(promise: nil) }
+        let written = writeAndFlush(NIOAny(frame))
+        if closeNow { return written.whenComplete { _ in loop.value.close(promise: nil) } }
+        written.whenComplete { _ in
             loop.value.eventLoop.scheduleTask(in: .seconds(2)) { loop.value.close(promise: nil) }
         }
+        // A client that stopped reading may never take the frame (or what is queued before it).
+        eventLoop.scheduleTask(in: .seconds(10)) { loop.value.close(promise: nil) }
     }
 }
 
