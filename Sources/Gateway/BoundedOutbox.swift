@@ -24,6 +24,8 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     private let accounting: EdgePolicy?
     /// Set for a writer on an event loop (`takeQueued`), instead of the `items` stream.
     private let pulled: Pulled?
+    /// Items of which only the newest matters (a pulled outbox): one replaces an earlier one still queued.
+    private let supersedes: (@Sendable (Item) -> Bool)?
 
     /// The items of a pulled outbox, and whether its writer was told there is something to take.
     private final class Pulled: Sendable {
@@ -60,6 +62,15 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
 
         func discard() { state.withLock { $0 = State(finished: true) } }
 
+        /// Puts `item` in the place of the last untaken item that `matches`; that item, or nil when there is none.
+        func replaceLast(where matches: (Item) -> Bool, with item: Item) -> Item? {
+            state.withLock { state in
+                guard !state.finished, let index = state.items.lastIndex(where: matches) else { return nil }
+                defer { state.items[index] = item }
+                return state.items[index]
+            }
+        }
+
         /// Drops what was not taken and ends with `last` alone: the client is too far behind for the rest to matter,
         /// and what it never read should not stay in memory until its connection is gone.
         func overflow(_ last: Item) {
@@ -83,6 +94,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
         self.accounting = accounting
         (items, queue) = AsyncStream.makeStream(of: Item.self)
         pulled = nil
+        supersedes = nil
         self.maxMessages = max(1, maxMessages)
         self.maxBytes = max(1, maxBytes)
         self.size = size
@@ -92,14 +104,18 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
 
     /// An outbox whose writer takes the queued items itself (`takeQueued`), told by `wake` (called at most once
     /// until it has taken them) that there is something to take: a writer on an event loop, with no task to resume.
+    /// An item for which `supersedes` is true takes the place of an earlier such item not yet taken (a newer state
+    /// makes the older one pointless), so a reader that is behind holds at most one of them.
     init(
         maxMessages: Int, maxBytes: Int, size: @escaping @Sendable (Item) -> Int, overflow: Item,
-        accounting: EdgePolicy? = nil, onOverflow: @escaping @Sendable () -> Void, wake: @escaping @Sendable () -> Void
+        accounting: EdgePolicy? = nil, supersedes: (@Sendable (Item) -> Bool)? = nil,
+        onOverflow: @escaping @Sendable () -> Void, wake: @escaping @Sendable () -> Void
     ) {
         self.accounting = accounting
         (items, queue) = AsyncStream.makeStream(of: Item.self)
         queue.finish()
         pulled = Pulled(wake: wake)
+        self.supersedes = supersedes
         self.maxMessages = max(1, maxMessages)
         self.maxBytes = max(1, maxBytes)
         self.size = size
@@ -129,6 +145,20 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     @discardableResult
     func send(_ item: Item) -> Bool {
         let bytes = size(item)
+        if let pulled, let supersedes, supersedes(item) {
+            let replaced = queued.withLock { queued -> Int? in
+                guard let (messages, total) = queued,
+                    let old = pulled.replaceLast(where: supersedes, with: item)
+                else { return nil }
+                let delta = bytes - size(old)
+                queued = (messages, total + delta)
+                return delta
+            }
+            if let replaced {
+                accounting?.queuedBytesChanged(by: replaced)
+                return true
+            }
+        }
         let (accepted, delta) = queued.withLock { queued -> (Bool?, Int) in
             guard let (messages, total) = queued else { return (nil, 0) }
             guard messages < maxMessages, messages == 0 || total + bytes <= maxBytes else {

@@ -1,6 +1,5 @@
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Lobby
 public import Logging
 import NIOCore
@@ -102,61 +101,21 @@ private func listener(
         logger: logger)
 }
 
-/// The decision of a WebSocket listener on an upgrade request; `nil` leaves the request to the HTTP router.
-private typealias UpgradeDecision =
-    @Sendable (HTTPRequest) -> WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>?
-
-/// A listener serving HTTP and WebSocket upgrades on `port`, behind the connection guard. `webSocketLiveness` makes
-/// the guard ping the WebSockets (off where the protocol pings on its own).
-private func webSocketListener(
-    _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, webSocketLiveness: Bool,
-    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, logger: Logger,
-    decide: @escaping UpgradeDecision
-) -> some Service {
-    // The guard pings; the WebSocket stack's own pings stay off. RFC 6455 closes text of invalid UTF-8 with 1007.
-    let ws = WebSocketServerConfiguration(maxFrameSize: maxFrameSize, autoPing: .disabled, validateUTF8: true)
-    return Application(
-        router: router,
-        server: HTTPServerBuilder { responder in
-            let channel = HTTP1WebSocketUpgradeChannel(
-                responder: responder, configuration: .init(http1: .init(), ws: ws)
-            ) {
-                (request: HTTPRequest, channel: any Channel, _: Logger) throws -> ShouldUpgradeResult<
-                    WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
-                > in
-                guard let handler = decide(request) else { return .dontUpgrade }
-                ConnectionGuard.upgrading(channel)
-                if policy.isOverloaded, !ShedRules.continuesSession(request.path ?? "") {
-                    // A new WebSocket while the gateway sheds: upgraded only to say "try again later" (1013).
-                    policy.countShed()
-                    return .upgrade([:]) { _, outbound, _ in
-                        try await outbound.close(.init(codeNumber: 1013), reason: "server overloaded; try again later")
-                    }
-                }
-                return .upgrade([:], handler)
-            }
-            return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
-        },
-        configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
-        onServerRunning: { _ in fleet.listenerBound() },
-        logger: logger)
-}
-
 /// A listener whose WebSocket upgrades are served by channel handlers on their event loops
 /// (`EventLoopWebSocketChannel`), behind the connection guard, which also pings them; other requests go to `router`.
 private func eventLoopWebSocketListener(
-    _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, _ configuration: GatewayConfiguration,
-    fleet: FleetClient, policy: EdgePolicy, logger: Logger,
-    decide: @escaping @Sendable (String, any Channel) -> EventLoopWebSocketChannel.HandlerFactory?
+    _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, webSocketLiveness: Bool = true,
+    _ configuration: GatewayConfiguration, fleet: FleetClient, policy: EdgePolicy, logger: Logger,
+    decide: @escaping EventLoopWebSocketChannel.Decision
 ) -> some Service {
     Application(
         router: router,
         server: HTTPServerBuilder { responder in
             let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
-                pathAndQuery, channel in
-                guard let factory = decide(pathAndQuery, channel) else { return nil }
+                head, channel in
+                guard let factory = decide(head, channel) else { return nil }
                 ConnectionGuard.upgrading(channel)
-                if policy.isOverloaded, !ShedRules.continuesSession(pathAndQuery) {
+                if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
                     // A new WebSocket while the gateway sheds: upgraded only to say "try again later" (1013).
                     policy.countShed()
                     return { _ in
@@ -166,7 +125,7 @@ private func eventLoopWebSocketListener(
                 }
                 return factory
             }
-            return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: true)
+            return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
         },
         configuration: .init(address: .hostname(configuration.listenHost, port: port), serverName: "switchyard"),
         onServerRunning: { _ in fleet.listenerBound() },
@@ -196,9 +155,9 @@ private func stepsListeners(
     let webSocket = eventLoopWebSocketListener(
         wsRouter, port: configuration.stepsWebSocketPort, maxFrameSize: configuration.maxFrameSize, configuration,
         fleet: fleet, policy: policy, logger: logger
-    ) { pathAndQuery, channel in
+    ) { head, channel in
         // Any path upgrades (contracts §1); the original clients use `/`.
-        let acks = StepsWebSocketChannelHandler.wantsAcks(pathAndQuery)
+        let acks = StepsWebSocketChannelHandler.wantsAcks(head.uri)
         return { channel in StepsWebSocketChannelHandler(settings: settings, acks: acks, eventLoop: channel.eventLoop) }
     }
     return [rest, webSocket]
@@ -234,15 +193,14 @@ private func presenceListener(
     ).register(on: router)
     socketIO.register(on: router)
     // Engine.IO has its own heartbeat (counted by the Socket.IO server), so the guard does not ping these.
-    return webSocketListener(
+    return eventLoopWebSocketListener(
         router, port: configuration.presencePort, maxFrameSize: socketIO.maxPayload, webSocketLiveness: false,
         configuration, fleet: fleet, policy: policy, logger: logger
-    ) { request in
-        guard socketIO.shouldUpgrade(request) else { return nil }
-        let path = request.path ?? "/"
-        return { inbound, outbound, _ in
-            try await socketIO.handleWebSocket(path: path, inbound: inbound, outbound: outbound)
-        }
+    ) { head, _ in
+        let origin = head.headers.first(name: "origin")
+        guard let target = socketIO.webSocketTarget(pathAndQuery: head.uri, origin: origin) else { return nil }
+        let rate = configuration.edge.maxMessagesPerSecond
+        return { _ in SocketIOWebSocketChannelHandler(server: socketIO, target: target, messagesPerSecond: rate) }
     }
 }
 
@@ -268,8 +226,8 @@ private func lobbyListener(
     return eventLoopWebSocketListener(
         router, port: configuration.lobbyPort, maxFrameSize: limits.maxMessageBytes, configuration, fleet: fleet,
         policy: policy, logger: logger
-    ) { pathAndQuery, _ in
-        let path = pathAndQuery.split(separator: "?", maxSplits: 1).first ?? ""
+    ) { head, _ in
+        let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""
         guard path == "/lobby_api" || path == "/lobby_api/" else { return nil }
         return { _ in LobbyWebSocketChannelHandler(settings: settings) }
     }

@@ -1,9 +1,10 @@
+import Fleet
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import JSON
 import Logging
+import NIOCore
 import Presence
 import ServiceLifecycle
 import SocketIO
@@ -11,50 +12,82 @@ import Synchronization
 
 /// The Socket.IO endpoint (`/socket.io/`) of the presence port: runs each client's `SocketIOServerSession` (the
 /// pure Engine.IO + Socket.IO state machines of the SocketIO module) over Hummingbird's HTTP long-polling requests
-/// and WebSockets, and connects the sessions to presence: `user-ping` events become pings, and every connected
-/// client receives the hub's broadcasts.
+/// and over WebSockets served on their event loops (`SocketIOWebSocketChannelHandler`), and connects the sessions to
+/// presence: `user-ping` events become pings, and every connected client receives the hub's broadcasts.
 ///
 /// Every session lives in one table under one lock; each input runs the session's state machine and carries out
-/// its transport actions while the lock is held (frames are queued to the WebSocket's writer task, held polls are
-/// resumed), so a session's output keeps the order the state machine decided. Application work (pings, listener
-/// registration) runs after the lock is released.
+/// its transport actions while the lock is held (frames are queued to the WebSocket's outbox, held polls are
+/// resumed), so a session's output keeps the order the state machine decided. Pings to the fleet are sent after
+/// the lock is released.
+///
+/// A broadcast is encoded once: both event frames go, as shared buffers, to every session on the WebSocket
+/// transport (`SocketIOServerSession.eventWebSocket`), and an unwritten broadcast in an outbox is replaced by a
+/// newer one, so a client that is behind gets the newest list, not every list in between.
 final class SocketIOServer: Service, Sendable {
-    /// A WebSocket's writer queue: frames in order, then an optional close.
-    private enum Outgoing: Sendable {
-        case frame(EngineIOFrame)
-        case close(UInt16)
+    /// The presence state as the two events every client is sent, encoded once per broadcast.
+    struct PresenceFrames: Sendable {
+        /// The Socket.IO packets (`2["online-users-list",…]`, `2["online-users-count",…]`), for polling sessions.
+        let listPacket: String
+        let countPacket: String
+        /// The WebSocket frames (`4` and the packet), shared by every WebSocket session.
+        let listFrame: ByteBuffer
+        let countFrame: ByteBuffer
 
-        /// Payload bytes, for the writer queue's byte bound.
-        var byteCount: Int {
-            switch self {
-            case .frame(.text(let text)): text.utf8.count
-            case .frame(.binary(let bytes)): bytes.count
-            case .close: 0
-            }
+        init(list: String, count: String) {
+            listPacket = "2[\"online-users-list\",\(list)]"
+            countPacket = "2[\"online-users-count\",\(count)]"
+            listFrame = ByteBuffer(string: "4" + listPacket)
+            countFrame = ByteBuffer(string: "4" + countPacket)
         }
     }
 
-    /// A WebSocket's queue of frames not yet written, bounded: a client that stops reading would otherwise hold
-    /// every broadcast (a copy of the whole list each) until the Engine.IO heartbeat dropped it.
-    private typealias Writer = BoundedOutbox<Outgoing>
+    /// What a WebSocket's handler writes, in order.
+    enum Outgoing: Sendable {
+        case frame(EngineIOFrame)
+        /// The newest presence state (it replaces an older one not yet written).
+        case broadcast(PresenceFrames)
+        /// Close the WebSocket with this code.
+        case close(UInt16)
+
+        /// Payload bytes, for the outbox's byte bound.
+        var byteCount: Int {
+            switch self {
+            case .frame(let frame): frame.byteCount
+            case .broadcast(let frames): frames.listFrame.readableBytes + frames.countFrame.readableBytes
+            case .close: 0
+            }
+        }
+
+        var isBroadcast: Bool {
+            if case .broadcast = self { true } else { false }
+        }
+    }
+
+    /// A WebSocket's bounded outbox: a client that stops reading would otherwise hold everything sent to it until
+    /// the Engine.IO heartbeat dropped it.
+    typealias Writer = BoundedOutbox<Outgoing>
+
+    /// Which session a WebSocket upgrade is for.
+    enum WebSocketTarget: Sendable, Hashable {
+        /// A new session whose first transport is this WebSocket.
+        case handshake
+        /// The upgrade (or probe) of this polling session.
+        case upgrade(sessionID: String)
+    }
 
     private struct Entry {
         var session: SocketIOServerSession
         var heldPoll: CheckedContinuation<EngineIOHTTPResponse, Never>?
         var webSockets: [Int: Writer] = [:]
-        var listener: UInt64?
-    }
-
-    /// Work for the application, done outside the lock.
-    private enum AppWork {
-        case connected(sessionID: String)
-        case event(SocketIOEvent)
-        case disconnected(listener: UInt64?)
+        /// Connected to `/`: receives the presence broadcasts.
+        var listening = false
     }
 
     private struct State {
         var sessions: [String: Entry] = [:]
         var nextWebSocket = 0
+        /// The last broadcast, sent to each client as it connects.
+        var latest: PresenceFrames?
     }
 
     private let fleet: FleetClient
@@ -86,10 +119,15 @@ final class SocketIOServer: Service, Sendable {
         self.engine = engine
         self.maxQueuedFrames = maxQueuedFrames
         self.logger = logger
+        // One listener for every session; it is called at once, so `latest` is set before any client connects.
+        _ = hub.addListener { [weak self] list, count in self?.broadcast(list: list, count: count) }
     }
 
     /// The largest WebSocket message accepted (Engine.IO's `maxPayload`).
     var maxPayload: Int { engine.maxPayload }
+
+    /// The gateway's counters (the WebSocket handlers count held-back messages there).
+    var counters: ProcessCounters { fleet.counters }
 
     /// Number of live sessions.
     var sessionCount: Int { state.withLock { $0.sessions.count } }
@@ -136,11 +174,11 @@ final class SocketIOServer: Service, Sendable {
             let (session, actions) = SocketIOServerSession.handshake(
                 id: id, transport: .polling, engine: engine, at: now)
             var answer: EngineIOHTTPResponse?
-            let work = state.withLock { state in
+            let events = state.withLock { state in
                 state.sessions[id] = Entry(session: session)
                 return carryOut(actions, for: id, in: &state) { answer = $0 }
             }
-            runApp(work, sessionID: id)
+            ping(events)
             return Self.response(answer ?? .badRequest)
         case .handshake(.websocket), .upgrade:
             // Only reached when the WebSocket upgrade was not performed (e.g. a proxy stripped the headers).
@@ -157,14 +195,14 @@ final class SocketIOServer: Service, Sendable {
             }
             var answer: EngineIOHTTPResponse?
             let contentType = request.headers[.contentType]
-            let work = state.withLock { state -> [AppWork] in
+            let events = state.withLock { state -> [SocketIOEvent] in
                 guard var entry = state.sessions[id] else { return [] }
                 let actions = entry.session.handlePollPOST(
                     body: Array(body.readableBytesView), contentType: contentType, at: now)
                 state.sessions[id] = entry
                 return carryOut(actions, for: id, in: &state) { answer = $0 }
             }
-            runApp(work, sessionID: id)
+            ping(events)
             if answer?.status == 413 { fleet.counters.add(.payloadRefused) }
             return Self.response(answer ?? EngineIORequestError(.sessionIDUnknown).response)
         }
@@ -172,10 +210,10 @@ final class SocketIOServer: Service, Sendable {
 
     /// A polling GET: answered at once, or held until the session has something to send.
     private func poll(_ id: String, at now: ContinuousClock.Instant) async -> EngineIOHTTPResponse {
-        var work: [AppWork] = []
+        var events: [SocketIOEvent] = []
         let response = await withCheckedContinuation {
             (continuation: CheckedContinuation<EngineIOHTTPResponse, Never>) in
-            work = state.withLock { state in
+            events = state.withLock { state in
                 guard var entry = state.sessions[id] else {
                     continuation.resume(returning: EngineIORequestError(.sessionIDUnknown).response)
                     return []
@@ -183,7 +221,7 @@ final class SocketIOServer: Service, Sendable {
                 let actions = entry.session.handlePollGET(at: now)
                 state.sessions[id] = entry
                 var answered = false
-                let work = carryOut(actions, for: id, in: &state, holding: continuation) { answer in
+                let events = carryOut(actions, for: id, in: &state, holding: continuation) { answer in
                     answered = true
                     continuation.resume(returning: answer)
                 }
@@ -191,116 +229,88 @@ final class SocketIOServer: Service, Sendable {
                     // Neither answered nor held (the session ended in this call).
                     continuation.resume(returning: EngineIORequestError(.sessionIDUnknown).response)
                 }
-                return work
+                return events
             }
         }
-        runApp(work, sessionID: id)
+        ping(events)
         return response
     }
 
     // MARK: - WebSocket
 
-    /// Decides whether a WebSocket upgrade request is one this endpoint takes: a WebSocket handshake or an upgrade
-    /// of a live polling session. Anything else is left to the HTTP router, which answers the reference server's
-    /// 400.
-    func shouldUpgrade(_ request: HTTPRequest) -> Bool {
-        guard let path = request.path, Self.isSocketIOPath(path) else { return false }
-        let description = EngineIORequest(
-            method: .get, query: Self.query(Self.queryString(path)), isWebSocketUpgrade: true,
-            origin: request.headerFields[.origin])
+    /// Which session a WebSocket upgrade request is for: a WebSocket handshake, or the upgrade of a live polling
+    /// session; nil for anything else, which is left to the HTTP router (it answers the reference server's 400).
+    func webSocketTarget(pathAndQuery: String, origin: String?) -> WebSocketTarget? {
+        guard Self.isSocketIOPath(pathAndQuery) else { return nil }
+        let query = Self.query(Self.queryString(pathAndQuery))
+        let description = EngineIORequest(method: .get, query: query, isWebSocketUpgrade: true, origin: origin)
         switch description.route(sessionTransport: transport(of:)) {
-        case .handshake(.websocket), .upgrade: return true
-        default: return false
+        case .handshake(.websocket): return .handshake
+        case .upgrade(let id): return .upgrade(sessionID: id)
+        default: return nil
         }
     }
 
-    /// Runs one WebSocket: a handshake without `sid`, or the upgrade of session `sid`.
-    func handleWebSocket(
-        path: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter
-    ) async throws {
-        let sid = Self.query(Self.queryString(path))["sid"].flatMap { $0.isEmpty ? nil : $0 }
+    /// A new WebSocket's outbox; `wake` tells its handler there is something to write.
+    func makeWriter(wake: @escaping @Sendable () -> Void) -> Writer {
         let counters = fleet.counters
-        let writer = Writer(
+        return Writer(
             maxMessages: maxQueuedFrames, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: .close(1008),
-            accounting: policy, onOverflow: { counters.addSlowClientClosed() })
+            accounting: policy, supersedes: \.isBroadcast, onOverflow: { counters.addSlowClientClosed() },
+            wake: wake)
+    }
+
+    /// Opens a WebSocket for `target`, writing through `writer`: its session and WebSocket number, or nil when the
+    /// session it upgrades is gone.
+    func openWebSocket(_ target: WebSocketTarget, writer: Writer) -> (session: String, webSocket: Int)? {
         let now = clock.now
-        let (id, webSocket, work): (String?, Int, [AppWork]) = state.withLock { state in
+        let opened: (String, Int, [SocketIOEvent])? = state.withLock { state in
             state.nextWebSocket += 1
             let webSocket = state.nextWebSocket
-            if let sid {
-                guard var entry = state.sessions[sid] else { return (nil, webSocket, []) }
+            switch target {
+            case .upgrade(let id):
+                guard var entry = state.sessions[id] else { return nil }
                 entry.webSockets[webSocket] = writer
                 let actions = entry.session.webSocketOpened(webSocket, at: now)
-                state.sessions[sid] = entry
-                return (sid, webSocket, carryOut(actions, for: sid, in: &state) { _ in })
+                state.sessions[id] = entry
+                return (id, webSocket, carryOut(actions, for: id, in: &state) { _ in })
+            case .handshake:
+                let id = Self.newID()
+                let (session, actions) = SocketIOServerSession.handshake(
+                    id: id, transport: .webSocket(webSocket), engine: engine, at: now)
+                state.sessions[id] = Entry(session: session, webSockets: [webSocket: writer])
+                return (id, webSocket, carryOut(actions, for: id, in: &state) { _ in })
             }
-            let id = Self.newID()
-            let (session, actions) = SocketIOServerSession.handshake(
-                id: id, transport: .webSocket(webSocket), engine: engine, at: now)
-            state.sessions[id] = Entry(session: session, webSockets: [webSocket: writer])
-            return (id, webSocket, carryOut(actions, for: id, in: &state) { _ in })
         }
-        guard let id else {
-            try await outbound.close(.init(codeNumber: 1002), reason: "Session ID unknown")
-            return
-        }
-        runApp(work, sessionID: id)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // One writer per WebSocket keeps frames in the order the session produced them.
-                for await item in writer.items {
-                    switch item {
-                    case .frame(.text(let text)):
-                        try await outbound.write(.text(text))
-                        writer.written(item)
-                    case .frame(.binary(let bytes)):
-                        try await outbound.write(.binary(ByteBuffer(bytes: bytes)))
-                        writer.written(item)
-                    case .close(let code):
-                        try await outbound.close(.init(codeNumber: Int(code)), reason: nil)
-                        return
-                    }
-                }
-            }
-            // A frame the WebSocket stack refuses ends the read with the close code it calls for (1007, 1009, 1002);
-            // rethrown after the clean-up so the client gets that code, not 1000.
-            var readError: (any Error)?
-            var pacer = edge.pacer(counting: fleet.counters)
-            do {
-                for try await message in inbound.messages(maxSize: engine.maxPayload) {
-                    try await pacer.pace()
-                    let frame: EngineIOFrame
-                    switch message {
-                    case .text(let text): frame = .text(text)
-                    case .binary(let buffer): frame = .binary(Array(buffer.readableBytesView))
-                    }
-                    let now = clock.now
-                    perform(id) { $0.webSocketFrame(frame, from: webSocket, at: now) }
-                }
-            } catch {
-                logger.debug("socket.io websocket ended", metadata: ["error": "\(error)"])
-                readError = error
-            }
-            let end = clock.now
-            perform(id) { $0.webSocketClosed(webSocket, at: end) }
-            state.withLock { _ = $0.sessions[id]?.webSockets.removeValue(forKey: webSocket) }
-            writer.finish()
-            try? await group.waitForAll()
-            if let readError { throw readError }
-        }
+        guard let (id, webSocket, events) = opened else { return nil }
+        ping(events)
+        return (id, webSocket)
+    }
+
+    /// A message that arrived on WebSocket `webSocket` of session `id`.
+    func received(_ frame: EngineIOFrame, session id: String, webSocket: Int) {
+        let now = clock.now
+        perform(id) { $0.webSocketFrame(frame, from: webSocket, at: now) }
+    }
+
+    /// WebSocket `webSocket` of session `id` is gone.
+    func closed(session id: String, webSocket: Int) {
+        let now = clock.now
+        perform(id) { $0.webSocketClosed(webSocket, at: now) }
+        state.withLock { _ = $0.sessions[id]?.webSockets.removeValue(forKey: webSocket) }
     }
 
     // MARK: - Running the state machine
 
     /// Runs `input` on session `id` and carries out its actions.
     private func perform(_ id: String, _ input: (inout SocketIOServerSession) -> [SocketIOServerSession.Action]) {
-        let work = state.withLock { state -> [AppWork] in
+        let events = state.withLock { state -> [SocketIOEvent] in
             guard var entry = state.sessions[id] else { return [] }
             let actions = input(&entry.session)
             state.sessions[id] = entry
             return carryOut(actions, for: id, in: &state) { _ in }
         }
-        runApp(work, sessionID: id)
+        ping(events)
     }
 
     private func tickAll() {
@@ -313,14 +323,14 @@ final class SocketIOServer: Service, Sendable {
         for id in due { perform(id) { $0.tick(at: now) } }
     }
 
-    /// Carries out transport actions under the lock; returns the application's work. `respond` gets the answer to
-    /// the request of this call; `holding` is the poll to keep if the session says so.
+    /// Carries out transport actions under the lock; returns the events the client emitted. `respond` gets the
+    /// answer to the request of this call; `holding` is the poll to keep if the session says so.
     private func carryOut(
         _ actions: [SocketIOServerSession.Action], for id: String, in state: inout State,
         holding poll: CheckedContinuation<EngineIOHTTPResponse, Never>? = nil,
         respond: (EngineIOHTTPResponse) -> Void
-    ) -> [AppWork] {
-        var work: [AppWork] = []
+    ) -> [SocketIOEvent] {
+        var events: [SocketIOEvent] = []
         for action in actions {
             switch action {
             case .respond(let response):
@@ -335,12 +345,13 @@ final class SocketIOServer: Service, Sendable {
             case .closeWebSocket(let webSocket, let code):
                 state.sessions[id]?.webSockets[webSocket]?.finish(with: .close(code))
             case .connected:
-                work.append(.connected(sessionID: id))
+                // The client gets the current state at once (both events), then every broadcast.
+                state.sessions[id]?.listening = true
+                if let latest = state.latest { events += deliver(latest, to: id, in: &state) }
             case .event(let event):
-                work.append(.event(event))
+                events.append(event)
             case .disconnected:
-                work.append(.disconnected(listener: state.sessions[id]?.listener))
-                state.sessions[id]?.listener = nil
+                state.sessions[id]?.listening = false
             case .closed(let reason):
                 // The Engine.IO heartbeat is these clients' liveness check: its timeouts count with the guard's.
                 if reason == .pingTimeout { fleet.counters.add(.pingTimeout) }
@@ -349,43 +360,50 @@ final class SocketIOServer: Service, Sendable {
                     // itself; resume any leftover so no request hangs.
                     entry.heldPoll?.resume(returning: .packets([.close]))
                     for writer in entry.webSockets.values { writer.finish() }
-                    if let listener = entry.listener { work.append(.disconnected(listener: listener)) }
                 }
             }
         }
-        return work
+        return events
     }
 
     // MARK: - Presence
 
-    private func runApp(_ work: [AppWork], sessionID id: String) {
-        for item in work {
-            switch item {
-            case .connected:
-                // The listener is called at once with the current state: a client gets both events on connect.
-                let listener = hub.addListener { [weak self] list, count in
-                    self?.broadcast(to: id, list: list, count: count)
+    /// Sends the hub's new state to every connected client: WebSocket sessions get the shared frames in their outbox
+    /// (in place of an older broadcast not yet written), polling sessions the events through their state machine.
+    private func broadcast(list: String, count: String) {
+        let frames = PresenceFrames(list: list, count: count)
+        let events = state.withLock { state -> [SocketIOEvent] in
+            state.latest = frames
+            var polling: [String] = []
+            for (id, entry) in state.sessions where entry.listening {
+                if let webSocket = entry.session.eventWebSocket, let writer = entry.webSockets[webSocket] {
+                    writer.send(.broadcast(frames))
+                } else {
+                    polling.append(id)
                 }
-                let stale = state.withLock { state -> Bool in
-                    guard state.sessions[id] != nil else { return true }
-                    state.sessions[id]?.listener = listener
-                    return false
-                }
-                if stale { hub.removeListener(listener) }
-            case .event(let event):
-                ping(event)
-            case .disconnected(let listener):
-                if let listener { hub.removeListener(listener) }
             }
+            return polling.flatMap { deliver(frames, to: $0, in: &state) }
         }
+        ping(events)
     }
 
-    private func broadcast(to id: String, list: String, count: String) {
-        let now = clock.now
-        perform(id) { session in
-            session.emit(encoded: "2[\"online-users-list\",\(list)]", at: now)
-                + session.emit(encoded: "2[\"online-users-count\",\(count)]", at: now)
+    /// Sends `frames` to session `id` if it listens; under the lock.
+    private func deliver(_ frames: PresenceFrames, to id: String, in state: inout State) -> [SocketIOEvent] {
+        guard var entry = state.sessions[id], entry.listening else { return [] }
+        if let webSocket = entry.session.eventWebSocket, let writer = entry.webSockets[webSocket] {
+            writer.send(.broadcast(frames))
+            return []
         }
+        let now = clock.now
+        let actions =
+            entry.session.emit(encoded: frames.listPacket, at: now)
+            + entry.session.emit(encoded: frames.countPacket, at: now)
+        state.sessions[id] = entry
+        return carryOut(actions, for: id, in: &state) { _ in }
+    }
+
+    private func ping(_ events: [SocketIOEvent]) {
+        for event in events { ping(event) }
     }
 
     /// `user-ping` with `{"id": …, "status": "available" | "busy"}` acts like the REST ping; anything else is

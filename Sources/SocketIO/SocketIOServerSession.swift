@@ -51,6 +51,15 @@ public struct SocketIOServerSession: Sendable {
     /// The session id.
     public var id: String { engine.id }
 
+    /// The WebSocket an event emitted now would go to as one frame and nothing else: set while the socket is
+    /// connected to `/` and the session is on the WebSocket transport. A server broadcasting one event to many
+    /// sessions may then write `4` followed by the event's packet there itself, encoded once for all of them; the
+    /// session is left exactly as ``emit(encoded:at:)`` would have left it.
+    public var eventWebSocket: Int? {
+        guard case .connected = socket.state, case .webSocket(let webSocket) = engine.phase else { return nil }
+        return webSocket
+    }
+
     /// The earliest deadline of either layer: arm one timer for it and call ``tick(at:)``.
     public var nextDeadline: ContinuousClock.Instant? {
         switch (engine.nextDeadline, socket.nextDeadline) {

@@ -1,3 +1,4 @@
+import Fleet
 import Synchronization
 import Testing
 
@@ -74,5 +75,25 @@ import Testing
         #expect(last.items == [-1] && last.finished)
         #expect(!outbox.send(5))
         #expect(outbox.takeQueued().items.isEmpty)
+    }
+
+    @Test func aNewerSupersedingItemTakesThePlaceOfOneNotYetTaken() {
+        // Negative items are states of which only the newest matters; each weighs its absolute value in bytes.
+        let policy = EdgePolicy(limits: EdgeLimits(), descriptors: 1024, counters: ProcessCounters())
+        let outbox = BoundedOutbox<Int>(
+            maxMessages: 3, maxBytes: 1000, size: { abs($0) }, overflow: 0, accounting: policy,
+            supersedes: { $0 < 0 }, onOverflow: {}, wake: {})
+        #expect(outbox.send(-10) && outbox.send(5) && outbox.send(-20) && outbox.send(-30))
+        #expect(policy.queuedBytes == 35)
+        let taken = outbox.takeQueued()
+        #expect(taken.items == [-30, 5])
+        // Once taken, a new state is queued after it rather than replacing it (the writer coalesces its own).
+        #expect(outbox.send(-40))
+        #expect(outbox.takeQueued().items == [-40])
+        for item in taken.items + [-40] { outbox.written(item) }
+        #expect(policy.queuedBytes == 0)
+        // Superseding items still count against the bound: 3 messages, then the overflow.
+        #expect(outbox.send(1) && outbox.send(2) && outbox.send(-1) && outbox.send(-2))
+        #expect(!outbox.send(3))
     }
 }

@@ -26,6 +26,27 @@ import Testing
 
     static func object(_ pairs: (String, JSONValue)...) -> JSONValue { .object(JSONObject(pairs)) }
 
+    /// A broadcast may bypass the session (`eventWebSocket`) exactly when an emit would be one frame on that
+    /// WebSocket: connected to `/` and on the WebSocket transport, not while polling, upgrading or after leaving.
+    @Test func eventWebSocketIsSetOnlyWhereAnEmitIsOneFrameOnIt() {
+        var (session, _) = open(.polling)
+        _ = session.handlePollPOST(body: body("40"), contentType: nil, at: at(0.01))
+        #expect(session.eventWebSocket == nil)
+        _ = session.webSocketOpened(1, at: at(0.02))
+        _ = session.webSocketFrame(.text("2probe"), from: 1, at: at(0.03))
+        #expect(session.eventWebSocket == nil)
+        _ = session.webSocketFrame(.text("5"), from: 1, at: at(0.04))
+        #expect(session.eventWebSocket == 1)
+        #expect(session.emit(encoded: #"2["x"]"#, at: at(0.05)) == [.sendFrame(.text(#"42["x"]"#), webSocket: 1)])
+        _ = session.webSocketFrame(.text("41"), from: 1, at: at(0.06))
+        #expect(session.eventWebSocket == nil)
+
+        var (direct, _) = open(.webSocket(7))
+        #expect(direct.eventWebSocket == nil)
+        _ = direct.webSocketFrame(.text("40"), from: 7, at: at(0.01))
+        #expect(direct.eventWebSocket == 7)
+    }
+
     /// §4.1: socket.io-client 4.x with default options (polling, then upgrade to WebSocket 1).
     @Test func javaScriptClientWithDefaultOptions() {
         // 1. Handshake GET.

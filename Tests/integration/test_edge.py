@@ -1,6 +1,7 @@
 """The gateway's edge against hostile clients (docs/operations.md, "Client limits"): slow and idle connections are
 cut off within their timeouts on every port, the descriptor limit is a limit and not a crash, every WebSocket
 endpoint closes bad frames with the same codes, and malformed HTTP gets its status with a JSON body."""
+import base64
 import json
 import os
 import resource
@@ -261,6 +262,48 @@ def test_malformed_http_gets_its_status_and_a_json_body_on_every_port(edge_fleet
             assert status == expected, (name, request[:40], answer[:200])
             assert b"application/json" in head and body["error"], (name, answer[:200])
     counters_reach(edge_fleet, malformedRequests=before + 20)
+
+
+def test_a_refused_upgrade_is_answered_as_the_plain_request_it_also_is(edge_fleet):
+    """An upgrade the endpoint does not take (a path without a WebSocket, a Socket.IO session that does not exist)
+    gets the answer the router gives that request, body included, not an empty 400."""
+    key = base64.b64encode(os.urandom(16)).decode()
+
+    def upgrade(port, target):
+        request = (f"GET {target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode()
+        sock = connect_raw(port, request)
+        sock.settimeout(10)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.partition(b"\r\n\r\n")[2]) < content_length(answer):
+            chunk = sock.recv(65536)
+            assert chunk, answer
+            answer += chunk
+        sock.close()
+        return answer
+
+    status, _, body = status_and_json(upgrade(edge_fleet.lobby_port, "/nowhere"))
+    assert status == 404 and body["error"], body
+    # Engine.IO answers a refused WebSocket request as the reference server's abortUpgrade does.
+    answer = upgrade(edge_fleet.presence_port, "/socket.io/?EIO=4&transport=websocket&sid=nobody")
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"text/html" in answer, answer
+    assert answer.endswith(b"\r\n\r\nSession ID unknown"), answer
+    # The port still serves WebSockets afterwards.
+    assert upgrade_works(edge_fleet.lobby_port, "/lobby_api")
+
+
+def content_length(answer):
+    head = answer.partition(b"\r\n\r\n")[0].lower()
+    for line in head.split(b"\r\n"):
+        if line.startswith(b"content-length:"):
+            return int(line.split(b":")[1])
+    return 0
+
+
+def upgrade_works(port, path):
+    sock = raw_websocket(port, path)
+    sock.close()
+    return True
 
 
 def test_a_body_over_the_limit_gets_413_with_a_json_body(edge_fleet):

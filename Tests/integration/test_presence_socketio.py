@@ -6,7 +6,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import Fleet, masked_frame, poll, raw_websocket, read_until_closed
+from conftest import Fleet, masked_frame, poll, raw_websocket, read_until_closed, server_frames
 
 KEY, SYSTEM = "1", "777"
 ENV = {"STATUS_LIFETIME_ACTIVE": "1.5", "STATUS_LIFETIME_AWAY": "1.5", "STATUS_UPDATE_INTERVAL": "1"}
@@ -161,27 +161,59 @@ def test_every_gateway_broadcasts_every_change(fresh_fleet):
         w2.close()
 
 
-def test_a_websocket_client_that_stops_reading_is_closed_and_counted(fresh_fleet):
-    """The gateway bounds what waits for a Socket.IO WebSocket client (frames and bytes, then 1008): a client
-    that stops reading costs a bounded amount of memory and is counted in slowClientsClosed."""
+def test_a_websocket_client_that_stops_reading_gets_only_the_newest_list_then_its_heartbeat_ends_it(fresh_fleet):
+    """What waits for a Socket.IO WebSocket client that stops reading is bounded by coalescing: a newer broadcast
+    replaces one it has not taken, so once it reads again it gets a few lists (what the socket buffers held) and then
+    the newest, not every list in between; if it stays silent, Engine.IO's heartbeat ends it."""
     fleet = fresh_fleet(env={**ENV, "STATUS_UPDATE_INTERVAL": "0.2", "STATUS_LIFETIME_ACTIVE": "60"},
-                        extra=("--socketio-max-queued-frames", "4"))
+                        extra=("--socket-send-buffer", "16384"))
     url = f"{fleet.presence}/users/ping?key=1"
     with requests.Session() as http:
         for n in range(200):
             assert http.post(url, json={"id": f"{n:03d}" + "u" * 250, "status": "busy"}, timeout=10).ok
-    sock = raw_websocket(fleet.presence_port, "/socket.io/?EIO=4&transport=websocket", receive_buffer=4096)
-    sock.sendall(masked_frame(1, b"40"))
+    stalled = raw_websocket(fleet.presence_port, "/socket.io/?EIO=4&transport=websocket", receive_buffer=4096)
+    watcher = Watcher(fleet.presence, ["websocket"])
     try:
-        # From here on the client reads nothing; every change and every 0.2 s the gateway sends the whole list
-        # (≈ 58 KB). Pings keep the changes coming until the gateway gives up on it.
+        stalled.sendall(masked_frame(1, b"40"))
+        # The stalled client reads nothing while 40 changes are broadcast (each list ≈ 58 KB).
         with requests.Session() as http:
-            def closed():
-                http.post(url, json={"id": "000" + "u" * 250, "status": "available"}, timeout=10)
-                return fleet.process("g1").get("slowClientsClosed", 0) >= 1
-            poll(closed, timeout=60, interval=0.1, what="the gateway to close the client that stopped reading")
-        read_until_closed(sock, timeout=30)  # what the kernel still held, then the gateway's close (EOF)
+            for n in range(40):
+                assert http.post(url, json={"id": f"{n:03d}" + "u" * 250, "status": "available"}, timeout=10).ok
+                watcher.wait_for(lambda lst, cnt: cnt["available"] == n + 1, f"change {n} at the watcher")
+        assert len(watcher.lists) > 40
+
+        # Now it reads: a few lists, then one with every change.
+        stalled.settimeout(10)
+        data, lists = b"", []
+        while not lists or sum(1 for d in lists[-1] if d["status"] == "available") < 40:
+            chunk = stalled.recv(65536)
+            assert chunk, f"closed after {len(lists)} lists"
+            data += chunk
+            lists = [json.loads(payload[2:])[1]["data"] for opcode, payload in server_frames(data)
+                     if opcode == 1 and payload.startswith(b'42["online-users-list"')]
+        assert len(lists) <= 6, len(lists)
     finally:
-        sock.close()
+        stalled.close()
+        watcher.close()
     # Everyone else is served as before.
-    assert requests.get(f"{fleet.presence}/users/count?key=1", timeout=10).json()["data"]["busy"] >= 199
+    assert requests.get(f"{fleet.presence}/users/count?key=1", timeout=10).json()["data"]["available"] == 40
+
+
+def test_a_websocket_client_that_stops_reading_is_ended_by_the_heartbeat(fresh_fleet):
+    fleet = fresh_fleet(env={**ENV, "STATUS_UPDATE_INTERVAL": "0.2", "STATUS_LIFETIME_ACTIVE": "60"},
+                        extra=("--socket-send-buffer", "16384", "--socketio-ping-interval-ms", "300",
+                               "--socketio-ping-timeout-ms", "300"))
+    url = f"{fleet.presence}/users/ping?key=1"
+    with requests.Session() as http:
+        for n in range(200):
+            assert http.post(url, json={"id": f"{n:03d}" + "u" * 250, "status": "busy"}, timeout=10).ok
+    before = fleet.process("g1").get("pingTimeouts", 0)
+    stalled = raw_websocket(fleet.presence_port, "/socket.io/?EIO=4&transport=websocket", receive_buffer=4096)
+    try:
+        stalled.sendall(masked_frame(1, b"40"))
+        # It never reads (so never sees a ping, nor answers one): the session ends, and the gateway closes the
+        # socket without waiting for it to take what was queued.
+        poll(lambda: fleet.process("g1").get("pingTimeouts", 0) > before, timeout=20, what="the heartbeat to end it")
+        read_until_closed(stalled, timeout=30)
+    finally:
+        stalled.close()

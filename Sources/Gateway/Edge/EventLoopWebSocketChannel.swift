@@ -11,13 +11,14 @@ import NIOWebSocket
 /// A listener's connections, for a port whose WebSockets are served by a channel handler on the connection's own
 /// event loop rather than by an async task reading a stream (docs/architecture.md, "WebSockets on the event loop"):
 /// frames are handled where NIO decodes them, and replies are written there, so a message costs no task switch.
-/// Requests that are not upgrades go to the router as on any other port.
+/// Requests that are not upgrades, and upgrade requests that are refused, go to the router as on any other port
+/// (which answers them as plain requests: a 404, or Engine.IO's 400 for an unknown session).
 struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     /// Makes the channel handler of one accepted upgrade; runs on the connection's event loop.
     typealias HandlerFactory = @Sendable (any Channel) throws -> any ChannelHandler
-    /// Decides an upgrade request from its path and query: the factory of its handler, or nil to refuse it. It runs
-    /// on the event loop, before anything is written.
-    typealias Decision = @Sendable (_ pathAndQuery: String, _ channel: any Channel) -> HandlerFactory?
+    /// Decides an upgrade request from its head (`uri` is the path and query): the factory of its handler, or nil
+    /// to refuse it. It runs on the event loop, before anything is written.
+    typealias Decision = @Sendable (_ head: HTTPRequestHead, _ channel: any Channel) -> HandlerFactory?
 
     /// What the connection became.
     enum Outcome: Sendable {
@@ -25,8 +26,9 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
         case webSocket
         /// A plain HTTP connection, served by the router.
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        /// An upgrade request that was refused.
-        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// An upgrade request that was refused, with its head: NIO's upgrade handler does not pass the head of an
+        /// upgrade it refuses on, so the router is given this copy.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HTTPRequestHead)
     }
 
     /// The setup's result.
@@ -49,12 +51,12 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let factory = NIOLoopBoundBox<HandlerFactory?>(nil, eventLoop: channel.eventLoop)
-            let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            let refused = NIOLoopBoundBox<HTTPRequestHead?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: maxFrameSize,
                 shouldUpgrade: { channel, head in
-                    attempted.value = true
-                    guard let made = decide(head.uri, channel) else {
+                    guard let made = decide(head, channel) else {
+                        refused.value = head
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
                     factory.value = made
@@ -75,8 +77,7 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true))
-                        // A request that asked for an upgrade and was refused is answered 400 and closed.
-                        return attempted.value ? .refused(http) : .http(http)
+                        return refused.value.map { .refused(http, $0) } ?? .http(http)
                     }
                 })
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Outcome>(upgradeConfiguration: upgrades)
@@ -98,15 +99,16 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
                 try? await value.channel.closeFuture.get()
             case .http(let http):
                 await handleHTTP(asyncChannel: http, logger: logger)
-            case .refused(let http):
-                try? await http.executeThenClose { _, outbound in
-                    try await outbound.write(
-                        contentsOf: [
-                            .head(
-                                HTTPResponse(
-                                    status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])),
-                            .end(nil),
-                        ])
+            case .refused(let http, let head):
+                // Answered as the same request without the upgrade would be (a 404, Engine.IO's 400 for an unknown
+                // session); the connection then closes, since what follows the head was meant for a WebSocket.
+                try await http.executeThenClose { _, outbound in
+                    var request = try HTTPRequest(head, secure: false, splitCookie: false)
+                    request.headerFields[.connection] = "close"
+                    try await responder(
+                        Request(head: request, body: RequestBody(buffer: ByteBuffer())),
+                        ResponseWriter(outbound: outbound),
+                        http.channel)
                 }
             }
         } catch {

@@ -1,0 +1,176 @@
+import NIOCore
+import NIOWebSocket
+import SocketIO
+
+/// One Socket.IO WebSocket on its event loop: messages go to the session's state machine in `SocketIOServer` as
+/// they are read; what the session sends comes through the WebSocket's bounded outbox, which the handler empties on
+/// the event loop while the channel is writable, with one flush per batch.
+///
+/// A client that does not read what it is sent is not read either (its next message waits until the channel is
+/// writable again), and what waits for it is bounded: at most one presence broadcast (a newer one replaces it) and
+/// `maxQueuedFrames` other frames, past which it is closed with 1008. Engine.IO's own heartbeat is its liveness check.
+final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let server: SocketIOServer
+    private let target: SocketIOServer.WebSocketTarget
+    private var context: ChannelHandlerContext?
+    private var writer: SocketIOServer.Writer?
+    /// The session and WebSocket number, once opened.
+    private var link: (session: String, webSocket: Int)?
+    private var protocolState: WebSocketConnection
+    private var rate: MessageRate
+    /// Messages read and not yet given to the session (they wait for the rate or for the client to read).
+    private var pending = CircularBuffer<EngineIOFrame>()
+    private var readWanted = false
+    /// Taken from the outbox, not yet written (the channel was not writable).
+    private var outgoing = CircularBuffer<SocketIOServer.Outgoing>()
+
+    /// A handler for an upgrade to `target`.
+    init(server: SocketIOServer, target: SocketIOServer.WebSocketTarget, messagesPerSecond: Int) {
+        self.server = server
+        self.target = target
+        protocolState = WebSocketConnection(maxMessageSize: server.maxPayload)
+        rate = MessageRate(perSecond: messagesPerSecond)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let writer = server.makeWriter(wake: { eventLoop.execute { loop.value.writeQueued() } })
+        self.writer = writer
+        link = server.openWebSocket(target, writer: writer)
+        // The session it upgrades ended between the upgrade's decision and now.
+        if link == nil { close(.protocolError, reason: "Session ID unknown", closeAfterWrite: false) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if let link { server.closed(session: link.session, webSocket: link.webSocket) }
+        link = nil
+        // Frees what the client never read (the gateway's queued-bytes total counts it) and the outbox's hold on us.
+        writer?.discard()
+        writer = nil
+        outgoing.removeAll()
+        pending.removeAll()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch protocolState.receive(unwrapInboundIn(data)) {
+        case .none:
+            break
+        case .text(let message):
+            pending.append(.text(String(buffer: message)))
+            pump()
+        case .binary(let message):
+            pending.append(.binary(Array(message.readableBytesView)))
+            pump()
+        case .pong(let payload):
+            context.writeAndFlush(
+                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+        case .closedByClient(let code):
+            close(code, reason: "", closeAfterWrite: true)
+        case .fail(let code, let reason):
+            close(code, reason: reason, closeAfterWrite: false)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        writeQueued()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mayRead { context.read() } else { readWanted = true }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
+        context.close(promise: nil)
+    }
+
+    private var backedUp: Bool { !outgoing.isEmpty || !(context?.channel.isWritable ?? false) }
+
+    private var mayRead: Bool { pending.isEmpty && !rate.held && !backedUp }
+
+    /// Gives the session the messages read, within the message rate and while the client takes what it is sent.
+    private func pump() {
+        while !rate.held, !backedUp, !protocolState.closeSent, let frame = pending.first, let context, let link {
+            if let wait = rate.admit(counting: server.counters) {
+                let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: wait) {
+                    loop.value.rate.release()
+                    loop.value.pump()
+                }
+                return
+            }
+            pending.removeFirst()
+            server.received(frame, session: link.session, webSocket: link.webSocket)
+        }
+        guard readWanted, mayRead, let context else { return }
+        readWanted = false
+        context.read()
+    }
+
+    /// Writes what the outbox holds while the channel takes it, with one flush.
+    private func writeQueued() {
+        guard let context, let writer else { return }
+        let (taken, _) = writer.takeQueued()
+        for item in taken {
+            // A newer broadcast makes one still waiting here pointless too.
+            if item.isBroadcast, let stale = outgoing.firstIndex(where: \.isBroadcast) {
+                writer.written(outgoing.remove(at: stale))
+            }
+            outgoing.append(item)
+        }
+        var wrote = false
+        writing: while let item = outgoing.first, !protocolState.closeSent {
+            switch item {
+            case .frame(let frame):
+                guard context.channel.isWritable else { break writing }
+                switch frame {
+                case .text(let text): write(ByteBuffer(string: text), opcode: .text, context: context)
+                case .binary(let bytes): write(ByteBuffer(bytes: bytes), opcode: .binary, context: context)
+                }
+            case .broadcast(let frames):
+                guard context.channel.isWritable else { break writing }
+                write(frames.listFrame, opcode: .text, context: context)
+                write(frames.countFrame, opcode: .text, context: context)
+            case .close(let code):
+                outgoing.removeFirst()
+                if wrote { context.flush() }
+                wrote = false
+                close(WebSocketErrorCode(codeNumber: Int(code)), reason: "", closeAfterWrite: false)
+                continue
+            }
+            outgoing.removeFirst()
+            writer.written(item)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        if case .close(let code)? = outgoing.last, !protocolState.closeSent {
+            // The session ended (too slow, heartbeat lost, shutdown) while the client was not reading: what it has
+            // not taken is dropped, not waited on.
+            outgoing.removeAll()
+            close(WebSocketErrorCode(codeNumber: Int(code)), reason: "", closeAfterWrite: false)
+        }
+        pump()
+    }
+
+    private func write(_ data: ByteBuffer, opcode: WebSocketOpcode, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: nil)
+    }
+
+    /// Sends a close frame, then closes the channel: at once once it is written (`closeAfterWrite`, the answer to the
+    /// client's close), else after a moment for the client's answer.
+    private func close(_ code: WebSocketErrorCode, reason: String, closeAfterWrite: Bool) {
+        guard let context else { return }
+        guard !protocolState.closeSent else { return closeAfterWrite ? context.close(promise: nil) : () }
+        protocolState.sentClose()
+        pending.removeAll()
+        context.closeWebSocket(code, reason: reason, closeNow: closeAfterWrite)
+    }
+}
