@@ -78,19 +78,14 @@ final class LobbyHub: Service, Sendable {
         }
     }
 
-    /// A new subscriber's queue, bounded by `maxQueuedMessages`; with `wake`, one its writer pulls from
-    /// (`takeQueued`) when woken.
-    func makeSubscriber(wake: (@Sendable () -> Void)? = nil) -> Subscriber {
+    /// A new subscriber's queue, bounded by `maxQueuedMessages` and `maxQueuedBytes`, whose writer `wake` tells
+    /// there is something to take.
+    func makeSubscriber(wake: @escaping @Sendable () -> Void) -> Subscriber {
         let counters = fleet.counters
-        let overflow = Outgoing.close(1008, reason: "subscriber too slow: queue over its limit")
-        guard let wake else {
-            return Subscriber(
-                maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: overflow,
-                accounting: policy, onOverflow: { counters.addSlowClientClosed() })
-        }
         return Subscriber(
-            maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes, size: \.byteCount, overflow: overflow,
-            accounting: policy, onOverflow: { counters.addSlowClientClosed() }, wake: wake)
+            maxMessages: maxQueuedMessages, maxBytes: maxQueuedBytes, size: \.byteCount,
+            overflow: .close(1008, reason: "subscriber too slow: queue over its limit"), accounting: policy,
+            onOverflow: { counters.addSlowClientClosed() }, wake: wake)
     }
 
     /// Whether the mirror holds a list, so a subscription can start.

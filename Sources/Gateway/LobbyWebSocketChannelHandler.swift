@@ -39,8 +39,10 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private var subscriber: LobbyHub.Subscriber?
     private var protocolState: WebSocketConnection
     private var connection: LobbyConnection
+    // Queues start at one slot, not NIO's default 16: they are empty on an idle connection, and 16 slots per
+    // queue per connection add up (docs/performance.md, idle WebSockets).
     /// Messages read and not started (nil: a binary frame).
-    private var pending = CircularBuffer<[UInt8]?>()
+    private var pending = CircularBuffer<[UInt8]?>(initialCapacity: 1)
     /// Actions of the current message still to carry out, after the request under way.
     private var actions: [LobbyConnection.Action] = []
     /// A request of the current message is under way (off the event loop).
@@ -49,7 +51,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private var rate: MessageRate
     private var readWanted = false
     /// Taken from the outbox, not yet written (the channel was not writable).
-    private var outgoing = CircularBuffer<LobbyHub.Outgoing>()
+    private var outgoing = CircularBuffer<LobbyHub.Outgoing>(initialCapacity: 1)
     private var outboxFinished = false
     private var drainToken: UInt64?
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []

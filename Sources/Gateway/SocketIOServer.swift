@@ -24,8 +24,9 @@ import Synchronization
 /// transport (`SocketIOServerSession.eventWebSocket`), and an unwritten broadcast in an outbox is replaced by a
 /// newer one, so a client that is behind gets the newest list, not every list in between.
 final class SocketIOServer: Service, Sendable {
-    /// The presence state as the two events every client is sent, encoded once per broadcast.
-    struct PresenceFrames: Sendable {
+    /// The presence state as the two events every client is sent, encoded once per broadcast and shared (one
+    /// reference per queued broadcast).
+    final class PresenceFrames: Sendable {
         /// The Socket.IO packets (`2["online-users-list",…]`, `2["online-users-count",…]`), for polling sessions.
         let listPacket: String
         let countPacket: String

@@ -22,11 +22,13 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
     private var link: (session: String, webSocket: Int)?
     private var protocolState: WebSocketConnection
     private var rate: MessageRate
+    // Queues start at one slot, not NIO's default 16: they are empty on an idle connection, and 16 slots per
+    // queue per connection add up (docs/performance.md, idle WebSockets).
     /// Messages read and not yet given to the session (they wait for the rate or for the client to read).
-    private var pending = CircularBuffer<EngineIOFrame>()
+    private var pending = CircularBuffer<EngineIOFrame>(initialCapacity: 1)
     private var readWanted = false
     /// Taken from the outbox, not yet written (the channel was not writable).
-    private var outgoing = CircularBuffer<SocketIOServer.Outgoing>()
+    private var outgoing = CircularBuffer<SocketIOServer.Outgoing>(initialCapacity: 1)
 
     /// A handler for an upgrade to `target`.
     init(server: SocketIOServer, target: SocketIOServer.WebSocketTarget, messagesPerSecond: Int) {

@@ -45,8 +45,10 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private let acks: Bool
     private var protocolState: WebSocketConnection
     private var context: ChannelHandlerContext?
+    // Queues start at one slot, not NIO's default 16: they are empty on an idle connection, and 16 slots per
+    // queue per connection add up (docs/performance.md, idle WebSockets).
     /// Messages read but not yet started: waiting for a slot or for their rate token.
-    private var pending = CircularBuffer<Result<StepsUpdate, StepsRejection>>()
+    private var pending = CircularBuffer<Result<StepsUpdate, StepsRejection>>(initialCapacity: 1)
     private var inFlight = 0
     private var rate: MessageRate
     private var readWanted = false

@@ -66,9 +66,11 @@ import Testing
         let policy = EdgePolicy(limits: EdgeLimits(), descriptors: 1024, counters: ProcessCounters())
         do {
             let a = BoundedOutbox<String>(
-                maxMessages: 10, maxBytes: 100, size: \.utf8.count, overflow: "", accounting: policy, onOverflow: {})
+                maxMessages: 10, maxBytes: 100, size: \.utf8.count, overflow: "", accounting: policy, onOverflow: {},
+                wake: {})
             let b = BoundedOutbox<String>(
-                maxMessages: 10, maxBytes: 100, size: \.utf8.count, overflow: "", accounting: policy, onOverflow: {})
+                maxMessages: 10, maxBytes: 100, size: \.utf8.count, overflow: "", accounting: policy, onOverflow: {},
+                wake: {})
             a.send("12345")
             a.send("123")
             b.send("1234567890")
