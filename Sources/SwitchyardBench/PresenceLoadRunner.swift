@@ -145,63 +145,37 @@ struct PresenceLoadRunner: Sendable {
         index: Int, group: MultiThreadedEventLoopGroup, shared: PresenceLoadShared, slot: PresenceStatisticsSlot
     ) -> EventLoopFuture<any Channel> {
         let configuration = configuration
-        let url = configuration.url
         let eventLoop = group.next()
-        let upgraded = eventLoop.makePromise(of: Void.self)
         let ready = eventLoop.makePromise(of: Void.self)
         let timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9))) {
-            upgraded.fail(PresenceLoadError.connectTimedOut)
             ready.fail(PresenceLoadError.connectTimedOut)
         }
         ready.futureResult.whenComplete { _ in timeout.cancel() }
-        upgraded.futureResult.whenFailure { ready.fail($0) }
-
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(Int64(configuration.connectTimeoutSeconds * 1e9)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: Self.maxFrameSize) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            // Reassembles fragmented messages; control frames pass through.
-                            try channel.pipeline.syncOperations.addHandler(
-                                NIOWebSocketFrameAggregator(
-                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
-                                    maxAccumulatedFrameSize: Self.maxFrameSize))
-                            try channel.pipeline.syncOperations.addHandler(
-                                PresenceConnectionHandler(
-                                    index: index, firstUserID: configuration.firstUserID,
-                                    clients: configuration.clients, rate: configuration.rate,
-                                    isObserver: index < configuration.observers, shared: shared, slot: slot,
-                                    ready: ready))
-                            upgraded.succeed()
-                        }
-                    }
-                    // The server sends the Engine.IO open packet right after its 101, often in the same read:
-                    // the HTTP decoder must hand those bytes on to the WebSocket decoder rather than drop them.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes,
-                        withClientUpgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                context.pipeline.removeHandler(name: UpgradeRequestHandler.name, promise: nil)
-                            }
-                        ))
-                    try channel.pipeline.syncOperations.addHandler(
-                        UpgradeRequestHandler(url: url, upgraded: upgraded), name: UpgradeRequestHandler.name)
-                }
+        return WebSocketClient.connect(
+            url: configuration.url, on: eventLoop, timeoutSeconds: configuration.connectTimeoutSeconds,
+            maxFrameSize: Self.maxFrameSize
+        ) { channel in
+            // Reassembles fragmented messages; control frames pass through.
+            try channel.pipeline.syncOperations.addHandler(
+                NIOWebSocketFrameAggregator(
+                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1 << 16,
+                    maxAccumulatedFrameSize: Self.maxFrameSize))
+            try channel.pipeline.syncOperations.addHandler(
+                PresenceConnectionHandler(
+                    index: index, firstUserID: configuration.firstUserID, clients: configuration.clients,
+                    rate: configuration.rate, isObserver: index < configuration.observers, shared: shared, slot: slot,
+                    ready: ready))
+        }
+        .flatMapError { error in
+            ready.fail(error)
+            return eventLoop.makeFailedFuture(error)
+        }
+        .flatMap { channel in
+            ready.futureResult.map { channel }.flatMapErrorThrowing { error in
+                channel.close(promise: nil)
+                throw error
             }
-        return bootstrap.connect(host: url.host, port: url.port)
-            .flatMapError { error in
-                upgraded.fail(error)
-                return eventLoop.makeFailedFuture(error)
-            }
-            .flatMap { channel in
-                ready.futureResult.map { channel }.flatMapErrorThrowing { error in
-                    channel.close(promise: nil)
-                    throw error
-                }
-            }
+        }
     }
 
     private func gatewayMemory() -> ProcessMemory? {

@@ -4,7 +4,8 @@ import NIOPosix
 import NIOWebSocket
 
 /// The benchmark clients' WebSocket connect: TCP, the HTTP upgrade (`UpgradeRequestHandler`), then the connection's
-/// own handler, with one deadline for all of it. Shared by the step-tracker load and stream clients and the lobby's.
+/// own handler, with one deadline for all of it. Every benchmark client connects through it: the step-tracker load and
+/// stream clients, the lobby's and the presence (Socket.IO) one.
 enum WebSocketClient {
     /// Connects to `url` and completes once the WebSocket upgrade did; `install` adds the connection's handler
     /// (on the channel's loop, during the upgrade).
@@ -29,7 +30,10 @@ enum WebSocketClient {
                             upgraded.succeed()
                         }
                     }
+                    // A server may send its first frame in the same read as its 101 (Engine.IO's open packet):
+                    // the HTTP decoder must hand those bytes on to the WebSocket decoder rather than drop them.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .forwardBytes,
                         withClientUpgrade: (
                             upgraders: [upgrader],
                             completionHandler: { context in
