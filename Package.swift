@@ -84,9 +84,27 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "GatewayCore",
+            dependencies: [
+                "Fleet", "ZeroMQ", "Wire", "JSON",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Gateway",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Lobby", "SocketIO", "JSON",
+                "GatewayCore", "Fleet", "ZeroMQ", "Wire", "Steps", "Stats", "Presence", "Lobby", "SocketIO", "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -123,7 +141,9 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "Gateway", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence", "Lobby", "Wire", "JSON",
+                "Gateway", "GatewayCore", "Worker", "Supervisor", "Fleet", "Steps", "Storage", "Presence", "Lobby",
+                "Wire",
+                "JSON",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -168,7 +188,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Fleet", "Wire", "Presence", "Steps", .product(name: "NIOCore", package: "swift-nio"),
+                "Gateway", "GatewayCore", "Fleet", "Wire", "Presence", "Steps",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

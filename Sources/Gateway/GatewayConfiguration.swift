@@ -1,3 +1,4 @@
+public import GatewayCore
 public import Presence
 public import Stats
 public import Steps

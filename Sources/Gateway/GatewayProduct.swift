@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// A product a gateway can serve; `--products` picks which (docs/operations.md).
 public enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
     /// Step tracker: REST :8080 and WebSocket :8081.

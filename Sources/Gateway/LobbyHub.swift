@@ -1,3 +1,4 @@
+import GatewayCore
 import Lobby
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import GatewayCore
 import Lobby
 import NIOPosix
 import Synchronization

@@ -1,3 +1,4 @@
+import GatewayCore
 import Hummingbird
 import JSON
 import Presence

@@ -1,5 +1,6 @@
 import Fleet
 import Foundation
+import GatewayCore
 import HTTPTypes
 import Hummingbird
 import JSON

@@ -1,3 +1,4 @@
+import GatewayCore
 import HTTPTypes
 import Hummingbird
 import JSON

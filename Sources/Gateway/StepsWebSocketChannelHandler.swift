@@ -1,4 +1,5 @@
 import Fleet
+import GatewayCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

@@ -2,6 +2,7 @@ import ArgumentParser
 import Fleet
 import Foundation
 import Gateway
+import GatewayCore
 import Logging
 import Presence
 import ServiceLifecycle

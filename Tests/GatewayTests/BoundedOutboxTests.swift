@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import Gateway
+@testable import GatewayCore
 
 @Suite struct BoundedOutboxTests {
     private final class Count: Sendable {

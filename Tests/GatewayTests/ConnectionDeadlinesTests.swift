@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Gateway
+@testable import GatewayCore
 
 @Suite struct ConnectionDeadlinesTests {
     static let s: Int64 = 1_000_000_000

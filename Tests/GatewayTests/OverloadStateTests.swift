@@ -2,6 +2,7 @@ import Fleet
 import Testing
 
 @testable import Gateway
+@testable import GatewayCore
 
 @Suite struct OverloadStateTests {
     @Test func entersOnEitherMeasureAndLeavesOnlyAfterCalmProbes() {

@@ -3,6 +3,7 @@ import Testing
 import Wire
 
 @testable import Gateway
+@testable import GatewayCore
 
 /// Records what completions were called with.
 final class Outcomes: Sendable {

@@ -9,6 +9,7 @@ import Testing
 import Wire
 
 @testable import Gateway
+@testable import GatewayCore
 
 /// A fleet that records commands and answers them when the test says so.
 final class FakeFleet: FleetRequester {

@@ -3,6 +3,7 @@ import NIOWebSocket
 import Testing
 
 @testable import Gateway
+@testable import GatewayCore
 
 @Suite struct WebSocketConnectionTests {
     func frame(_ opcode: WebSocketOpcode, _ text: String, fin: Bool = true, masked: Bool = true) -> WebSocketFrame {

@@ -2,6 +2,7 @@ import NIOCore
 import Testing
 
 @testable import Gateway
+@testable import GatewayCore
 
 @Suite struct WebSocketMaskScannerTests {
     /// A client frame: masked unless told otherwise, with the 7-bit, 16-bit or 64-bit length form as needed.

@@ -1,4 +1,4 @@
-import Fleet
+package import Fleet
 
 /// What the gateway allows one client connection, on every port (docs/operations.md, "Client limits").
 public struct EdgeLimits: Sendable, Hashable {

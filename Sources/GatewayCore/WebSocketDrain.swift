@@ -1,6 +1,6 @@
-import Logging
-import ServiceLifecycle
-import Synchronization
+package import Logging
+package import ServiceLifecycle
+package import Synchronization
 
 /// The gateway's graceful drain (docs/operations.md, "Signals"): on SIGTERM, before the listeners stop, every
 /// open WebSocket finishes what it has in flight and is closed with 1001 ("going away"), so clients reconnect
@@ -8,10 +8,10 @@ import Synchronization
 ///
 /// It is the last service of the gateway's group, so the group shuts it down first: the listeners then stop
 /// accepting and finish their HTTP requests, the hubs stop, and the fleet link goes last.
-final class WebSocketDrain: Service, Sendable {
+package final class WebSocketDrain: Service, Sendable {
     /// A connection's way to finish: let what it has in flight complete (within the drain's deadline, which the
     /// drain enforces by not waiting longer), then close with 1001.
-    typealias Closer = @Sendable () async -> Void
+    package typealias Closer = @Sendable () async -> Void
 
     private struct State {
         var next: UInt64 = 0
@@ -28,17 +28,17 @@ final class WebSocketDrain: Service, Sendable {
     private let onDrain: @Sendable () -> Void
 
     /// A drain that waits at most `timeout` for connections to finish.
-    init(timeout: Duration, logger: Logger, onDrain: @escaping @Sendable () -> Void = {}) {
+    package init(timeout: Duration, logger: Logger, onDrain: @escaping @Sendable () -> Void = {}) {
         self.timeout = timeout
         self.logger = logger
         self.onDrain = onDrain
     }
 
     /// Whether the gateway is draining (new connections are closed at once).
-    var isDraining: Bool { state.withLock { $0.draining } }
+    package var isDraining: Bool { state.withLock { $0.draining } }
 
     /// Registers an open connection; nil when draining (the caller closes it with 1001 itself).
-    func opened(_ close: @escaping Closer) -> UInt64? {
+    package func opened(_ close: @escaping Closer) -> UInt64? {
         state.withLock { s in
             guard !s.draining else { return nil }
             s.next += 1
@@ -48,7 +48,7 @@ final class WebSocketDrain: Service, Sendable {
     }
 
     /// The connection ended.
-    func closed(_ id: UInt64) {
+    package func closed(_ id: UInt64) {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.open[id] = nil
             guard s.open.isEmpty, let waiter = s.allClosed else { return nil }
@@ -58,7 +58,7 @@ final class WebSocketDrain: Service, Sendable {
         waiter?.resume()
     }
 
-    func run() async throws {
+    package func run() async throws {
         // Cancellation (not a graceful shutdown) ends the process anyway: nothing to drain.
         do { try await gracefulShutdown() } catch { return }
         let closers = state.withLock { s in

@@ -1,9 +1,9 @@
-import Hummingbird
+package import Hummingbird
 
 extension Router<BasicRequestContext> {
     /// Serves a product's API document at `GET /openapi.yaml` on that product's port (the YAML of
     /// docs/<product>-openapi.yaml, embedded by scripts/generate-openapi.sh).
-    func addAPIDocument(_ yaml: String) {
+    package func addAPIDocument(_ yaml: String) {
         get("/openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

@@ -1,4 +1,4 @@
-import NIOCore
+package import NIOCore
 
 /// A token bucket for the messages of one WebSocket (docs/operations.md, "Client limits"): `rate` tokens a second
 /// and at most `rate` saved up, so a client may burst a second's worth and then keep the rate. A message past its
@@ -57,4 +57,4 @@ struct MessagePacer: Sendable {
 
 /// The monotonic clock the edge's pure state machines are fed with (`ConnectionDeadlines`, `MessageBucket`,
 /// `LoginThrottle`), in nanoseconds.
-func monotonicNanoseconds() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }
+package func monotonicNanoseconds() -> Int64 { Int64(truncatingIfNeeded: NIODeadline.now().uptimeNanoseconds) }

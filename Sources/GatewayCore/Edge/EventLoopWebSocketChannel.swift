@@ -1,24 +1,24 @@
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
-import Logging
-import NIOCore
-import NIOHTTP1
-import NIOHTTPTypes
-import NIOHTTPTypesHTTP1
-import NIOWebSocket
+package import HTTPTypes
+package import Hummingbird
+package import HummingbirdCore
+package import Logging
+package import NIOCore
+package import NIOHTTP1
+package import NIOHTTPTypes
+package import NIOHTTPTypesHTTP1
+package import NIOWebSocket
 
 /// A listener's connections, for a port whose WebSockets are served by a channel handler on the connection's own
 /// event loop rather than by an async task reading a stream (docs/architecture.md, "WebSockets on the event loop"):
 /// frames are handled where NIO decodes them, and replies are written there, so a message costs no task switch.
 /// Requests that are not upgrades, and upgrade requests that are refused, go to the router as on any other port
 /// (which answers them as plain requests: a 404, or Engine.IO's 400 for an unknown session).
-struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
+package struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     /// Makes the channel handler of one accepted upgrade; runs on the connection's event loop.
-    typealias HandlerFactory = @Sendable (any Channel) throws -> any ChannelHandler
+    package typealias HandlerFactory = @Sendable (any Channel) throws -> any ChannelHandler
     /// Decides an upgrade request from its head (`uri` is the path and query): the factory of its handler, or nil
     /// to refuse it. It runs on the event loop, before anything is written.
-    typealias Decision = @Sendable (_ head: HTTPRequestHead, _ channel: any Channel) -> HandlerFactory?
+    package typealias Decision = @Sendable (_ head: HTTPRequestHead, _ channel: any Channel) -> HandlerFactory?
 
     /// What the connection became.
     enum Outcome: Sendable {
@@ -32,23 +32,23 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// The setup's result.
-    struct Value: ServerChildChannelValue {
+    package struct Value: ServerChildChannelValue {
         let outcome: EventLoopFuture<Outcome>
-        let channel: any Channel
+        package let channel: any Channel
     }
 
-    let responder: HTTPChannelHandler.Responder
+    package let responder: HTTPChannelHandler.Responder
     let maxFrameSize: Int
     let decide: Decision
 
     /// A channel setup that answers plain requests with `responder` and upgrades as `decide` says.
-    init(responder: @escaping HTTPChannelHandler.Responder, maxFrameSize: Int, decide: @escaping Decision) {
+    package init(responder: @escaping HTTPChannelHandler.Responder, maxFrameSize: Int, decide: @escaping Decision) {
         self.responder = responder
         self.maxFrameSize = maxFrameSize
         self.decide = decide
     }
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let factory = NIOLoopBoundBox<HandlerFactory?>(nil, eventLoop: channel.eventLoop)
             let refused = NIOLoopBoundBox<HTTPRequestHead?>(nil, eventLoop: channel.eventLoop)
@@ -90,7 +90,7 @@ struct EventLoopWebSocketChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
+    package func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.outcome.get() {
             case .webSocket:

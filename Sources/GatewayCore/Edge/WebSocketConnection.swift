@@ -1,13 +1,13 @@
-import Fleet
-import NIOCore
-import NIOWebSocket
+package import Fleet
+package import NIOCore
+package import NIOWebSocket
 
 /// The RFC 6455 side of a WebSocket served on its event loop, shared by the products' handlers: assembles
 /// fragmented messages within a size limit, answers pings, runs the closing handshake, and says which close code a
 /// broken frame earns. A pure value fed with frames; the handler owns the channel.
-struct WebSocketConnection {
+package struct WebSocketConnection {
     /// What a frame means to the product.
-    enum Event: Equatable {
+    package enum Event: Equatable {
         /// Nothing for the product (a fragment, a pong, a frame after the close was sent).
         case none
         /// A complete text message, valid UTF-8.
@@ -27,16 +27,16 @@ struct WebSocketConnection {
     private var fragments: ByteBuffer?
     private var fragmentsAreText = false
     /// Set once our close frame was sent: later data frames are dropped unread.
-    private(set) var closeSent = false
+    package private(set) var closeSent = false
 
     /// A connection whose messages may be at most `maxMessageSize` bytes.
-    init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
+    package init(maxMessageSize: Int) { self.maxMessageSize = maxMessageSize }
 
     /// Records that a close frame went out.
-    mutating func sentClose() { closeSent = true }
+    package mutating func sentClose() { closeSent = true }
 
     /// Takes one frame as decoded by NIO (still masked).
-    mutating func receive(_ frame: WebSocketFrame) -> Event {
+    package mutating func receive(_ frame: WebSocketFrame) -> Event {
         // No extension is negotiated, so a reserved bit is a protocol error (RFC 6455 §5.2).
         if frame.rsv1 || frame.rsv2 || frame.rsv3 { return .fail(.protocolError, reason: "reserved bit set") }
         switch frame.opcode {
@@ -89,31 +89,31 @@ struct WebSocketConnection {
 }
 
 /// A WebSocket that is closed as soon as it opens, with a code and reason (a shed upgrade: 1013).
-final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+package final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = WebSocketFrame
+    package typealias OutboundOut = WebSocketFrame
 
     private let code: WebSocketErrorCode
     private let reason: String
 
     /// A handler that closes with `code` and `reason`.
-    init(code: WebSocketErrorCode, reason: String) {
+    package init(code: WebSocketErrorCode, reason: String) {
         self.code = code
         self.reason = reason
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         context.closeWebSocket(code, reason: reason, closeNow: true)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
 
 extension ChannelHandlerContext {
     /// Writes a close frame with `code` and `reason`, then closes the channel: at once once it is written
     /// (`closeNow`, the answer to the client's own close), or after a moment for the client's answer, which a client
     /// that never sends it is not waited for; at most 10 s in all, since a client that stopped reading never takes it.
-    func closeWebSocket(_ code: WebSocketErrorCode, reason: String, closeNow: Bool) {
+    package func closeWebSocket(_ code: WebSocketErrorCode, reason: String, closeNow: Bool) {
         var data = channel.allocator.buffer(capacity: 2 + reason.utf8.count)
         data.write(webSocketErrorCode: code)
         data.writeString(reason)
@@ -131,18 +131,18 @@ extension ChannelHandlerContext {
 
 /// The message rate of one WebSocket on its event loop: the next message takes its token once; past the rate it
 /// waits (the connection is not read meanwhile) and is counted.
-struct MessageRate {
+package struct MessageRate {
     private var bucket: MessageBucket?
     private var tokenTaken = false
     /// Whether the next message waits for its token.
-    private(set) var held = false
+    package private(set) var held = false
 
     /// A rate of `perSecond` messages (0: none).
-    init(perSecond: Int) { bucket = MessageBucket(rate: perSecond, at: monotonicNanoseconds()) }
+    package init(perSecond: Int) { bucket = MessageBucket(rate: perSecond, at: monotonicNanoseconds()) }
 
     /// Takes the next message's token: nil when it may go now, else how long until its token is due (the message
     /// waits: call `release()` then, and take it again, which then admits it).
-    mutating func admit(counting counters: ProcessCounters) -> TimeAmount? {
+    package mutating func admit(counting counters: ProcessCounters) -> TimeAmount? {
         guard !tokenTaken, var current = bucket else {
             tokenTaken = false
             return nil
@@ -157,5 +157,5 @@ struct MessageRate {
     }
 
     /// The held message's token is due.
-    mutating func release() { held = false }
+    package mutating func release() { held = false }
 }

@@ -1,19 +1,19 @@
-import Fleet
-import Logging
-import NIOCore
-import NIOHTTP1
-import Wire
+package import Fleet
+package import Logging
+package import NIOCore
+package import NIOHTTP1
+package import Wire
 
 /// The first handler of every client connection on every port (docs/operations.md, "Client limits"): it holds the
 /// connection's slot in the gateway's connection budget, enforces the header, body, idle and WebSocket liveness
 /// deadlines, refuses unmasked WebSocket client frames, and writes the answers the stacks above it cannot (408,
 /// 503, the JSON body of a malformed request's 400/431). It sees raw bytes; the `HTTPPhaseObserver` behind the HTTP
 /// decoder tells it where requests and responses begin and end.
-final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-    typealias OutboundIn = IOData
-    typealias OutboundOut = ByteBuffer
+package final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundIn = IOData
+    package typealias OutboundOut = ByteBuffer
 
     private let policy: EdgePolicy
     private let webSocketLiveness: Bool
@@ -44,17 +44,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: monotonicNanoseconds())
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer()
         giveBack()
         self.context = nil
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         if policy.isOverloaded {
             policy.countShed()
             context.fireChannelActive()
@@ -74,13 +74,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         cancelTimer()
         giveBack()
         context.fireChannelInactive()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if closing { return }
         let buffer = unwrapInboundIn(data)
         deadlines.received(at: monotonicNanoseconds())
@@ -97,7 +97,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)
         // The first write after the upgrade was accepted is the 101: the close must follow it, not precede it.
         if refuseAfterUpgradeResponse {

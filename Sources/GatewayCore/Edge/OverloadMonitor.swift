@@ -1,15 +1,15 @@
-import Logging
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
-import Synchronization
+package import Logging
+package import NIOCore
+package import NIOPosix
+package import ServiceLifecycle
+package import Synchronization
 
 /// Measures how far behind the gateway is, every `interval`: the lag of a probe task on each NIO event loop (what
 /// clients' reads and writes wait behind) and on the async runtime (what the WebSocket handlers and hubs wait
 /// behind), and the bytes queued for clients gateway-wide. It feeds an `OverloadState` and publishes the verdict
 /// in the `EdgePolicy`, which the connection guard, the routers, the upgrades and the hubs read to shed new work
 /// (docs/operations.md, "Shedding").
-final class OverloadMonitor: Service, Sendable {
+package final class OverloadMonitor: Service, Sendable {
     private let policy: EdgePolicy
     private let loops: [any EventLoop]
     private let interval: Duration
@@ -18,7 +18,7 @@ final class OverloadMonitor: Service, Sendable {
     private let probes: Mutex<[(sentAt: NIODeadline?, lag: Int64)]>
     private let taskProbe = Mutex<(sentAt: NIODeadline?, lag: Int64)>((nil, 0))
 
-    init(
+    package init(
         policy: EdgePolicy, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         interval: Duration = .milliseconds(50), logger: Logger
     ) {
@@ -31,7 +31,7 @@ final class OverloadMonitor: Service, Sendable {
         probes = Mutex(Array(repeating: (nil, 0), count: loops.count))
     }
 
-    func run() async throws {
+    package func run() async throws {
         guard policy.watchesOverload else {
             // Nothing to watch; a service that returns early would stop the gateway, so it waits for shutdown.
             try? await gracefulShutdown()

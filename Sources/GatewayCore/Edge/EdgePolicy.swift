@@ -1,5 +1,5 @@
 public import Fleet
-import Synchronization
+package import Synchronization
 
 /// What every connection guard of one gateway shares: the limits, the process-wide connection budget and the
 /// counters that `/health` and `/metrics` show.
@@ -45,7 +45,7 @@ public final class EdgePolicy: Sendable {
     }
 
     /// Counts one piece of work shed.
-    func countShed() { counters.add(.shed) }
+    package func countShed() { counters.add(.shed) }
 
     /// Client connections open now.
     public var openConnections: Int { open.load(ordering: .relaxed) }

@@ -1,8 +1,11 @@
-import Hummingbird
+package import Hummingbird
 
 /// Turns every HTTP error (unknown route, wrong method, a body too large, …) into a JSON body `{"error": "…"}`.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+package struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The middleware.
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
         do {
@@ -21,7 +24,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Response {
     /// A response with a JSON body.
-    static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+    package static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -1,4 +1,4 @@
-import Synchronization
+package import Synchronization
 
 /// The queue between the code that produces a connection's messages (a reply, a hub's fan-out, from any thread)
 /// and the connection's handler on its event loop, which takes them (`takeQueued`) when told there is something to
@@ -11,7 +11,7 @@ import Synchronization
 /// `maxBytes` is still accepted into an empty outbox, so a big but legitimate message (a full table list) does not
 /// close a client that keeps up. Items for which `supersedes` is true are states of which only the newest matters:
 /// one takes the place of an earlier such item not yet taken, so a reader that is behind holds at most one of them.
-final class BoundedOutbox<Item: Sendable>: Sendable {
+package final class BoundedOutbox<Item: Sendable>: Sendable {
     private struct State {
         /// Queued and not yet taken, in order.
         var items: [Item] = []
@@ -41,7 +41,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     /// An outbox holding at most `maxMessages` unwritten items of at most `maxBytes` together (by `size`), whose
     /// handler `wake` tells (at most once until it has taken them) that there are items to take; `overflow` is the
     /// last item when it would hold more.
-    init(
+    package init(
         maxMessages: Int, maxBytes: Int, size: @escaping @Sendable (Item) -> Int, overflow: Item,
         accounting: EdgePolicy? = nil, supersedes: (@Sendable (Item) -> Bool)? = nil,
         onOverflow: @escaping @Sendable () -> Void, wake: @escaping @Sendable () -> Void
@@ -58,7 +58,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
 
     /// What was queued since the last call, and whether the outbox is finished (nothing more will come). Each item
     /// stays counted until the handler reports it `written`.
-    func takeQueued() -> (items: [Item], finished: Bool) {
+    package func takeQueued() -> (items: [Item], finished: Bool) {
         state.withLock { state in
             defer {
                 state.items = []
@@ -71,7 +71,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     /// Queues `item`; false when the outbox is finished, or when the item would pass a bound (the outbox then ends
     /// with the overflow item alone).
     @discardableResult
-    func send(_ item: Item) -> Bool {
+    package func send(_ item: Item) -> Bool {
         let bytes = size(item)
         let superseding = supersedes?(item) ?? false
         let (outcome, delta, wake) = state.withLock { state -> (SendOutcome, Int, (@Sendable () -> Void)?) in
@@ -104,7 +104,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     private enum SendOutcome { case queued, refused, overflowed }
 
     /// The handler wrote `item`.
-    func written(_ item: Item) {
+    package func written(_ item: Item) {
         let bytes = size(item)
         let delta = state.withLock { state -> Int in
             guard !state.uncounted else { return 0 }
@@ -118,7 +118,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
 
     /// The handler is gone: what is queued is dropped (and its bytes leave the gateway's total), and nothing more is
     /// queued or woken for.
-    func discard() {
+    package func discard() {
         let held = state.withLock { state -> Int in
             defer { state = State(finished: true, uncounted: true) }
             return state.uncounted ? 0 : state.bytes
@@ -127,7 +127,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     }
 
     /// Ends the outbox after what is queued (the connection is closing).
-    func finish() {
+    package func finish() {
         let wake = state.withLock { state -> (@Sendable () -> Void)? in
             guard !state.finished else { return nil }
             state.finished = true
@@ -137,7 +137,7 @@ final class BoundedOutbox<Item: Sendable>: Sendable {
     }
 
     /// Queues `last` whatever the bounds (a close the protocol asks for), then ends the outbox.
-    func finish(with last: Item) {
+    package func finish(with last: Item) {
         let wake = state.withLock { state -> (@Sendable () -> Void)? in
             guard !state.finished else { return nil }
             state.items.append(last)

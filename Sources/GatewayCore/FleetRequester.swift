@@ -1,9 +1,9 @@
-import Fleet
-import Wire
+package import Fleet
+package import Wire
 
 /// What a product edge needs of the fleet: send a command for a key's partition and hear back once, and count
 /// what it does to protect itself. `FleetClient` is the real one; tests hand a handler a fake.
-protocol FleetRequester: Sendable {
+package protocol FleetRequester: Sendable {
     /// The gateway's counters (reported in heartbeats).
     var counters: ProcessCounters { get }
 

@@ -1,8 +1,8 @@
-import JSON
+package import JSON
 
 /// The error body every product uses: `{"error": "…"}`, with `<`, `>` and `&` escaped as in the lobby's messages.
-enum ErrorJSON {
-    static func body(_ message: String) -> String {
+package enum ErrorJSON {
+    package static func body(_ message: String) -> String {
         var w = JSONWriter(capacity: 64, escapingHTML: true)
         w.beginObject()
         w.key("error")

@@ -1,18 +1,25 @@
 public import HummingbirdCore
 public import Logging
 public import NIOCore
-import NIOHTTP1
+package import NIOHTTP1
 
 /// A server child channel that puts a `ConnectionGuard` in front of another one's pipeline (and its observer behind
 /// the HTTP decoder), so that every port of the gateway gets the same limits whatever stack serves it.
-struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
-    typealias Value = Inner.Value
+package struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    package typealias Value = Inner.Value
 
     let inner: Inner
     let policy: EdgePolicy
     let webSocketLiveness: Bool
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    /// `inner` behind the guard of `policy`; `webSocketLiveness` makes the guard ping its WebSockets.
+    package init(inner: Inner, policy: EdgePolicy, webSocketLiveness: Bool) {
+        self.inner = inner
+        self.policy = policy
+        self.webSocketLiveness = webSocketLiveness
+    }
+
+    package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let connectionGuard = ConnectionGuard(policy: policy, webSocketLiveness: webSocketLiveness)
         do {
             if let bytes = policy.limits.socketSendBuffer {
@@ -32,7 +39,7 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
+    package func handle(value: Value, logger: Logger) async {
         await inner.handle(value: value, logger: logger)
     }
 }
@@ -40,7 +47,7 @@ struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
 extension ConnectionGuard {
     /// Tells the guard of `channel` that its upgrade to a WebSocket was accepted. Call it from a synchronous
     /// `shouldUpgrade`, which runs on the channel's event loop before the HTTP handlers are removed.
-    static func upgrading(_ channel: any Channel) {
+    package static func upgrading(_ channel: any Channel) {
         // Off the event loop the observer could not be removed before the HTTP decoder hands it WebSocket bytes.
         assert(channel.eventLoop.inEventLoop, "ConnectionGuard.upgrading must run in a synchronous shouldUpgrade")
         guard channel.eventLoop.inEventLoop,
