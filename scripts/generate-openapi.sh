@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Embeds each product's API document from docs/ into the gateway (Sources/Gateway/<Name>APIDocument.swift), so the
+# Embeds each product's API document from docs/ into its gateway edge (Sources/Gateway<Product>/<Name>.swift), so the
 # binary serves it without a resource bundle next to it: docs/<product>-openapi.yaml at GET /openapi.yaml on that
 # product's port. Run after editing a YAML file; a unit test (APIDocumentTests) fails while the two differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-embed() {  # embed <docs file> <Swift enum name> <what it is>
-  local src=$1 name=$2 what=$3 out="Sources/Gateway/$2.swift"
+embed() {  # embed <docs file> <target> <Swift enum name> <what it is>
+  local src=$1 name=$3 what=$4 out="Sources/$2/$3.swift"
   [ -f "$src" ] || return 0
   if grep -q '"""#' "$src"; then echo "$src contains the raw-string delimiter \"\"\"#" >&2; exit 1; fi
   {
@@ -23,10 +23,10 @@ embed() {  # embed <docs file> <Swift enum name> <what it is>
   } > "$out"
   echo "wrote $out"
 }
-embed docs/stats-openapi.yaml StatsOpenAPIDocument 'The learning-stats OpenAPI document, served at `GET /openapi.yaml`'
-embed docs/steps-openapi.yaml StepsOpenAPIDocument \
+embed docs/stats-openapi.yaml GatewayStats StatsOpenAPIDocument 'The learning-stats OpenAPI document, served at `GET /openapi.yaml`'
+embed docs/steps-openapi.yaml GatewaySteps StepsOpenAPIDocument \
   'The step tracker'"'"'s OpenAPI document, served at `GET /openapi.yaml` on its REST port'
-embed docs/presence-openapi.yaml PresenceOpenAPIDocument \
+embed docs/presence-openapi.yaml GatewayPresence PresenceOpenAPIDocument \
   'The presence service'"'"'s OpenAPI document, served at `GET /openapi.yaml` on its port'
-embed docs/lobby-openapi.yaml LobbyOpenAPIDocument \
+embed docs/lobby-openapi.yaml GatewayLobby LobbyOpenAPIDocument \
   'The game lobby'"'"'s OpenAPI document, served at `GET /openapi.yaml` on its port'

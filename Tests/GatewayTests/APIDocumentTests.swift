@@ -1,5 +1,8 @@
 import Foundation
-import Gateway
+import GatewayLobby
+import GatewayPresence
+import GatewayStats
+import GatewaySteps
 import Testing
 
 @Suite struct APIDocumentTests {

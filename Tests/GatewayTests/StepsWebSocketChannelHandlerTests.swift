@@ -10,6 +10,7 @@ import Wire
 
 @testable import Gateway
 @testable import GatewayCore
+@testable import GatewaySteps
 
 /// A fleet that records commands and answers them when the test says so.
 final class FakeFleet: FleetRequester {

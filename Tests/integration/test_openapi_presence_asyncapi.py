@@ -22,7 +22,7 @@ from conftest import Fleet, poll
 ROOT = os.path.join(os.path.dirname(__file__), "../..")
 PRESENCE_DOC = os.path.join(ROOT, "docs/presence-openapi.yaml")
 ASYNCAPI_DOC = os.path.join(ROOT, "docs/asyncapi.yaml")
-ROUTES = os.path.join(ROOT, "Sources/Gateway/PresenceRoutes.swift")
+ROUTES = os.path.join(ROOT, "Sources/GatewayPresence/PresenceRoutes.swift")
 
 # Keys other than the defaults, so the run shows the document's security schemes carry whatever the deployment set;
 # short lifetimes, so `away` users and removals show up in the traffic within seconds. Shedding on event-loop lag is

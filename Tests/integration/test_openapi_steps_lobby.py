@@ -151,7 +151,7 @@ def test_steps_document_is_valid(fleet, steps_doc):
     assert "Error" in steps_doc["components"]["schemas"]
     # The document names exactly the routes the server registers (GET /openapi.yaml aside, which is served from
     # the document itself).
-    routes = swift_routes("Sources/Gateway/StepsRoutes.swift", "router")
+    routes = swift_routes("Sources/GatewaySteps/StepsRoutes.swift", "router")
     assert routes - {("get", "/openapi.yaml")} == {("get", "/users/{username}/steps")}
     assert documented_operations(steps_doc) == routes | {("get", "/openapi.yaml")}
     # ... and the live port has them: the route answers its own 404, not the router's.
@@ -228,7 +228,7 @@ def test_lobby_document_is_valid(fleet, lobby_doc):
     assert (scheme["type"], scheme["scheme"]) == ("http", "basic")
     assert lobby_doc["security"] == [{"basicAuth": []}]
     assert lobby_doc["paths"]["/openapi.yaml"]["get"]["security"] == []
-    routes = swift_routes("Sources/Gateway/LobbyRoutes.swift", "api", prefix="/lobby_api")
+    routes = swift_routes("Sources/GatewayLobby/LobbyRoutes.swift", "api", prefix="/lobby_api")
     assert routes - {("get", "/openapi.yaml")} == {
         ("get", "/lobby_api/health"), ("get", "/lobby_api/tables"), ("post", "/lobby_api/tables"),
         ("put", "/lobby_api/tables/{id}"), ("delete", "/lobby_api/tables/{id}")}

@@ -104,16 +104,13 @@ final class SocketIOServer: Service, Sendable {
     let maxQueuedFrames: Int
     /// Bytes of frames a WebSocket client may have waiting to be written before it is closed (1008) as too slow.
     let maxQueuedBytes: Int
-    /// The client limits (each WebSocket's message rate).
-    let edge: EdgeLimits
     /// Where queued bytes are added up gateway-wide.
     let policy: EdgePolicy?
 
     init(
         fleet: FleetClient, hub: PresenceHub, engine: EngineIOConfiguration, maxQueuedFrames: Int, maxQueuedBytes: Int,
-        edge: EdgeLimits = EdgeLimits(), policy: EdgePolicy? = nil, logger: Logger
+        policy: EdgePolicy? = nil, logger: Logger
     ) {
-        self.edge = edge
         self.policy = policy
         self.maxQueuedBytes = maxQueuedBytes
         self.fleet = fleet

@@ -1,0 +1,87 @@
+package import Hummingbird
+import HummingbirdCore
+package import Logging
+import NIOCore
+package import ServiceLifecycle
+
+/// The listeners every product edge is built from: one port, behind the connection guard, counted towards the
+/// gateway's readiness once bound. Each product edge adds its routes and, where it has one, its WebSocket handler.
+package enum EdgeListeners {
+    /// Where and under what rules a product's listeners run.
+    package struct Context: Sendable {
+        /// Address the listeners bind to.
+        package let host: String
+        /// The fleet link (its readiness counts bound listeners).
+        package let fleet: FleetClient
+        /// The connection limits and overload state every port shares.
+        package let policy: EdgePolicy
+        /// The WebSocket drain of a graceful shutdown.
+        package let drain: WebSocketDrain
+        package let logger: Logger
+
+        /// A context.
+        package init(host: String, fleet: FleetClient, policy: EdgePolicy, drain: WebSocketDrain, logger: Logger) {
+            self.host = host
+            self.fleet = fleet
+            self.policy = policy
+            self.drain = drain
+            self.logger = logger
+        }
+    }
+
+    /// A router with what every port answers with: JSON error bodies and shedding while overloaded.
+    package static func router(_ context: Context) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(JSONErrorMiddleware())
+        router.middlewares.add(ShedMiddleware(policy: context.policy))
+        return router
+    }
+
+    /// An HTTP listener on `port` serving `router`.
+    package static func http(_ router: Router<BasicRequestContext>, port: Int, _ context: Context) -> any Service {
+        let policy = context.policy
+        let fleet = context.fleet
+        return Application(
+            router: router,
+            server: HTTPServerBuilder { responder in
+                GuardedChildChannel(
+                    inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false)
+            },
+            configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
+            onServerRunning: { _ in fleet.listenerBound() },
+            logger: context.logger)
+    }
+
+    /// A listener on `port` whose WebSocket upgrades are served by channel handlers on their event loops
+    /// (`EventLoopWebSocketChannel`), as `decide` says, and whose other requests go to `router`. The guard pings the
+    /// WebSockets unless `webSocketLiveness` is off (a protocol with its own heartbeat). While the gateway sheds, a
+    /// new WebSocket is upgraded only to be closed with 1013.
+    package static func webSocket(
+        _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, webSocketLiveness: Bool = true,
+        _ context: Context, decide: @escaping EventLoopWebSocketChannel.Decision
+    ) -> any Service {
+        let policy = context.policy
+        let fleet = context.fleet
+        return Application(
+            router: router,
+            server: HTTPServerBuilder { responder in
+                let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
+                    head, channel in
+                    guard let factory = decide(head, channel) else { return nil }
+                    ConnectionGuard.upgrading(channel)
+                    if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
+                        policy.countShed()
+                        return { _ in
+                            ClosingWebSocketHandler(
+                                code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
+                        }
+                    }
+                    return factory
+                }
+                return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
+            },
+            configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
+            onServerRunning: { _ in fleet.listenerBound() },
+            logger: context.logger)
+    }
+}

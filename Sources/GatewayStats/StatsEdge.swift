@@ -1,0 +1,16 @@
+package import GatewayCore
+package import ServiceLifecycle
+package import Stats
+
+/// Learning stats' edge (contracts §2): REST and its OpenAPI document on one port.
+package enum StatsEdge {
+    /// Its listener on `port`.
+    package static func services(port: Int, limits: StatsLimits, _ context: EdgeListeners.Context) -> [any Service] {
+        let router = EdgeListeners.router(context)
+        StatsRoutes(
+            fleet: context.fleet, validator: StatsValidator(limits: limits),
+            openAPIDocument: StatsOpenAPIDocument.yaml
+        ).register(on: router)
+        return [EdgeListeners.http(router, port: port, context)]
+    }
+}
