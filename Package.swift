@@ -240,7 +240,10 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "GatewayCore", "GatewaySteps", "GatewayStats", "GatewayPresence", "GatewayLobby", "Fleet", "Wire",
-                "Presence", "Steps", .product(name: "NIOCore", package: "swift-nio"),
+                "Presence", "Steps", "Stats", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -102,20 +102,6 @@ public final class FleetClient: Service, Sendable {
         complete(completions)
     }
 
-    /// Async form of `request`; `partition` names a partition directly instead of `key`'s.
-    public func request(
-        product: ProductCode, key: String, partition: UInt16? = nil, body: [UInt8], idempotent: Bool,
-        timeout: Duration? = nil
-    ) async -> Result<[UInt8], FleetRequestError> {
-        await withCheckedContinuation { continuation in
-            request(
-                product: product, key: key, partition: partition, body: body, idempotent: idempotent, timeout: timeout
-            ) {
-                continuation.resume(returning: $0)
-            }
-        }
-    }
-
     /// The fleet's partition count, once a map has arrived.
     public var partitionCount: Int? { state.withLock { $0.routing.partitionCount } }
 

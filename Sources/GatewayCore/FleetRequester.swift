@@ -15,3 +15,17 @@ package protocol FleetRequester: Sendable {
 }
 
 extension FleetClient: FleetRequester {}
+
+extension FleetRequester {
+    /// `request` awaited: the reply body, or why there is none.
+    package func request(
+        product: ProductCode, key: String, partition: UInt16? = nil, body: [UInt8], idempotent: Bool,
+        timeout: Duration? = nil
+    ) async -> Result<[UInt8], FleetRequestError> {
+        await withCheckedContinuation { continuation in
+            request(
+                product: product, key: key, partition: partition, body: body, idempotent: idempotent, timeout: timeout
+            ) { continuation.resume(returning: $0) }
+        }
+    }
+}

@@ -8,7 +8,8 @@ import Wire
 /// The learning-stats REST API on its own port (contracts §2): validate, send to the partition of `X-User-Id`,
 /// answer from the worker's reply.
 struct StatsRoutes: Sendable {
-    let fleet: FleetClient
+    /// The fleet (a fake one in tests).
+    let fleet: any FleetRequester
     let validator: StatsValidator
     /// The OpenAPI document served at `/openapi.yaml`.
     let openAPIDocument: String

@@ -6,7 +6,8 @@ import Wire
 
 /// `GET /users/{username}/steps` (contracts §1).
 struct StepsRoutes: Sendable {
-    let fleet: FleetClient
+    /// The fleet (a fake one in tests).
+    let fleet: any FleetRequester
     let limits: StepsLimits
 
     func register(on router: Router<BasicRequestContext>) {
