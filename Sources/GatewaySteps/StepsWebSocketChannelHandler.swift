@@ -186,8 +186,10 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
                 }
                 mailbox.post(.release)
                 if case .failure(let error) = result {
-                    logger.warning(
-                        "update not acknowledged", metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
+                    // At shutdown every update in flight fails this way, and the client resends it: not a warning.
+                    logger.log(
+                        level: error.code == .shuttingDown ? .debug : .warning, "update not acknowledged",
+                        metadata: ["update_id": "\(update.updateID)", "error": "\(error)"])
                 }
             }
         }
