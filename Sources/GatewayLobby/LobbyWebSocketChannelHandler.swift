@@ -92,23 +92,18 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch protocolState.receive(unwrapInboundIn(data)) {
-        case .none:
+        switch protocolState.read(unwrapInboundIn(data), on: context) {
+        case nil:
             break
-        case .text(let message):
+        case .text(let message)?:
             pending.append(Array(message.readableBytesView))
             pump()
-        case .binary:
+        case .binary?:
             pending.append(nil)
             pump()
-        case .pong(let payload):
-            context.writeAndFlush(
-                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
-        case .closedByClient(let code):
+        case .closing?:
             settings.hub.unsubscribe(id)
-            close(code, reason: "", closeAfterWrite: true)
-        case .fail(let code, let reason):
-            close(code, reason: reason, closeAfterWrite: false)
+            dropClientWork()
         }
     }
 
@@ -263,14 +258,14 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
                 outgoing.removeFirst()
                 if wrote { context.flush() }
                 wrote = false
-                close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason, closeAfterWrite: false)
+                close(WebSocketErrorCode(codeNumber: Int(code)), reason: reason)
             }
         }
         if wrote { context.flush() }
         if case .close(1008, let reason)? = outgoing.last, !protocolState.closeSent {
             // Too far behind (its outbox overflowed): what it has not taken is dropped, not waited on.
             outgoing.removeAll()
-            close(.policyViolation, reason: reason, closeAfterWrite: false)
+            close(.policyViolation, reason: reason)
         }
         pump()
     }
@@ -289,14 +284,16 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         drainWaiters = []
     }
 
-    /// Sends a close frame, then closes the channel: at once once it is written (`closeAfterWrite`, the answer to the
-    /// client's close), else after a moment for the client's answer.
-    private func close(_ code: WebSocketErrorCode, reason: String, closeAfterWrite: Bool) {
-        guard let context else { return }
-        guard !protocolState.closeSent else { return closeAfterWrite ? context.close(promise: nil) : () }
-        protocolState.sentClose()
+    /// Sends a close frame, then closes the channel after a moment for the client's answer.
+    private func close(_ code: WebSocketErrorCode, reason: String) {
+        guard let context, protocolState.close(code, reason: reason, on: context) else { return }
+        dropClientWork()
+    }
+
+    /// The connection is closing: the messages it sent that are not started, and the rest of the one under way,
+    /// are dropped.
+    private func dropClientWork() {
         pending.removeAll()
         actions = []
-        context.closeWebSocket(code, reason: reason, closeNow: closeAfterWrite)
     }
 }

@@ -47,7 +47,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
         self.writer = writer
         link = server.openWebSocket(target, writer: writer)
         // The session it upgrades ended between the upgrade's decision and now.
-        if link == nil { close(.protocolError, reason: "Session ID unknown", closeAfterWrite: false) }
+        if link == nil { close(.protocolError, reason: "Session ID unknown") }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -62,22 +62,17 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch protocolState.receive(unwrapInboundIn(data)) {
-        case .none:
+        switch protocolState.read(unwrapInboundIn(data), on: context) {
+        case nil:
             break
-        case .text(let message):
+        case .text(let message)?:
             pending.append(.text(String(buffer: message)))
             pump()
-        case .binary(let message):
+        case .binary(let message)?:
             pending.append(.binary(Array(message.readableBytesView)))
             pump()
-        case .pong(let payload):
-            context.writeAndFlush(
-                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
-        case .closedByClient(let code):
-            close(code, reason: "", closeAfterWrite: true)
-        case .fail(let code, let reason):
-            close(code, reason: reason, closeAfterWrite: false)
+        case .closing?:
+            pending.removeAll()
         }
     }
 
@@ -146,7 +141,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
                 outgoing.removeFirst()
                 if wrote { context.flush() }
                 wrote = false
-                close(WebSocketErrorCode(codeNumber: Int(code)), reason: "", closeAfterWrite: false)
+                close(WebSocketErrorCode(codeNumber: Int(code)), reason: "")
                 continue
             }
             outgoing.removeFirst()
@@ -158,7 +153,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
             // The session ended (too slow, heartbeat lost, shutdown) while the client was not reading: what it has
             // not taken is dropped, not waited on.
             outgoing.removeAll()
-            close(WebSocketErrorCode(codeNumber: Int(code)), reason: "", closeAfterWrite: false)
+            close(WebSocketErrorCode(codeNumber: Int(code)), reason: "")
         }
         pump()
     }
@@ -167,13 +162,9 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
         context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: data)), promise: nil)
     }
 
-    /// Sends a close frame, then closes the channel: at once once it is written (`closeAfterWrite`, the answer to the
-    /// client's close), else after a moment for the client's answer.
-    private func close(_ code: WebSocketErrorCode, reason: String, closeAfterWrite: Bool) {
-        guard let context else { return }
-        guard !protocolState.closeSent else { return closeAfterWrite ? context.close(promise: nil) : () }
-        protocolState.sentClose()
+    /// Sends a close frame, then closes the channel after a moment for the client's answer.
+    private func close(_ code: WebSocketErrorCode, reason: String) {
+        guard let context, protocolState.close(code, reason: reason, on: context) else { return }
         pending.removeAll()
-        context.closeWebSocket(code, reason: reason, closeNow: closeAfterWrite)
     }
 }

@@ -95,25 +95,18 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch protocolState.receive(unwrapInboundIn(data)) {
-        case .none:
+        switch protocolState.read(unwrapInboundIn(data), on: context) {
+        case nil:
             break
-        case .text(let message):
+        case .text(let message)?:
             // Checked once on arrival: a message waiting for a slot is not parsed again each time one frees.
             pending.append(settings.validator.validate(message.readableBytesView))
             pump()
-        case .binary:
+        case .binary?:
             pending.append(.failure(StepsRejection(updateID: nil, error: "binary frames are not updates")))
             pump()
-        case .pong(let payload):
-            context.writeAndFlush(
-                wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
-        case .closedByClient(let code):
-            if protocolState.closeSent { return context.close(promise: nil) }
-            protocolState.sentClose()
-            context.closeWebSocket(code, reason: "", closeNow: true)
-        case .fail(let code, let reason):
-            close(code, reason: reason)
+        case .closing?:
+            pending.removeAll()
         }
     }
 
@@ -227,10 +220,8 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Sends a close frame, then closes the channel (nothing if one was sent already).
     private func close(_ code: WebSocketErrorCode, reason: String) {
-        guard let context, !protocolState.closeSent else { return }
-        protocolState.sentClose()
+        guard let context, protocolState.close(code, reason: reason, on: context) else { return }
         pending.removeAll()
-        context.closeWebSocket(code, reason: reason, closeNow: false)
     }
 
     /// Replies from the fleet's thread to the connection's event loop: one hop for all the replies that arrive

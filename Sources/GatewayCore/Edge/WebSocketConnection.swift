@@ -88,6 +88,57 @@ package struct WebSocketConnection {
     }
 }
 
+extension WebSocketConnection {
+    /// What a frame brought the product, once `read(_:on:)` did what the protocol asks of the channel.
+    package enum Incoming: Equatable {
+        /// A complete text message, valid UTF-8.
+        case text(ByteBuffer)
+        /// A complete binary message.
+        case binary(ByteBuffer)
+        /// The connection is closing (the client's close was answered, or a broken frame's close was sent): what
+        /// the product still holds of the client's is to be dropped.
+        case closing
+    }
+
+    /// Takes one frame on `context`'s channel and carries out what the protocol asks (a pong, the answer to the
+    /// client's close, the close a broken frame earns); returns what the product has to act on, if anything.
+    package mutating func read(_ frame: WebSocketFrame, on context: ChannelHandlerContext) -> Incoming? {
+        switch receive(frame) {
+        case .none:
+            return nil
+        case .text(let message):
+            return .text(message)
+        case .binary(let message):
+            return .binary(message)
+        case .pong(let payload):
+            context.writeAndFlush(NIOAny(WebSocketFrame(fin: true, opcode: .pong, data: payload)), promise: nil)
+            return nil
+        case .closedByClient(let code):
+            close(code, reason: "", on: context, closeAfterWrite: true)
+            return .closing
+        case .fail(let code, let reason):
+            close(code, reason: reason, on: context)
+            return .closing
+        }
+    }
+
+    /// Sends a close frame, then closes the channel: at once once it is written (`closeAfterWrite`, the answer to
+    /// the client's close), else after a moment for the client's answer. False when a close was already sent (the
+    /// channel is then closed at once if `closeAfterWrite`: the client answered ours).
+    @discardableResult
+    package mutating func close(
+        _ code: WebSocketErrorCode, reason: String, on context: ChannelHandlerContext, closeAfterWrite: Bool = false
+    ) -> Bool {
+        guard !closeSent else {
+            if closeAfterWrite { context.close(promise: nil) }
+            return false
+        }
+        sentClose()
+        context.closeWebSocket(code, reason: reason, closeNow: closeAfterWrite)
+        return true
+    }
+}
+
 /// A WebSocket that is closed as soon as it opens, with a code and reason (a shed upgrade: 1013).
 package final class ClosingWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     package typealias InboundIn = WebSocketFrame
