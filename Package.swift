@@ -6,6 +6,18 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// What every product edge of the gateway imports besides the core and its product.
+let edgeDependencies: [Target.Dependency] = [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+]
+
 let package = Package(
     name: "switchyard",
     platforms: [.macOS(.v15)],
@@ -103,63 +115,24 @@ let package = Package(
         ),
         .target(
             name: "GatewaySteps",
-            dependencies: [
-                "GatewayCore", "Fleet", "Wire", "Steps", "JSON",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["GatewayCore", "Fleet", "Wire", "Steps", "JSON"] + edgeDependencies,
             swiftSettings: strict
         ),
         .target(
             name: "GatewayStats",
-            dependencies: [
-                "GatewayCore", "Fleet", "Wire", "Stats", "JSON",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["GatewayCore", "Fleet", "Wire", "Stats", "JSON"] + edgeDependencies,
             swiftSettings: strict
         ),
         .target(
             name: "GatewayPresence",
-            dependencies: [
-                "GatewayCore", "Fleet", "Wire", "Presence", "SocketIO", "JSON",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["GatewayCore", "Fleet", "Wire", "Presence", "SocketIO", "JSON"] + edgeDependencies,
             swiftSettings: strict
         ),
         .target(
             name: "GatewayLobby",
             dependencies: [
-                "GatewayCore", "Fleet", "Wire", "Lobby", "JSON",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+                "GatewayCore", "Fleet", "Wire", "Lobby", "JSON", .product(name: "Crypto", package: "swift-crypto"),
+            ] + edgeDependencies,
             swiftSettings: strict
         ),
         .target(
