@@ -20,15 +20,7 @@ struct LoadRunner: Sendable {
 
     /// Runs the load to its end; throws only when no connection could be made.
     func run() async throws -> LoadResult {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        do {
-            let result = try await run(on: group)
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+        try await withEventLoopGroup(threads: configuration.threads) { try await run(on: $0) }
     }
 
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> LoadResult {

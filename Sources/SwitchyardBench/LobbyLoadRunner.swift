@@ -13,15 +13,7 @@ struct LobbyLoadRunner: Sendable {
 
     /// Runs the load to its end; throws when the admin or no subscriber could start.
     func run() async throws -> LobbyLoadResult {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        do {
-            let result = try await run(on: group)
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+        try await withEventLoopGroup(threads: configuration.threads) { try await run(on: $0) }
     }
 
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> LobbyLoadResult {

@@ -17,15 +17,7 @@ struct PresenceLoadRunner: Sendable {
 
     /// Runs the load to its end; throws only when no client could connect.
     func run() async throws -> PresenceLoadResult {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        do {
-            let result = try await run(on: group)
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+        try await withEventLoopGroup(threads: configuration.threads) { try await run(on: $0) }
     }
 
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> PresenceLoadResult {

@@ -23,15 +23,7 @@ struct StreamRunner: Sendable {
 
     /// Runs the stream to its end; throws when it cannot start or a connection breaks while writing.
     func run() async throws -> StreamResult {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        do {
-            let result = try await run(on: group)
-            try await group.shutdownGracefully()
-            return result
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
-        }
+        try await withEventLoopGroup(threads: configuration.threads) { try await run(on: $0) }
     }
 
     private func run(on group: MultiThreadedEventLoopGroup) async throws -> StreamResult {
