@@ -1,6 +1,7 @@
 package import Logging
-package import ServiceLifecycle
-package import Synchronization
+package import NIOCore
+import ServiceLifecycle
+import Synchronization
 
 /// The gateway's graceful drain (docs/operations.md, "Signals"): on SIGTERM, before the listeners stop, every
 /// open WebSocket finishes what it has in flight and is closed with 1001 ("going away"), so clients reconnect
@@ -106,5 +107,48 @@ package final class WebSocketDrain: Service, Sendable {
             }
             waiter?.resume()
         }
+    }
+}
+
+/// One event-loop WebSocket's part in the drain: registered while the connection is open, and the drain's wait for
+/// it, which the handler ends once the connection has finished what it had in flight (or it is gone).
+package struct WebSocketDrainSlot {
+    private let drain: WebSocketDrain
+    private var token: UInt64?
+    /// The drain's waits, held until the connection is done.
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    /// Registers a connection on `eventLoop`: when the drain starts, `begin` runs there with the drain's wait (hold
+    /// it with `hold`, end it with `release`). Not registered when the gateway already drains: check `isRegistered`.
+    package init(
+        drain: WebSocketDrain, eventLoop: any EventLoop,
+        begin: @escaping @Sendable (CheckedContinuation<Void, Never>) -> Void
+    ) {
+        self.drain = drain
+        token = drain.opened {
+            await withCheckedContinuation { continuation in eventLoop.execute { begin(continuation) } }
+        }
+    }
+
+    /// Whether the drain knows the connection (false: it was opened while draining; close it with 1001 at once).
+    package var isRegistered: Bool { token != nil }
+
+    /// Whether the drain is waiting for the connection.
+    package var isDraining: Bool { !waiters.isEmpty }
+
+    /// Holds the drain's wait until `release`.
+    package mutating func hold(_ continuation: CheckedContinuation<Void, Never>) { waiters.append(continuation) }
+
+    /// The connection is done: the drain stops waiting for it.
+    package mutating func release() {
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+
+    /// The connection is gone: it leaves the drain, which no longer waits for it.
+    package mutating func leave() {
+        if let token { drain.closed(token) }
+        token = nil
+        release()
     }
 }

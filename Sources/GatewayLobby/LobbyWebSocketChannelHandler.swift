@@ -54,8 +54,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     /// Taken from the outbox, not yet written (the channel was not writable).
     private var outgoing = CircularBuffer<LobbyHub.Outgoing>(initialCapacity: 1)
     private var outboxFinished = false
-    private var drainToken: UInt64?
-    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    private var drainSlot: WebSocketDrainSlot?
 
     init(settings: Settings) {
         self.settings = settings
@@ -70,12 +69,12 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         subscriber = settings.hub.makeSubscriber(wake: { eventLoop.execute { loop.value.writeQueued() } })
-        drainToken = settings.drain.opened {
-            await withCheckedContinuation { continuation in
-                eventLoop.execute { loop.value.startDrain(continuation) }
-            }
+        drainSlot = WebSocketDrainSlot(drain: settings.drain, eventLoop: eventLoop) { continuation in
+            loop.value.startDrain(continuation)
         }
-        if drainToken == nil { subscriber?.finish(with: .close(1001, reason: "server shutting down")) }
+        if drainSlot?.isRegistered != true {
+            subscriber?.finish(with: .close(1001, reason: "server shutting down"))
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -84,10 +83,8 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         subscriber?.discard()
         subscriber = nil
         outgoing.removeAll()
-        if let drainToken { settings.drain.closed(drainToken) }
-        drainToken = nil
-        for waiter in drainWaiters { waiter.resume() }
-        drainWaiters = []
+        drainSlot?.leave()
+        drainSlot = nil
         self.context = nil
     }
 
@@ -272,16 +269,15 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     private func startDrain(_ continuation: CheckedContinuation<Void, Never>) {
         guard context != nil else { return continuation.resume() }
-        drainWaiters.append(continuation)
+        drainSlot?.hold(continuation)
         finishDrainIfIdle()
     }
 
     /// On the drain, the message under way is finished and answered, then the connection closes with 1001.
     private func finishDrainIfIdle() {
-        guard !busy, !drainWaiters.isEmpty else { return }
+        guard !busy, drainSlot?.isDraining == true else { return }
         subscriber?.finish(with: .close(1001, reason: "server shutting down"))
-        for waiter in drainWaiters { waiter.resume() }
-        drainWaiters = []
+        drainSlot?.release()
     }
 
     /// Sends a close frame, then closes the channel after a moment for the client's answer.

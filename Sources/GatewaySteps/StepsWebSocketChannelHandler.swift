@@ -53,9 +53,9 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private var inFlight = 0
     private var rate: MessageRate
     private var readWanted = false
-    private var drainToken: UInt64?
+    private var drainSlot: WebSocketDrainSlot?
+    /// Set when the drain started; stays set after the close it leads to.
     private var draining = false
-    private var drained: [CheckedContinuation<Void, Never>] = []
     private let mailbox: Mailbox
 
     /// Whether an upgrade request's path and query opted into acknowledgements (`?ack=1`).
@@ -77,20 +77,16 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         self.context = context
         let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
         mailbox.attach { replies in loop.value.deliver(replies) }
-        drainToken = settings.drain.opened { [eventLoop = context.eventLoop] in
-            await withCheckedContinuation { continuation in
-                eventLoop.execute { loop.value.startDrain(continuation) }
-            }
+        drainSlot = WebSocketDrainSlot(drain: settings.drain, eventLoop: context.eventLoop) { continuation in
+            loop.value.startDrain(continuation)
         }
-        if drainToken == nil { close(.goingAway, reason: "server shutting down") }
+        if drainSlot?.isRegistered != true { close(.goingAway, reason: "server shutting down") }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         mailbox.detach()
-        if let drainToken { settings.drain.closed(drainToken) }
-        drainToken = nil
-        for waiter in drained { waiter.resume() }
-        drained = []
+        drainSlot?.leave()
+        drainSlot = nil
         self.context = nil
     }
 
@@ -208,14 +204,13 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private func startDrain(_ continuation: CheckedContinuation<Void, Never>) {
         guard context != nil else { return continuation.resume() }
         draining = true
-        drained.append(continuation)
+        drainSlot?.hold(continuation)
         if inFlight == 0 { finishDrain() }
     }
 
     private func finishDrain() {
         close(.goingAway, reason: "server shutting down")
-        for waiter in drained { waiter.resume() }
-        drained = []
+        drainSlot?.release()
     }
 
     /// Sends a close frame, then closes the channel (nothing if one was sent already).
