@@ -1,4 +1,4 @@
-package import Synchronization
+import Synchronization
 
 /// The queue between the code that produces a connection's messages (a reply, a hub's fan-out, from any thread)
 /// and the connection's handler on its event loop, which takes them (`takeQueued`) when told there is something to

@@ -1,4 +1,4 @@
-package import JSON
+import JSON
 
 /// The error body every product uses: `{"error": "…"}`, with `<`, `>` and `&` escaped as in the lobby's messages.
 package enum ErrorJSON {

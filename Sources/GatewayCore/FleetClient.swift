@@ -1,10 +1,10 @@
 public import Fleet
-package import Foundation
+import Foundation
 public import Logging
 public import ServiceLifecycle
-package import Synchronization
+import Synchronization
 public import Wire
-package import ZeroMQ
+import ZeroMQ
 
 /// The gateway's side of the fleet: routes each command to the worker owning its partition, correlates replies,
 /// resends idempotent commands after a lost reply or a refusal, and fails requests at their deadline.

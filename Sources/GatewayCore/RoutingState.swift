@@ -1,4 +1,4 @@
-package import Wire
+import Wire
 
 /// The gateway's routing decisions without any I/O: which command goes to which worker link and when, in what
 /// order, and what replies, refusals, link changes and deadlines do to it. Time is an input, so every rule is

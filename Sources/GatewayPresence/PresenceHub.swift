@@ -1,7 +1,7 @@
 import GatewayCore
 import Logging
 import Presence
-public import ServiceLifecycle
+import ServiceLifecycle
 import Synchronization
 import Wire
 

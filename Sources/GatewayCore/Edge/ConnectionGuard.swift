@@ -1,8 +1,8 @@
-package import Fleet
-package import Logging
+import Fleet
+import Logging
 package import NIOCore
-package import NIOHTTP1
-package import Wire
+import NIOHTTP1
+import Wire
 
 /// The first handler of every client connection on every port (docs/operations.md, "Client limits"): it holds the
 /// connection's slot in the gateway's connection budget, enforces the header, body, idle and WebSocket liveness

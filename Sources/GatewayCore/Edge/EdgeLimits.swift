@@ -1,4 +1,4 @@
-package import Fleet
+import Fleet
 
 /// What the gateway allows one client connection, on every port (docs/operations.md, "Client limits").
 public struct EdgeLimits: Sendable, Hashable {

@@ -1,5 +1,5 @@
 public import Fleet
-package import Synchronization
+import Synchronization
 
 /// What every connection guard of one gateway shares: the limits, the process-wide connection budget and the
 /// counters that `/health` and `/metrics` show.

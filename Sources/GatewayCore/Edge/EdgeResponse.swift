@@ -1,4 +1,4 @@
-package import NIOCore
+import NIOCore
 
 /// Bytes the connection guard writes itself, below the HTTP and WebSocket stacks: an HTTP error answer with the
 /// products' JSON error body, and server WebSocket control frames.

@@ -1,12 +1,12 @@
-package import HTTPTypes
-package import Hummingbird
+import HTTPTypes
+import Hummingbird
 package import HummingbirdCore
 package import Logging
 package import NIOCore
 package import NIOHTTP1
-package import NIOHTTPTypes
-package import NIOHTTPTypesHTTP1
-package import NIOWebSocket
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
 
 /// A listener's connections, for a port whose WebSockets are served by a channel handler on the connection's own
 /// event loop rather than by an async task reading a stream (docs/architecture.md, "WebSockets on the event loop"):

@@ -1,7 +1,7 @@
-public import HummingbirdCore
-public import Logging
-public import NIOCore
-package import NIOHTTP1
+package import HummingbirdCore
+package import Logging
+package import NIOCore
+import NIOHTTP1
 
 /// A server child channel that puts a `ConnectionGuard` in front of another one's pipeline (and its observer behind
 /// the HTTP decoder), so that every port of the gateway gets the same limits whatever stack serves it.

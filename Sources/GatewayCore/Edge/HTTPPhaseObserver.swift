@@ -1,5 +1,5 @@
-package import NIOCore
-package import NIOHTTP1
+import NIOCore
+import NIOHTTP1
 
 /// Sits right behind the HTTP decoder and tells the connection guard where requests and responses begin and end,
 /// and turns the decoder's errors into the guard's JSON answer instead of a bare 400 or a silent close. It passes

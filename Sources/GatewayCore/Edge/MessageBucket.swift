@@ -1,4 +1,4 @@
-package import NIOCore
+import NIOCore
 
 /// A token bucket for the messages of one WebSocket (docs/operations.md, "Client limits"): `rate` tokens a second
 /// and at most `rate` saved up, so a client may burst a second's worth and then keep the rate. A message past its

@@ -1,8 +1,8 @@
 package import Logging
 package import NIOCore
-package import NIOPosix
-package import ServiceLifecycle
-package import Synchronization
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
 
 /// Measures how far behind the gateway is, every `interval`: the lag of a probe task on each NIO event loop (what
 /// clients' reads and writes wait behind) and on the async runtime (what the WebSocket handlers and hubs wait
