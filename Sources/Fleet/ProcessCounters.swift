@@ -22,7 +22,9 @@ public final class ProcessCounters: Sendable {
     /// Counts one client connection closed because its outgoing queue passed its limit.
     public func addSlowClientClosed() { values.withLock { $0.slowClientsClosed &+= 1 } }
     /// Counts one thing the gateway did to protect itself from a client (a timeout, a refusal, a protocol close).
-    public func add(_ counter: EdgeCounter) { values.withLock { $0.edge[counter, default: 0] &+= 1 } }
+    public func add(_ counter: EdgeCounter, count: Int = 1) {
+        values.withLock { $0.edge[counter, default: 0] &+= UInt64(max(count, 0)) }
+    }
     /// Sets a reported value that is a state, not a count (`EdgeCounter.defaultPasswordAccounts`).
     public func set(_ counter: EdgeCounter, to value: UInt64) { values.withLock { $0.edge[counter] = value } }
     /// The current value of an edge counter.

@@ -52,6 +52,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case 14: _ = try? LobbyReply(decoding: frame)
         default: _ = try? LobbyEventBody.decode(frame)
         }
+        // Every frame is also read as a batch's body: it must never trap, whatever its lengths say.
+        _ = WireBatch.unpack(frame)
         // A whole multipart message: frames split at 0xFF bytes.
         let frames = input.split(separator: 0xFF, omittingEmptySubsequences: false).map(Array.init)
         _ = try? WireMessage(frames: frames, routingFrames: selector & 1 == 0 ? 0 : 1)

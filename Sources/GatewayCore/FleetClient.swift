@@ -225,6 +225,8 @@ public final class FleetClient: Service, Sendable {
                 var options = ZMQSocketOptions()
                 options.lingerMilliseconds = 0
                 options.security = security
+                // Commands for this worker that queue up while the I/O thread is busy leave as one batch.
+                options.coalesce = { [id = configuration.id] in WireBatch.coalesce($0, routingFrames: 0, origin: id) }
                 let dealer = try await engine.makeSocket(.dealer, options: options, connect: [entry.commandEndpoint])
                 linkKeys.withLock { $0[entry.id] = map.keys[entry.id] }
                 sockets[entry.id] = (entry.commandEndpoint, entry.publishEndpoint, dealer)
@@ -256,13 +258,27 @@ public final class FleetClient: Service, Sendable {
         var events: [WireMessage] = []
         state.withLock { state in
             var actions: [RoutingState<ZMQSocketID>.Action] = []
+            func take(_ message: WireMessage) throws(WireError) {
+                switch message.envelope.kind {
+                case .reply, .pong: actions += state.routing.received(message, now: now)
+                case .event: events.append(message)
+                default: throw WireError(.badValue, "unexpected \(message.envelope.kind) on the reply socket")
+                }
+            }
             for frames in batch {
                 do throws(WireError) {
                     let message = try WireMessage(frames: frames, routingFrames: 1)
-                    switch message.envelope.kind {
-                    case .reply, .pong: actions += state.routing.received(message, now: now)
-                    case .event: events.append(message)
-                    default: throw WireError(.badValue, "unexpected \(message.envelope.kind) on the reply socket")
+                    guard message.envelope.kind == .batch else {
+                        try take(message)
+                        continue
+                    }
+                    // Each packed message as if it had come alone; a broken one is dropped and counted.
+                    let (messages, errors) = WireBatch.unpack(message.body)
+                    counters.add(.batchReceived)
+                    counters.add(.batchedMessageReceived, count: messages.count)
+                    malformed += errors
+                    for packed in messages {
+                        do throws(WireError) { try take(packed) } catch { malformed.append(error) }
                     }
                 } catch {
                     malformed.append(error)

@@ -102,8 +102,10 @@ struct HealthRoutes: Sendable {
                 }
             }
             if r.role == .worker {
-                w.key(EdgeCounter.linkRefused.name)
-                w.value(Double(r.edge[.linkRefused] ?? 0))
+                for counter in EdgeCounter.workerCounters {
+                    w.key(counter.name)
+                    w.value(Double(r.edge[counter] ?? 0))
+                }
                 w.key("leaving")
                 w.value(r.leaving)
                 w.key("heldPartitions")

@@ -54,7 +54,9 @@ final class SupervisorMetrics: Sendable {
                     gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
                 }
             } else {
-                gauge(EdgeCounter.linkRefused.metricName, dims).record(Double(r.edge[.linkRefused] ?? 0))
+                for counter in EdgeCounter.workerCounters {
+                    gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
+                }
             }
         }
         let supervisor = [("id", "supervisor"), ("role", "supervisor")]

@@ -1,5 +1,5 @@
 /// A count a process keeps of what it did to protect itself (a gateway from its clients, any process from strangers
-/// on its ZeroMQ links), carried in the heartbeat's long form
+/// on its ZeroMQ links) or of how its links carry traffic (batches), carried in the heartbeat's long form
 /// (docs/protocol.md §5.2) and shown in `/health` and `/metrics`. The raw value is the wire code; a receiver skips
 /// codes it does not know, so a newer gateway may report counters an older supervisor ignores.
 public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
@@ -35,6 +35,10 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     case defaultPasswordAccounts = 14
     /// A ZeroMQ handshake refused because the peer had no key of the fleet (CURVE; any role that binds).
     case linkRefused = 15
+    /// A `batch` message received on the command or reply path (docs/protocol.md §4.3).
+    case batchReceived = 16
+    /// A message received inside a batch; divided by `batchReceived`, the mean batch size.
+    case batchedMessageReceived = 17
 
     /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
     /// `LobbyUsers.defaultCredentials`, which a test holds them to).
@@ -44,6 +48,9 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     public static func firstStartAccounts(in mask: UInt64) -> [String] {
         firstStartAccounts.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
     }
+
+    /// The counters a worker reports (a gateway reports them all).
+    public static let workerCounters: [EdgeCounter] = [.linkRefused, .batchReceived, .batchedMessageReceived]
 
     /// The name in `/health` (camel case) and, in snake case, in `/metrics`.
     public var name: String {
@@ -63,6 +70,8 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .shed: "shed"
         case .defaultPasswordAccounts: "defaultPasswordAccounts"
         case .linkRefused: "linkHandshakesRefused"
+        case .batchReceived: "batchesReceived"
+        case .batchedMessageReceived: "batchedMessagesReceived"
         }
     }
 
@@ -84,6 +93,8 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .shed: "switchyard_edge_shed"
         case .defaultPasswordAccounts: "switchyard_lobby_default_password_accounts"
         case .linkRefused: "switchyard_link_handshakes_refused"
+        case .batchReceived: "switchyard_wire_batches_received"
+        case .batchedMessageReceived: "switchyard_wire_batched_messages_received"
         }
     }
 }

@@ -21,6 +21,9 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case fetch = 9
     /// Worker → worker (ROUTER → DEALER): the answer to a `fetch`.
     case chunk = 10
+    /// Several commands, pings, replies, pongs or events of one stream in one message (`WireBatch`): sent where
+    /// messages queue up faster than a socket sends them, so that a burst crosses the link as one frame.
+    case batch = 11
 }
 
 /// The product a command belongs to (header byte 4).

@@ -32,27 +32,17 @@ struct CommandProcessor: Sendable {
                 drop(error)
                 continue
             }
-            let envelope = message.envelope
-            let since = snapshot.owned[envelope.partition]?.since
-            switch CommandAdmission.decide(envelope, mapEpoch: snapshot.epoch, ownedSince: since) {
-            case .silent:
+            guard message.envelope.kind == .batch else {
+                admit(message, identity: frames[0], snapshot: snapshot, byPartition: &byPartition, outgoing: &outgoing)
                 continue
-            case .pong:
-                outgoing.append(context.reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
-            case .drop:
-                drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
-            case .serveFile:
-                files.serve(identity: frames[0], envelope: envelope, body: message.body, on: commandSocket)
-            case .refuse(let status):
-                outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
-            case .accept:
-                do {
-                    let command = try Self.decode(message.body, product: envelope.product)
-                    byPartition[envelope.partition, default: []].append(.init(envelope: envelope, command: command))
-                } catch {
-                    drop(error)
-                    outgoing.append(context.reply(to: envelope, status: .malformed, epoch: snapshot.epoch, body: []))
-                }
+            }
+            // Each packed message as if it had come alone; a broken one is dropped and counted, the rest go on.
+            let (messages, errors) = WireBatch.unpack(message.body)
+            context.counters.add(.batchReceived)
+            context.counters.add(.batchedMessageReceived, count: messages.count)
+            for error in errors { drop(error) }
+            for packed in messages {
+                admit(packed, identity: frames[0], snapshot: snapshot, byPartition: &byPartition, outgoing: &outgoing)
             }
         }
         for (partition, items) in byPartition {
@@ -66,6 +56,35 @@ struct CommandProcessor: Sendable {
             }
         }
         if !outgoing.isEmpty { context.engine.send(outgoing, on: context.publishSocket) }
+    }
+
+    /// Decides one message: queued for its partition's lane, answered at once, served (a file) or dropped.
+    private func admit(
+        _ message: WireMessage, identity: [UInt8], snapshot: PartitionOwnership.Snapshot,
+        byPartition: inout [UInt16: [PartitionLane.Item]], outgoing: inout [ZMQMessage]
+    ) {
+        let envelope = message.envelope
+        let since = snapshot.owned[envelope.partition]?.since
+        switch CommandAdmission.decide(envelope, mapEpoch: snapshot.epoch, ownedSince: since) {
+        case .silent:
+            return
+        case .pong:
+            outgoing.append(context.reply(to: envelope, kind: .pong, status: .ok, epoch: snapshot.epoch, body: []))
+        case .drop:
+            drop(WireError(.badValue, "unexpected \(envelope.kind) on the command socket"))
+        case .serveFile:
+            files.serve(identity: identity, envelope: envelope, body: message.body, on: commandSocket)
+        case .refuse(let status):
+            outgoing.append(context.reply(to: envelope, status: status, epoch: snapshot.epoch, body: []))
+        case .accept:
+            do {
+                let command = try Self.decode(message.body, product: envelope.product)
+                byPartition[envelope.partition, default: []].append(.init(envelope: envelope, command: command))
+            } catch {
+                drop(error)
+                outgoing.append(context.reply(to: envelope, status: .malformed, epoch: snapshot.epoch, body: []))
+            }
+        }
     }
 
     /// The command in `body`, by the envelope's product.

@@ -39,6 +39,8 @@ public struct WorkerService: Service {
             var pubOptions = ZMQSocketOptions()
             pubOptions.security = config.security.server
             pubOptions.sendHighWaterMark = 1_000_000
+            // Replies for one gateway that queue up while the I/O thread is busy leave as one batch.
+            pubOptions.coalesce = { [id = config.id] in WireBatch.coalesce($0, routingFrames: 1, origin: id) }
             let pub = try await engine.makeSocket(.pub, options: pubOptions, bind: [config.publishEndpoint])
             let hello = HelloMessage(
                 role: .worker, pid: UInt32(getpid()),

@@ -27,6 +27,8 @@ extension ZMQEngine {
         private var pollItems: [zmq_pollitem_t] = []
         private var polledSockets: [Socket] = []
         private var commands: [Command] = []
+        /// Sockets holding messages for `coalesce` in this wake-up.
+        var holding: [Socket] = []
 
         init(mailbox: Mailbox, logger: Logger, outboundQueueLimit: Int, maxMessageSize: Int64) throws(ZMQError) {
             self.maxMessageSize = maxMessageSize
@@ -77,6 +79,8 @@ extension ZMQEngine {
                 handle(command)
             }
             commands.removeAll(keepingCapacity: true)
+            for socket in holding { release(socket) }
+            holding.removeAll(keepingCapacity: true)
             for (index, socket) in polledSockets.enumerated() where socket.handle != nil {
                 let ready = pollItems[index + 1].revents
                 if ready & pollOut != 0 {
@@ -130,14 +134,14 @@ extension ZMQEngine {
                     mailbox.countDropped(1)
                     return
                 }
-                enqueue(message, on: socket)
+                hold(message, on: socket)
             case .sendBatch(let id, let messages):
                 guard let socket = sockets[id] else {
                     mailbox.countDropped(messages.count)
                     return
                 }
                 for message in messages {
-                    enqueue(message, on: socket)
+                    hold(message, on: socket)
                 }
             case .attach(let id, let inbox):
                 guard let socket = sockets[id] else {
@@ -154,6 +158,7 @@ extension ZMQEngine {
                 }
             case .close(let id, let continuation):
                 if let socket = sockets.removeValue(forKey: id) {
+                    release(socket)
                     flush(socket)
                     mailbox.countDropped(socket.outbox.removeAll())
                     closeHandle(of: socket)

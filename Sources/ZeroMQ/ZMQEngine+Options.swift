@@ -24,7 +24,7 @@ extension ZMQEngine.Loop {
         }
         return Socket(
             id: id, type: type, handle: handle, linger: options.lingerMilliseconds,
-            peerUserIDFrame: options.peerUserIDFrame)
+            peerUserIDFrame: options.peerUserIDFrame, coalesce: options.coalesce)
     }
 
     /// Applies creation-time options; linger first, so a socket closed after a later failure cannot stall

@@ -11,6 +11,23 @@ extension ZMQEngine.Loop {
         case dropped
     }
 
+    /// Sends at once (see `enqueue`), or, on a socket that coalesces, keeps the message until the wake-up's commands
+    /// have all run.
+    func hold(_ message: ZMQMessage, on socket: Socket) {
+        guard socket.coalesce != nil else { return enqueue(message, on: socket) }
+        if socket.held.isEmpty { holding.append(socket) }
+        socket.held.append(message)
+    }
+
+    /// Sends what `socket` holds, rewritten by its `coalesce` when there is more than one message.
+    func release(_ socket: Socket) {
+        guard !socket.held.isEmpty else { return }
+        let held = socket.held
+        socket.held = []
+        let messages = held.count > 1 ? socket.coalesce?(held) ?? held : held
+        for message in messages { enqueue(message, on: socket) }
+    }
+
     /// Sends at once if nothing is waiting ahead of the message, else queues it behind the others, within the limit.
     func enqueue(_ message: ZMQMessage, on socket: Socket) {
         if socket.outbox.isEmpty {

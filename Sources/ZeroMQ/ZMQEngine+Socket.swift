@@ -17,11 +17,16 @@ extension ZMQEngine.Loop {
         var warnedOverflow = false
         /// `ZMQSocketOptions.peerUserIDFrame`.
         let peerUserIDFrame: Bool
+        /// `ZMQSocketOptions.coalesce`.
+        let coalesce: (@Sendable ([ZMQMessage]) -> [ZMQMessage])?
+        /// Messages handed over during this wake-up, held so that `coalesce` sees them together.
+        var held: [ZMQMessage] = []
 
         init(
             id: ZMQSocketID, type: ZMQSocketType, handle: UnsafeMutableRawPointer, linger: Int32,
-            peerUserIDFrame: Bool = false
+            peerUserIDFrame: Bool = false, coalesce: (@Sendable ([ZMQMessage]) -> [ZMQMessage])? = nil
         ) {
+            self.coalesce = coalesce
             self.id = id
             self.type = type
             self.handle = handle

@@ -31,6 +31,11 @@ public struct ZMQSocketOptions: Sendable {
     /// are the peer's choice; this frame is the only word on who sent a message that the peer cannot forge.
     public var peerUserIDFrame = false
 
+    /// Rewrites the messages that queued up for this socket while the I/O thread was busy, just before they are
+    /// sent, in order (to pack several into one; the wire protocol's batches). Called only with two or more
+    /// messages; nil sends each as it is.
+    public var coalesce: (@Sendable ([ZMQMessage]) -> [ZMQMessage])? = nil
+
     /// The defaults above.
     public init() {}
 }

@@ -25,6 +25,25 @@ import ZeroMQ
         }
     }
 
+    @Test func messagesHandedOverTogetherReachTheSocketsCoalesceAndASingleOneDoesNot() async throws {
+        try await withDeadline {
+            let engine = makeEngine()
+            let pull = try await engine.makeSocket(.pull, bind: [Transport.inproc.bindEndpoint()])
+            var options = ZMQSocketOptions()
+            // Joins the queued messages' frames into one message, tagged so the test can tell.
+            options.coalesce = { queued in [[bytes("joined")] + queued.flatMap { $0 }] }
+            let push = try await engine.makeSocket(
+                .push, options: options, connect: [try await engine.lastEndpoint(pull)])
+            var inbound = engine.messages(of: pull).makeAsyncIterator()
+            engine.send([[bytes("a")], [bytes("b")], [bytes("c")]], on: push)
+            #expect(
+                await collect(1, from: &inbound).messages == [[bytes("joined"), bytes("a"), bytes("b"), bytes("c")]])
+            engine.send([bytes("alone")], on: push)
+            #expect(await collect(1, from: &inbound).messages == [[bytes("alone")]])
+            await engine.shutdown()
+        }
+    }
+
     @Test(arguments: Transport.allCases)
     func dealerReachesRouterWithItsIdentityAndRouterReplies(transport: Transport) async throws {
         try await withDeadline {

@@ -12,6 +12,7 @@ import requests
 from websockets.sync.client import connect
 
 from conftest import poll
+from steps_streamer import StepStreamer, steps_of
 
 USERS = [f"runner-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
 
@@ -22,7 +23,6 @@ def test_kill_worker_mid_stream_loses_nothing_and_counts_nothing_twice(fresh_fle
     sent = []  # (update_id, user) in send order
     last_ts = {}  # user -> ts of the last update sent for them
     acked = set()
-    stop = threading.Event()
     victim = fleet.process("w1")
 
     def reader(ws):
@@ -110,3 +110,43 @@ def test_kill_gateway_is_restarted_and_acknowledged_updates_survive(fresh_fleet)
     r = requests.get(f"{fleet.http}/users/{user}/steps", timeout=10)
     assert r.status_code == 200
     assert r.json() == {"cumulativeSteps": 50, "ts": 124}
+
+
+def test_kill_worker_while_batches_are_in_flight_loses_nothing_and_counts_nothing_twice(fresh_fleet):
+    """Wide windows keep a thousand updates in flight, so commands reach the worker packed in batches and replies
+    come back the same way (docs/protocol.md §4.3). A kill -9 in the middle of that loses only what was not
+    acknowledged, which the gateway and the clients send again: every acknowledged update counts exactly once."""
+    fleet = fresh_fleet(workers=2, partitions=8)
+    streamers = [StepStreamer([fleet.ws], [f"batch-{uuid.uuid4().hex[:8]}" for _ in range(6)], window=256)
+                 for _ in range(4)]
+    for s in streamers:
+        s.start()
+    try:
+        def progress(more):
+            targets = [s.ack_count + more for s in streamers]
+            poll(lambda: all(s.error is None and s.ack_count >= t for s, t in zip(streamers, targets)), timeout=90,
+                 what=f"{more} more acknowledged updates per streamer; errors: {[s.error for s in streamers]}")
+
+        progress(300)
+        victim = fleet.process("w1")
+        # Batches are reaching the victim right now, not only earlier.
+        poll(lambda: fleet.process("w1")["batchesReceived"] > victim["batchesReceived"], timeout=30,
+             what="batches of commands reaching w1")
+        assert fleet.process("w1")["batchedMessagesReceived"] > fleet.process("w1")["batchesReceived"]
+        os.kill(victim["pid"], signal.SIGKILL)
+        fleet.wait_healthy(predicate=lambda h: next(p for p in h["processes"] if p["id"] == "w1")["pid"]
+                           != victim["pid"])
+        progress(300)
+        gateway = next(p for p in fleet.health()[1]["processes"] if p["role"] == "gateway")
+        assert gateway["batchesReceived"] > 0, "no reply batch reached the gateway"
+    finally:
+        for s in streamers:
+            s.stop()
+    for s in streamers:
+        s.join(timeout=90)
+        assert not s.is_alive(), "a streamer did not finish its acknowledged updates"
+        assert s.error is None, s.error
+        assert s.unexpected == [], s.unexpected[:5]
+    for s in streamers:
+        for user, total in s.totals().items():
+            assert steps_of(fleet.http, user) == total, f"{user}: acknowledged {total}"
