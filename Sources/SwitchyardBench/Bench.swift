@@ -8,6 +8,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmark tools (see scripts/bench/steps, scripts/bench/stats and docs/performance.md).",
         subcommands: [
             EchoCommand.self, LoadCommand.self, LobbyLoadCommand.self, PresenceLoadCommand.self,
-            StatsCeilingCommand.self, StreamCommand.self,
+            StatsCeilingCommand.self, StreamCommand.self, FleetRoundTripCommand.self, ZMQEchoCommand.self,
+            ZMQRoundTripCommand.self,
         ])
 }
