@@ -102,6 +102,9 @@ public final class FleetClient: Service, Sendable {
         complete(completions)
     }
 
+    /// This gateway's id.
+    public var id: String { configuration.id }
+
     /// The fleet's partition count, once a map has arrived.
     public var partitionCount: Int? { state.withLock { $0.routing.partitionCount } }
 

@@ -52,7 +52,8 @@ package enum LobbyEdge {
             maxFailedLogins: edge.maxFailedLoginsPerConnection, messagesPerSecond: edge.maxMessagesPerSecond,
             logger: context.logger)
         let listener = EdgeListeners.webSocket(
-            router, port: configuration.port, maxFrameSize: configuration.limits.maxMessageBytes, context
+            router, port: configuration.port, purpose: "the lobby", maxFrameSize: configuration.limits.maxMessageBytes,
+            context
         ) { head, _ in
             let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""
             guard path == "/lobby_api" || path == "/lobby_api/" else { return nil }

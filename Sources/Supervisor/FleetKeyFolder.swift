@@ -1,5 +1,5 @@
 public import Fleet
-public import Foundation
+import Foundation
 public import ZeroMQ
 
 /// The fleet's keys on the supervisor's host: `keys/` in its data folder, owner-only (docs/operations.md, "Fleet

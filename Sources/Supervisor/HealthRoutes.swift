@@ -87,6 +87,12 @@ struct HealthRoutes: Sendable {
             if let age { w.value(Int(age / .milliseconds(1))) } else { w.null() }
             w.key("restarts")
             w.value(r.restarts)
+            w.key("quickExits")
+            w.value(r.quickExits)
+            w.key("lastExit")
+            if let how = r.lastExit { w.value(how) } else { w.null() }
+            w.key("lastError")
+            if let line = r.lastError { w.value(line) } else { w.null() }
             w.key("processed")
             w.value(Double(r.processed))
             w.key("malformed")
@@ -187,16 +193,28 @@ struct HealthRoutes: Sendable {
         return (healthy, w.bytes)
     }
 
-    /// What an operator should fix although the fleet serves: today, lobby accounts that still accept their
-    /// first-start passwords (as the gateways last found).
+    /// Exits in a row, each soon after a start, from which a process is reported as failing.
+    static let failingAfter = 3
+
+    /// What an operator should fix: processes that keep dying soon after they start (with their last error), and
+    /// lobby accounts that still accept their first-start passwords (as the gateways last found).
     static func warnings(_ records: [ProcessRegistry.Record]) -> [String] {
+        var warnings: [String] = []
+        // Until it serves again: a process that came back and is ready is no longer failing.
+        for r in records where r.quickExits >= failingAfter && !(r.state == .running && r.ready) {
+            warnings.append(
+                "\(r.id) has exited \(r.quickExits) times in a row soon after starting (\(r.lastExit ?? "exited")); "
+                    + "its restarts are delayed; its last error: \(r.lastError ?? "none written")")
+        }
         let mask = records.filter { $0.role == .gateway }.reduce(UInt64(0)) {
             $0 | ($1.edge[.defaultPasswordAccounts] ?? 0)
         }
         let accounts = EdgeCounter.firstStartAccounts(in: mask)
-        guard !accounts.isEmpty else { return [] }
-        return [
-            "lobby accounts \(accounts.joined(separator: " and ")) still accept their first-start passwords; change them with `switchyard lobby-user`"
-        ]
+        if !accounts.isEmpty {
+            warnings.append(
+                "lobby accounts \(accounts.joined(separator: " and ")) still accept their first-start passwords; change them with `switchyard lobby-user`"
+            )
+        }
+        return warnings
     }
 }

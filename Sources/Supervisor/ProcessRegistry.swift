@@ -32,6 +32,12 @@ public final class ProcessRegistry: Sendable {
         public var state: ProcessState
         /// Restarts so far.
         public var restarts: Int
+        /// Exits in a row, each soon after its start (`RestartBackoff`); 0 once a run lasted.
+        public var quickExits = 0
+        /// How its last exit ended ("exit status 1", "signal 9"), if it has exited.
+        public var lastExit: String?
+        /// The last line it wrote to standard error before that exit, if any.
+        public var lastError: String?
         /// Wall-clock time of the last heartbeat or hello.
         public var lastHeartbeat: Date?
         /// Monotonic time of the same, for ages.
@@ -471,6 +477,16 @@ public final class ProcessRegistry: Sendable {
 
     /// Records a restart.
     public func restarting(_ id: String) { state.withLock { $0.records[id]?.restarts += 1 } }
+
+    /// Records how a process launched by this supervisor ended: how, its last line of standard error, and how many
+    /// times in a row it has now ended soon after starting (0 after a run that lasted).
+    public func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
+        state.withLock { s in
+            s.records[id]?.lastExit = how
+            s.records[id]?.lastError = lastError
+            s.records[id]?.quickExits = quickExits
+        }
+    }
 
     /// Applies a hello. Returns the identities every map must go to if the map changed, else just the sender's.
     public func hello(from id: String, identity: [UInt8], _ hello: HelloMessage) -> (PartitionMap, [[UInt8]])? {

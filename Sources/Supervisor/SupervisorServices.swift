@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 public import Hummingbird
 public import Logging
@@ -52,10 +53,12 @@ public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws ->
     }
     health.register(on: router)
     FleetRoutes(controller: controller).register(on: router)
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
-        logger: logger)
+    let app = ListenerService(
+        Application(
+            router: router,
+            configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
+            logger: logger),
+        process: "supervisor", purpose: "/health and the control API", host: spec.healthHost, port: spec.healthPort)
     return [app, FleetRunner(spec: spec, controller: controller, health: health, logger: logger)]
 }
 

@@ -56,7 +56,7 @@ struct PartitionFetcher: Sendable {
         guard !source.isEmpty else { throw Failure(description: "no worker of the file's host is running") }
         guard let security else { throw Failure(description: "the map has no key for the source worker") }
         let incoming = PartitionFile.path(partition: p, in: directory) + ".incoming"
-        FileManager.default.createFile(atPath: incoming, contents: nil)
+        _ = FileManager.default.createFile(atPath: incoming, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: incoming))
         var options = ZMQSocketOptions()
         options.lingerMilliseconds = 0

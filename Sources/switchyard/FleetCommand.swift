@@ -41,7 +41,10 @@ struct FleetCommand: AsyncParsableCommand {
             do {
                 return try await client.send(method, path, json: json, bearer: token?.value)
             } catch {
-                throw CleanExit.message("switchyard: cannot reach the supervisor at \(supervisorURL): \(error)")
+                // Exit 2 (not 1, "unhealthy"): a script can tell a fleet it cannot reach from a fleet that is failing.
+                FileHandle.standardError.write(
+                    Data("switchyard: cannot reach the supervisor at \(supervisorURL): \(error)\n".utf8))
+                throw ExitCode(2)
             }
         }
 
@@ -82,7 +85,10 @@ struct FleetCommand: AsyncParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "status", abstract: "Print the supervisor's /health report (exit 1 when unhealthy).")
+            commandName: "status",
+            abstract:
+                "Print the supervisor's /health report (exit 1 when unhealthy, 2 when the supervisor cannot be reached)."
+        )
         @OptionGroup var target: Target
 
         func run() async throws {

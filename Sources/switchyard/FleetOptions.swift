@@ -84,6 +84,17 @@ struct FleetOptions: ParsableArguments {
             throw ValidationError("--max-wire-message-bytes must be at least 65536")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        try SettingChecks.positive(heartbeatMs, "--heartbeat-ms")
+        try SettingChecks.positive(requestTimeoutMs, "--request-timeout-ms")
+        try SettingChecks.positive(socketioPingIntervalMs, "--socketio-ping-interval-ms")
+        try SettingChecks.positive(socketioPingTimeoutMs, "--socketio-ping-timeout-ms")
+        try SettingChecks.port(healthPort, "--health-port")
+        guard portStride >= 1 else { throw ValidationError("--port-stride must be at least 1") }
+        try SettingChecks.gatewayPorts(
+            [
+                (stepsHTTPPort, "--steps-http-port"), (stepsWSPort, "--steps-ws-port"),
+                (statsHTTPPort, "--stats-http-port"), (presencePort, "--presence-port"), (lobbyPort, "--lobby-port"),
+            ], stride: portStride, gateways: gateways)
         guard unresponsiveTimeoutMs > heartbeatMs * 2 else {
             throw ValidationError("--unresponsive-timeout-ms must be more than two heartbeats")
         }

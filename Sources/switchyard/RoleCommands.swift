@@ -37,6 +37,7 @@ struct MembershipOptions: ParsableArguments {
         guard maxWireMessageBytes >= 64 << 10 else {
             throw ValidationError("--max-wire-message-bytes must be at least 65536")
         }
+        try SettingChecks.positive(heartbeatMs, "--heartbeat-ms")
         guard (keyFile != nil) != insecureLinks else {
             throw ValidationError(
                 "give exactly one of --key-file (the key `switchyard keys issue \(id)` made) and --insecure-links")
@@ -147,6 +148,16 @@ struct GatewayCommand: AsyncParsableCommand {
     func validate() throws {
         guard GatewayProduct.list(products) != nil else {
             throw ValidationError("--products must list some of: steps, stats, presence, lobby (comma-separated)")
+        }
+        try SettingChecks.positive(requestTimeoutMs, "--request-timeout-ms")
+        try SettingChecks.positive(socketioPingIntervalMs, "--socketio-ping-interval-ms")
+        try SettingChecks.positive(socketioPingTimeoutMs, "--socketio-ping-timeout-ms")
+        for (port, flag) in [
+            (stepsHTTPPort, "--steps-http-port"), (stepsWSPort, "--steps-ws-port"),
+            (statsHTTPPort, "--stats-http-port"),
+            (presencePort, "--presence-port"), (lobbyPort, "--lobby-port"),
+        ] {
+            try SettingChecks.port(port, flag)
         }
     }
 

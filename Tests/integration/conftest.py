@@ -180,7 +180,7 @@ def read_until_closed(sock, timeout):
 class Fleet:
     """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
 
-    def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1, nofile=None):
+    def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1, nofile=None, wait=True):
         self.data = tempfile.mkdtemp(prefix="switchyard-it-")
         self.health_port = free_port()
         self.http_port = free_port()
@@ -208,7 +208,8 @@ class Fleet:
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})}, preexec_fn=limit)
         try:
-            self.wait_healthy()
+            if wait:
+                self.wait_healthy()
         except BaseException:
             # Nobody will call stop() on a fleet that never came up: do not leave it running.
             self.proc.kill()

@@ -13,6 +13,8 @@ import requests
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import connect
 
+from conftest import poll
+
 
 class StepStreamer(threading.Thread):
     """Streams updates for its own users through `ws_urls` (tried in turn on reconnect), `window` in flight."""
@@ -135,3 +137,24 @@ class StepStreamer(threading.Thread):
 def steps_of(http_url, user):
     r = requests.get(f"{http_url}/users/{urllib.parse.quote(user, safe='')}/steps", timeout=10)
     return r.json()["cumulativeSteps"] if r.status_code == 200 else 0
+
+
+def wait_for_progress(streamers, more=30, timeout=60):
+    """Waits until every streamer has `more` acknowledged updates than now (and none has failed)."""
+    targets = [s.ack_count + more for s in streamers]
+    poll(lambda: all(s.error is None and s.ack_count >= t for s, t in zip(streamers, targets)), timeout=timeout,
+         what=f"{more} more acknowledged updates from every streamer; errors: {[s.error for s in streamers]}")
+
+
+def finish_and_check(fleet, streamers):
+    """Stops the streamers once their updates are acknowledged, and checks every user's total on the fleet."""
+    for s in streamers:
+        s.stop()
+    for s in streamers:
+        s.join(timeout=90)
+        assert not s.is_alive(), "a streamer did not finish its acknowledged updates"
+        assert s.error is None, s.error
+        assert s.unexpected == [], s.unexpected[:5]
+    for s in streamers:
+        for user, total in s.totals().items():
+            assert steps_of(fleet.http, user) == total, f"{user}: acknowledged {total}"

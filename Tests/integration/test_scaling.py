@@ -7,7 +7,7 @@ import uuid
 
 
 from conftest import poll
-from steps_streamer import StepStreamer, steps_of
+from steps_streamer import StepStreamer, finish_and_check, steps_of, wait_for_progress
 
 
 def api(fleet, method, path, **kw):
@@ -35,25 +35,6 @@ def start_streamers(fleet, count=4):
     for s in streamers:
         s.start()
     return streamers
-
-
-def wait_for_progress(streamers, more=30, timeout=60):
-    targets = [s.ack_count + more for s in streamers]
-    poll(lambda: all(s.error is None and s.ack_count >= t for s, t in zip(streamers, targets)), timeout=timeout,
-         what=f"{more} more acknowledged updates from every streamer; errors: {[s.error for s in streamers]}")
-
-
-def finish_and_check(fleet, streamers):
-    for s in streamers:
-        s.stop()
-    for s in streamers:
-        s.join(timeout=90)
-        assert not s.is_alive(), "a streamer did not finish its acknowledged updates"
-        assert s.error is None, s.error
-        assert s.unexpected == [], s.unexpected[:5]
-    for s in streamers:
-        for user, total in s.totals().items():
-            assert steps_of(fleet.http, user) == total, f"{user}: acknowledged {total}"
 
 
 def test_add_and_remove_workers_while_streaming_through_two_gateways(fresh_fleet):

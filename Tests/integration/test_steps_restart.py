@@ -12,7 +12,7 @@ import requests
 from websockets.sync.client import connect
 
 from conftest import poll
-from steps_streamer import StepStreamer, steps_of
+from steps_streamer import StepStreamer, finish_and_check, wait_for_progress
 
 USERS = [f"runner-{i}-{uuid.uuid4().hex[:6]}" for i in range(12)]
 
@@ -122,12 +122,7 @@ def test_kill_worker_while_batches_are_in_flight_loses_nothing_and_counts_nothin
     for s in streamers:
         s.start()
     try:
-        def progress(more):
-            targets = [s.ack_count + more for s in streamers]
-            poll(lambda: all(s.error is None and s.ack_count >= t for s, t in zip(streamers, targets)), timeout=90,
-                 what=f"{more} more acknowledged updates per streamer; errors: {[s.error for s in streamers]}")
-
-        progress(300)
+        wait_for_progress(streamers, more=300, timeout=90)
         victim = fleet.process("w1")
         # Batches are reaching the victim right now, not only earlier.
         poll(lambda: fleet.process("w1")["batchesReceived"] > victim["batchesReceived"], timeout=30,
@@ -136,17 +131,8 @@ def test_kill_worker_while_batches_are_in_flight_loses_nothing_and_counts_nothin
         os.kill(victim["pid"], signal.SIGKILL)
         fleet.wait_healthy(predicate=lambda h: next(p for p in h["processes"] if p["id"] == "w1")["pid"]
                            != victim["pid"])
-        progress(300)
+        wait_for_progress(streamers, more=300, timeout=90)
         gateway = next(p for p in fleet.health()[1]["processes"] if p["role"] == "gateway")
         assert gateway["batchesReceived"] > 0, "no reply batch reached the gateway"
     finally:
-        for s in streamers:
-            s.stop()
-    for s in streamers:
-        s.join(timeout=90)
-        assert not s.is_alive(), "a streamer did not finish its acknowledged updates"
-        assert s.error is None, s.error
-        assert s.unexpected == [], s.unexpected[:5]
-    for s in streamers:
-        for user, total in s.totals().items():
-            assert steps_of(fleet.http, user) == total, f"{user}: acknowledged {total}"
+        finish_and_check(fleet, streamers)

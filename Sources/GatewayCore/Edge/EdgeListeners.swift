@@ -1,3 +1,4 @@
+import Fleet
 package import Hummingbird
 import HummingbirdCore
 package import Logging
@@ -37,19 +38,23 @@ package enum EdgeListeners {
         return router
     }
 
-    /// An HTTP listener on `port` serving `router`.
-    package static func http(_ router: Router<BasicRequestContext>, port: Int, _ context: Context) -> any Service {
+    /// An HTTP listener on `port` serving `router`; `purpose` names it in a failure to listen ("steps REST").
+    package static func http(
+        _ router: Router<BasicRequestContext>, port: Int, purpose: String, _ context: Context
+    ) -> any Service {
         let policy = context.policy
         let fleet = context.fleet
-        return Application(
-            router: router,
-            server: HTTPServerBuilder { responder in
-                GuardedChildChannel(
-                    inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false)
-            },
-            configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
-            onServerRunning: { _ in fleet.listenerBound() },
-            logger: context.logger)
+        return context.named(purpose, port: port) {
+            Application(
+                router: router,
+                server: HTTPServerBuilder { responder in
+                    GuardedChildChannel(
+                        inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false)
+                },
+                configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
+                onServerRunning: { _ in fleet.listenerBound() },
+                logger: context.logger)
+        }
     }
 
     /// A listener on `port` whose WebSocket upgrades are served by channel handlers on their event loops
@@ -57,31 +62,40 @@ package enum EdgeListeners {
     /// WebSockets unless `webSocketLiveness` is off (a protocol with its own heartbeat). While the gateway sheds, a
     /// new WebSocket is upgraded only to be closed with 1013.
     package static func webSocket(
-        _ router: Router<BasicRequestContext>, port: Int, maxFrameSize: Int, webSocketLiveness: Bool = true,
-        _ context: Context, decide: @escaping EventLoopWebSocketChannel.Decision
+        _ router: Router<BasicRequestContext>, port: Int, purpose: String, maxFrameSize: Int,
+        webSocketLiveness: Bool = true, _ context: Context, decide: @escaping EventLoopWebSocketChannel.Decision
     ) -> any Service {
         let policy = context.policy
         let fleet = context.fleet
-        return Application(
-            router: router,
-            server: HTTPServerBuilder { responder in
-                let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
-                    head, channel in
-                    guard let factory = decide(head, channel) else { return nil }
-                    ConnectionGuard.upgrading(channel)
-                    if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
-                        policy.countShed()
-                        return { _ in
-                            ClosingWebSocketHandler(
-                                code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
+        return context.named(purpose, port: port) {
+            Application(
+                router: router,
+                server: HTTPServerBuilder { responder in
+                    let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
+                        head, channel in
+                        guard let factory = decide(head, channel) else { return nil }
+                        ConnectionGuard.upgrading(channel)
+                        if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
+                            policy.countShed()
+                            return { _ in
+                                ClosingWebSocketHandler(
+                                    code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
+                            }
                         }
+                        return factory
                     }
-                    return factory
-                }
-                return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
-            },
-            configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
-            onServerRunning: { _ in fleet.listenerBound() },
-            logger: context.logger)
+                    return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
+                },
+                configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
+                onServerRunning: { _ in fleet.listenerBound() },
+                logger: context.logger)
+        }
+    }
+}
+
+extension EdgeListeners.Context {
+    /// `make()`'s listener, whose failure to listen names this gateway, `purpose`, the address and the port.
+    fileprivate func named(_ purpose: String, port: Int, _ make: () -> any Service) -> any Service {
+        ListenerService(make(), process: "gateway \(fleet.id)", purpose: purpose, host: host, port: port)
     }
 }

@@ -1,0 +1,139 @@
+"""What an operator meets first (issue 16): the version, settings checked at start with errors that name them,
+logs as JSON lines, a taken port named in the error and a failing process reported in /health while its restarts
+back off, and `fleet status` failing when it cannot reach the supervisor."""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+
+from conftest import BIN, Fleet, free_port, poll
+
+
+def run(*args, timeout=30):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_version_names_the_release_and_the_commit():
+    out = run("--version")
+    assert out.returncode == 0, out.stderr
+    assert re.fullmatch(r"switchyard \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-modified)?|unknown)\)\n", out.stdout), \
+        out.stdout
+
+
+def test_settings_out_of_range_are_refused_at_start_by_name():
+    cases = [
+        (["up", "--steps-http-port", "70000"], "--steps-http-port must be a port number, 1…65535 (got 70000)"),
+        (["up", "--health-port", "0"], "--health-port must be a port number, 1…65535 (got 0)"),
+        (["up", "--heartbeat-ms", "0"], "--heartbeat-ms must be at least 1 millisecond (got 0)"),
+        (["up", "--gateways", "2", "--lobby-port", "60000"], "--lobby-port plus --port-stride for gateway 2"),
+        (["up", "--log-level", "loud"], "--log-level must be one of"),
+        (["up", "--log-format", "xml"], "--log-format must be text or json"),
+        (["up", "--products", "steps,chess"], "--products must list some of"),
+        (["gateway", "--id", "g1", "--supervisor", "tcp://127.0.0.1:1", "--insecure-links", "--stats-http-port",
+          "65536"], "--stats-http-port must be a port number"),
+        (["worker", "--id", "w1", "--supervisor", "tcp://127.0.0.1:1", "--insecure-links", "--heartbeat-ms=-5"],
+         "--heartbeat-ms must be at least 1 millisecond"),
+    ]
+    for args, message in cases:
+        out = run(*args, "--data", "/nonexistent/never-created")
+        assert out.returncode != 0, args
+        assert message in out.stderr, (args, out.stderr)
+
+
+def config(*args, env=None):
+    out = subprocess.run([BIN, "config", *args], capture_output=True, text=True, timeout=30,
+                         env={**os.environ, **(env or {})})
+    rows = {}
+    for line in out.stdout.splitlines()[1:]:
+        name, value, source = re.match(r"(\S+)\s+(.*?)\s{2,}(.+)$", line).groups()
+        rows[name] = (value, source)
+    return out, rows
+
+
+def test_settings_come_from_the_command_line_then_the_environment_then_a_file_then_the_defaults(tmp_path):
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"workers": 5, "log-level": "error", "partitions": 8, "insecure-links": True}))
+    env = {"SWITCHYARD_LOG_LEVEL": "debug", "SWITCHYARD_STEPS_HTTP_PORT": "18080", "SWITCHYARD_WORKERS": "3"}
+    out, rows = config("up", "--config", str(settings), "--workers", "4", env=env)
+    assert out.returncode == 0, out.stderr
+    assert rows["--workers"] == ("4", "command line")
+    assert rows["--log-level"] == ("debug", "environment SWITCHYARD_LOG_LEVEL")
+    assert rows["--steps-http-port"] == ("18080", "environment SWITCHYARD_STEPS_HTTP_PORT")
+    assert rows["--partitions"] == ("8", f"file {settings}")
+    assert rows["--insecure-links"] == ("true", f"file {settings}")
+    assert rows["--lobby-port"] == ("9000", "default")
+    # A value from a layer is checked like one from the command line, and the message names the setting.
+    out, _ = config("up", env={"SWITCHYARD_STEPS_HTTP_PORT": "70000"})
+    assert out.returncode == 1 and "--steps-http-port must be a port number" in out.stderr, out.stderr
+    settings.write_text(json.dumps({"heartbeat-ms": 0}))
+    out = subprocess.run([BIN, "up", "--config", str(settings), "--data", str(tmp_path / "data")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "--heartbeat-ms must be at least 1 millisecond" in out.stderr, out.stderr
+    settings.write_text("{not json")
+    out = subprocess.run([BIN, "up", "--config", str(settings)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and f"--config {settings}" in out.stderr, out.stderr
+
+
+def test_fleet_status_exits_2_when_the_supervisor_cannot_be_reached():
+    out = run("fleet", "status", "--supervisor-url", f"http://127.0.0.1:{free_port()}")
+    assert out.returncode == 2, (out.returncode, out.stdout, out.stderr)
+    assert "cannot reach the supervisor" in out.stderr
+
+
+def test_json_logs_from_every_process(tmp_path):
+    # Both settings from the layers below the command line: the format from the environment, the level from a file.
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"log-level": "debug"}))
+    fleet = Fleet(workers=1, partitions=4, extra=("--config", str(settings)), env={"SWITCHYARD_LOG_FORMAT": "json"})
+    try:
+        poll(lambda: all(role in fleet.tail(10_000_000) for role in ('"role":"worker"', '"role":"gateway"')),
+             what="log lines of every role")
+        # The fleet's banner goes to standard output as plain text; every log line is JSON.
+        lines = [line for line in fleet.tail(10_000_000).splitlines() if line.startswith("{")]
+    finally:
+        fleet.stop()
+    events = [json.loads(line) for line in lines]  # every line a JSON object, or this raises
+    assert {(e["role"], e["process"]) for e in events} >= {("supervisor", "supervisor"), ("worker", "w1"),
+                                                           ("gateway", "g1")}
+    for e in events:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["time"]), e
+        assert e["level"] in {"trace", "debug", "info", "notice", "warning", "error", "critical"}
+        assert isinstance(e["message"], str)
+    # --log-level reaches the children too: their debug lines are there.
+    assert any(e["level"] == "debug" and e["role"] == "worker" for e in events)
+    launched = next(e for e in events if e["message"] == "process launched")
+    assert launched["metadata"]["id"] in {"w1", "g1"} and launched["metadata"]["pid"].isdigit()
+
+
+def test_a_taken_port_is_named_and_the_failing_gateway_is_reported_while_its_restarts_back_off():
+    blocker = socket.socket()
+    blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    port = free_port()
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    fleet = Fleet(workers=1, partitions=4, extra=("--products", "stats", "--stats-http-port", str(port)), wait=False)
+    try:
+        expected = f"gateway g1 cannot listen on 127.0.0.1:{port} for learning stats: Address already in use"
+
+        def gateway(at_least):
+            g = fleet.process("g1")
+            return g if g["quickExits"] >= at_least else None
+
+        g = poll(lambda: gateway(3), timeout=60, what="g1 to fail three times in a row")
+        assert expected in (g["lastError"] or ""), g
+        assert g["lastExit"] == "exited(1)", g
+        code, health = fleet.health()
+        assert code == 503
+        assert any(w.startswith("g1 has exited") and expected in w for w in health["warnings"]), health["warnings"]
+        # Backing off: the next two failures take at least the two delays before them (0.4 s and 0.8 s).
+        started = time.monotonic()
+        poll(lambda: gateway(5), timeout=60, what="g1 to fail twice more")
+        assert time.monotonic() - started >= 1.0
+        blocker.close()
+        health = fleet.wait_healthy(timeout=60)
+        assert not any(w.startswith("g1 has exited") for w in health["warnings"])
+    finally:
+        blocker.close()
+        fleet.stop()
