@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, if they are missing (iproute2: the two-host test
-# makes network namespaces).
+# makes network namespaces). With --tests, also what only the tests use (chromium: the fleet page's test loads it
+# headless).
 set -euo pipefail
+packages=(libzmq3-dev libsqlite3-dev nginx iproute2)
+[ "${1:-}" != "--tests" ] || packages+=(chromium)
 missing=()
-for pkg in libzmq3-dev libsqlite3-dev nginx iproute2; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 # The integration tests make a virtualenv; Debian's own python3 needs python3-venv for that.

@@ -2,7 +2,7 @@
 # Runs every test: the Swift unit tests, then the integration tests against the real executable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/ensure-deps.sh
+scripts/ensure-deps.sh --tests
 swift build --build-tests
 swift test --skip-build
 python3 -m venv .venv

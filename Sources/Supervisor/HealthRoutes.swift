@@ -35,6 +35,17 @@ struct HealthRoutes: Sendable {
     let links: LinkReport
 
     func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { _, _ in
+            Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
+                    // Everything the page needs is in it: nothing else may load, and it runs only its own script.
+                    .contentSecurityPolicy:
+                        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+                ],
+                body: .init(byteBuffer: ByteBuffer(string: FleetPage.html)))
+        }
         router.get("/health") { _, _ in
             let (healthy, body) = self.report()
             return Response(
@@ -69,6 +80,8 @@ struct HealthRoutes: Sendable {
             w.value(r.id)
             w.key("role")
             w.value(r.role.description)
+            w.key("host")
+            w.value(r.host)
             w.key("pid")
             if let pid = r.pid { w.value(Int(pid)) } else { w.null() }
             w.key("state")

@@ -158,6 +158,7 @@ struct FleetRunner: Service {
                 ]
                 for (name, url) in health.products { lines.append("  \(name): \(url)") }
                 lines.append("  health: http://\(spec.healthHost):\(spec.healthPort)/health")
+                lines.append("  fleet page: http://\(spec.healthHost):\(spec.healthPort)/")
                 FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
                 return
             }
