@@ -122,6 +122,9 @@ public final class ProcessRegistry: Sendable {
         /// Sum and count of finished moves, for `/metrics`.
         var movesFinished = 0
         var lastMoveDuration: Duration?
+        /// Durations of moves finished since `/metrics` last took them (bounded: a fleet nobody scrapes keeps the
+        /// newest).
+        var unreportedMoveDurations: [Duration] = []
         /// The host whose data folder holds each partition's current file.
         var home: [UInt16: String] = [:]
         var unresponsiveTimeout: Duration = .seconds(10)
@@ -273,6 +276,14 @@ public final class ProcessRegistry: Sendable {
     /// Whether a rebalance waits (workers joined or leave, moves not planned yet).
     public var rebalancePending: Bool { state.withLock { $0.rebalanceWanted } }
 
+    /// The durations of the moves finished since the last call, oldest first.
+    public func takeMoveDurations() -> [Duration] {
+        state.withLock { s in
+            defer { s.unreportedMoveDurations = [] }
+            return s.unreportedMoveDurations
+        }
+    }
+
     /// Moves finished since start, and how long the last one took.
     public var moveStatistics: (finished: Int, last: Duration?) {
         state.withLock { ($0.movesFinished, $0.lastMoveDuration) }
@@ -373,6 +384,8 @@ public final class ProcessRegistry: Sendable {
                 s.moves[move.partition] = nil
                 s.movesFinished += 1
                 s.lastMoveDuration = now - move.startedAt
+                s.unreportedMoveDurations.append(now - move.startedAt)
+                if s.unreportedMoveDurations.count > 10_000 { s.unreportedMoveDurations.removeFirst(5_000) }
                 result.finished.append((move, now - move.startedAt))
                 granted = true
             }

@@ -1,76 +1,151 @@
-import CoreMetrics
 import Prometheus
 import Synchronization
 import Wire
 
-/// The supervisor's Prometheus registry: fleet figures refreshed from the registry at each scrape.
+/// The supervisor's `/metrics` (docs/operations.md, "Metrics"): the fleet's figures in the Prometheus text format,
+/// refreshed at each scrape from the registry and the processes' heartbeats. Counts are counters named `…_total`,
+/// states are gauges, durations are histograms in seconds, and every family has its HELP text.
 final class SupervisorMetrics: Sendable {
-    private let prometheus = PrometheusCollectorRegistry()
-    private let factory: PrometheusMetricsFactory
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
-
-    init() {
-        factory = PrometheusMetricsFactory(registry: prometheus)
+    private struct Series {
+        var gauges: [String: Gauge] = [:]
+        /// Each counter with the total it shows; a total that went down (its process restarted) starts a new series.
+        var counters: [String: (counter: Counter, total: Int64)] = [:]
     }
 
-    private func gauge(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Gauge {
-        let key = label + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return gauges.withLock { gauges in
-            if let g = gauges[key] { return g }
-            let g = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
-            gauges[key] = g
-            return g
+    private let prometheus = PrometheusCollectorRegistry()
+    private let series = Mutex(Series())
+    private let moveDurations: DurationHistogram
+
+    init() {
+        moveDurations = prometheus.makeDurationHistogram(
+            name: "switchyard_partition_move_duration_seconds",
+            buckets: [
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+                .seconds(10), .seconds(30), .seconds(60),
+            ],
+            help: "Time from a partition move's planning until its new owner serves it.")
+    }
+
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        name + labels.map { "|\($0.0)=\($0.1)" }.joined()
+    }
+
+    /// Sets gauge `name` (labels `labels`) to `value`.
+    private func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+        let key = Self.key(name, labels)
+        series.withLock { series in
+            let gauge = series.gauges[key] ?? prometheus.makeGauge(name: name, labels: labels, help: help)
+            series.gauges[key] = gauge
+            gauge.set(value)
         }
     }
 
-    /// The `id` dimension of a gauge key (`label|id=w1|role=worker`).
-    private static func id(in key: String) -> String? {
-        key.split(separator: "|").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+    /// Shows counter `name` (labels `labels`) at `total`, a count its process keeps since it started.
+    private func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ total: UInt64) {
+        let key = Self.key(name, labels)
+        let total = Int64(clamping: total)
+        series.withLock { series in
+            if let (counter, shown) = series.counters[key], total >= shown {
+                counter.increment(by: total - shown)
+                series.counters[key] = (counter, total)
+                return
+            }
+            if let (old, _) = series.counters[key] { prometheus.unregisterCounter(old) }
+            let counter = prometheus.makeCounter(name: name, labels: labels, help: help)
+            counter.increment(by: total)
+            series.counters[key] = (counter, total)
+        }
+    }
+
+    /// Forgets the series of processes that are gone (a removed worker's series go away with it).
+    private func forgetAllBut(_ ids: Set<String>) {
+        func id(in key: String) -> String? {
+            key.split(separator: "|").first { $0.hasPrefix("id=") }.map { String($0.dropFirst(3)) }
+        }
+        series.withLock { series in
+            for (key, gauge) in series.gauges where id(in: key).map({ !ids.contains($0) }) == true {
+                prometheus.unregisterGauge(gauge)
+                series.gauges[key] = nil
+            }
+            for (key, entry) in series.counters where id(in: key).map({ !ids.contains($0) }) == true {
+                prometheus.unregisterCounter(entry.counter)
+                series.counters[key] = nil
+            }
+        }
     }
 
     /// Prometheus text for the current state.
     func render(_ registry: ProcessRegistry, links: LinkReport) -> [UInt8] {
-        // A removed worker's series go away with it.
-        let ids = Set(registry.records.map(\.id)).union(["supervisor"])
-        gauges.withLock { gauges in
-            for (key, gauge) in gauges {
-                guard let id = Self.id(in: key), !ids.contains(id) else { continue }
-                gauge.destroy()
-                gauges[key] = nil
-            }
-        }
+        forgetAllBut(Set(registry.records.map(\.id)).union(["supervisor"]))
         for r in registry.records {
-            let dims = [("id", r.id), ("role", r.role.description)]
-            gauge("switchyard_process_up", dims).record(r.state == .running ? 1 : 0)
-            gauge("switchyard_process_ready", dims).record(r.ready ? 1 : 0)
-            gauge("switchyard_process_restarts", dims).record(r.restarts)
-            gauge("switchyard_process_processed", dims).record(Double(r.processed))
-            gauge("switchyard_wire_malformed_dropped", dims).record(Double(r.malformed))
-            gauge("switchyard_process_partitions", dims).record(r.partitions.count)
-            gauge("switchyard_zmq_outbound_dropped", dims).record(Double(r.dropped))
-            gauge("switchyard_slow_clients_closed", dims).record(Double(r.slowClientsClosed))
+            let labels = [("id", r.id), ("role", r.role.description)]
+            gauge(
+                "switchyard_process_up", "1 while the process has said hello and not exited.", labels,
+                r.state == .running ? 1 : 0)
+            gauge(
+                "switchyard_process_ready", "1 while the process's heartbeat says it serves.", labels, r.ready ? 1 : 0)
+            gauge(
+                "switchyard_process_partitions", "Partitions the process owns (workers).", labels,
+                Double(r.partitions.count))
+            gauge(
+                "switchyard_process_quick_exits",
+                "Exits in a row soon after a start (0 after a run that lasted); 3 or more is a warning in /health.",
+                labels, Double(r.quickExits))
+            counter(
+                "switchyard_process_restarts_total", "Restarts of the process by the supervisor.", labels,
+                UInt64(max(r.restarts, 0)))
+            counter(
+                "switchyard_processed_total", "Commands (workers) or requests and messages (gateways) processed.",
+                labels, r.processed)
+            counter(
+                "switchyard_wire_malformed_dropped_total", "Inter-process messages dropped as malformed.", labels,
+                r.malformed)
+            counter(
+                "switchyard_zmq_outbound_dropped_total",
+                "Outbound ZeroMQ messages dropped (queue over its limit, unroutable, or unsent at shutdown).", labels,
+                r.dropped)
             if r.role == .gateway {
-                for counter in EdgeCounter.allCases {
-                    gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
-                }
-            } else {
-                for counter in EdgeCounter.workerCounters {
-                    gauge(counter.metricName, dims).record(Double(r.edge[counter] ?? 0))
+                counter(
+                    "switchyard_slow_clients_closed_total",
+                    "Client connections closed because their outgoing queue passed its limit.", labels,
+                    r.slowClientsClosed)
+            }
+            for edge in r.role == .gateway ? EdgeCounter.allCases : EdgeCounter.workerCounters {
+                let value = r.edge[edge] ?? 0
+                if edge.isState {
+                    gauge(edge.metricName, edge.help, labels, Double(value))
+                } else {
+                    counter(edge.metricName + "_total", edge.help, labels, value)
                 }
             }
         }
         let supervisor = [("id", "supervisor"), ("role", "supervisor")]
-        gauge("switchyard_wire_malformed_dropped", supervisor).record(Double(registry.malformed))
-        gauge(EdgeCounter.linkRefused.metricName, supervisor).record(links.keyring?.authenticator.refused ?? 0)
-        gauge("switchyard_link_impostor_messages", supervisor).record(links.controller.control?.impostorMessages ?? 0)
-        gauge("switchyard_links_secure", []).record(links.keyring == nil ? 0 : 1)
-        gauge("switchyard_partition_map_epoch", []).record(Double(registry.epoch))
-        gauge("switchyard_partition_moves_in_flight", []).record(registry.moves.count)
-        let (finished, last) = registry.moveStatistics
-        gauge("switchyard_partition_moves_finished", []).record(finished)
-        if let last {
-            gauge("switchyard_partition_move_last_seconds", []).record(Double(last / .microseconds(1)) / 1e6)
+        counter(
+            "switchyard_wire_malformed_dropped_total", "Inter-process messages dropped as malformed.", supervisor,
+            registry.malformed)
+        counter(
+            EdgeCounter.linkRefused.metricName + "_total", EdgeCounter.linkRefused.help, supervisor,
+            UInt64(links.keyring?.authenticator.refused ?? 0))
+        counter(
+            "switchyard_link_impostor_messages_total",
+            "Control messages from a fleet key that spoke for another process.", supervisor,
+            UInt64(links.controller.control?.impostorMessages ?? 0))
+        gauge(
+            "switchyard_links_secure", "1 when the fleet's ZeroMQ links use CURVE, 0 with --insecure-links.", [],
+            links.keyring == nil ? 0 : 1)
+        gauge("switchyard_partition_map_epoch", "The partition map's epoch.", [], Double(registry.epoch))
+        gauge(
+            "switchyard_partition_moves_in_flight", "Partitions on their way between two workers.", [],
+            Double(registry.moves.count))
+        counter(
+            "switchyard_partition_moves_finished_total", "Partition moves finished since the supervisor started.",
+            [], UInt64(registry.moveStatistics.finished))
+        if let last = registry.moveStatistics.last {
+            gauge(
+                "switchyard_partition_move_last_seconds", "How long the last partition move took, planned to granted.",
+                [], Double(last / .microseconds(1)) / 1e6)
         }
+        for duration in registry.takeMoveDurations() { moveDurations.record(duration) }
         return prometheus.emitToBuffer()
     }
 }

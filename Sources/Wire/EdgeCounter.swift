@@ -75,7 +75,34 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The Prometheus series name.
+    /// Whether the value is a state (a gauge in `/metrics`) rather than a count (a counter, `…_total`).
+    public var isState: Bool { self == .defaultPasswordAccounts }
+
+    /// The HELP text of its `/metrics` family.
+    public var help: String {
+        switch self {
+        case .headerTimeout: "Requests whose header was not complete within the header timeout (408, closed)."
+        case .bodyTimeout: "Request bodies that made no progress within the body timeout (408, closed)."
+        case .idleTimeout: "Keep-alive connections closed after the idle timeout."
+        case .pingTimeout: "WebSockets closed for not answering a ping in time (1001)."
+        case .connectionRefused: "Connections refused at the connection limit (503)."
+        case .unmaskedFrame: "WebSocket client frames without a mask (1002)."
+        case .malformedRequest: "Malformed HTTP requests (400, 413 or 431)."
+        case .loginThrottled: "Lobby logins refused without a password check (locked name or no check free)."
+        case .loginLocked: "Lobby names locked after too many failed logins in a row."
+        case .loginConnectionClosed: "Lobby connections closed after too many failed logins on them (1008)."
+        case .rateLimited: "Times a connection was held back for sending faster than its rate limit."
+        case .payloadRefused: "Socket.IO polling payloads refused for too many packets or bytes (413)."
+        case .shed: "Connections, requests or upgrades refused while the gateway was overloaded (503, 1013)."
+        case .defaultPasswordAccounts:
+            "Lobby first-start accounts that still accept their default password, one bit each (admin 1, user 2)."
+        case .linkRefused: "ZeroMQ handshakes refused because the peer had no key of the fleet."
+        case .batchReceived: "Batch messages received on the command or reply path."
+        case .batchedMessageReceived: "Messages received inside batches (divided by the batches, the mean batch size)."
+        }
+    }
+
+    /// The Prometheus series name (a count's counter adds `_total`).
     public var metricName: String {
         switch self {
         case .headerTimeout: "switchyard_edge_header_timeouts"

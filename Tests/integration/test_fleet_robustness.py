@@ -13,7 +13,7 @@ from conftest import BIN, free_port, poll
 
 def malformed_count(fleet, process_id):
     text = requests.get(f"http://127.0.0.1:{fleet.health_port}/metrics", timeout=5).text
-    m = re.search(r'switchyard_wire_malformed_dropped\{[^}]*id="%s"[^}]*\} (\S+)' % process_id, text)
+    m = re.search(r'switchyard_wire_malformed_dropped_total\{[^}]*id="%s"[^}]*\} (\S+)' % process_id, text)
     return float(m.group(1)) if m else 0.0
 
 

@@ -81,7 +81,7 @@ def test_strangers_cannot_command_read_or_fetch_from_a_worker(fresh_fleet):
         # The keyed stranger's handshakes reach the worker's ZAP handler and are refused there (after the grace a key
         # not yet in the worker's map gets), and counted.
         poll(lambda: fleet.process("w1")["linkHandshakesRefused"] >= 2, what="w1 to count refused handshakes")
-        assert metric(fleet, "switchyard_link_handshakes_refused", "w1") >= 2
+        assert metric(fleet, "switchyard_link_handshakes_refused_total", "w1") >= 2
         # Real traffic meanwhile: a client's acknowledged updates, whose replies the worker publishes.
         with connect(fleet.ws + "/?ack=1") as ws:
             for i in range(20):
@@ -129,7 +129,7 @@ def test_the_supervisor_takes_no_stranger_and_no_impostor_for_a_process(fresh_fl
         after = fleet.process("w1")
         assert (after["pid"], after["commandEndpoint"]) == (w1["pid"], w1["commandEndpoint"])
         assert fleet.health()[1]["epoch"] == before["epoch"]
-        assert metric(fleet, "switchyard_link_impostor_messages", "supervisor") >= 1
+        assert metric(fleet, "switchyard_link_impostor_messages_total", "supervisor") >= 1
         # The fleet still serves.
         with connect(fleet.ws + "/?ack=1") as ws:
             ws.send('{"update_id": "1", "username": "after-impostor", "ts": 1, "newSteps": 3}')

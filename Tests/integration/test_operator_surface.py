@@ -8,6 +8,8 @@ import socket
 import subprocess
 import time
 
+import requests
+
 from conftest import BIN, Fleet, free_port, poll
 
 
@@ -137,3 +139,52 @@ def test_a_taken_port_is_named_and_the_failing_gateway_is_reported_while_its_res
     finally:
         blocker.close()
         fleet.stop()
+
+
+def scrape(fleet):
+    from prometheus_client.parser import text_string_to_metric_families
+    text = requests.get(f"http://127.0.0.1:{fleet.health_port}/metrics", timeout=10, headers=fleet.auth()).text
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def sample(families, family, name, **labels):
+    return next((s.value for s in families[family].samples
+                 if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())), None)
+
+
+def test_metrics_follow_the_prometheus_conventions(fresh_fleet):
+    fleet = fresh_fleet(workers=1, partitions=4)
+    families = scrape(fleet)
+    # Parsed by Prometheus's own client library: every family typed and documented.
+    for family in families.values():
+        assert family.documentation, f"{family.name} has no HELP text"
+        assert family.type in {"counter", "gauge", "histogram"}, family.name
+        if family.type == "counter":
+            assert all(s.name.endswith(("_total", "_created")) for s in family.samples), family.name
+    assert families["switchyard_process_restarts"].type == "counter"
+    assert families["switchyard_processed"].type == "counter"
+    assert families["switchyard_process_up"].type == "gauge"
+    assert families["switchyard_partition_move_duration_seconds"].type == "histogram"
+    assert sample(families, "switchyard_process_up", "switchyard_process_up", id="w1") == 1
+
+    # Counts grow with the work done; a restarted process is counted as restarted.
+    before = sample(families, "switchyard_processed", "switchyard_processed_total", id="w1")
+    for n in range(20):
+        requests.get(f"{fleet.http}/users/metrics-{n}/steps", timeout=10)
+    poll(lambda: sample(scrape(fleet), "switchyard_processed", "switchyard_processed_total", id="w1") >= before + 20,
+         what="w1's processed_total to count the reads")
+    victim = fleet.process("w1")
+    os.kill(victim["pid"], 9)
+    fleet.wait_healthy(predicate=lambda h: next(p for p in h["processes"] if p["id"] == "w1")["pid"] != victim["pid"])
+    restarts = sample(scrape(fleet), "switchyard_process_restarts", "switchyard_process_restarts_total", id="w1")
+    assert restarts == 1
+
+    # Each partition move is one observation of the move-duration histogram.
+    assert fleet.api("post", "/workers", json={"id": "w2"}).status_code == 202
+    fleet.wait_healthy(predicate=lambda h: any(p["id"] == "w2" and p["partitions"] for p in h["processes"])
+                       and not h["moves"])
+    families = scrape(fleet)
+    finished = sample(families, "switchyard_partition_moves_finished", "switchyard_partition_moves_finished_total")
+    observed = sample(families, "switchyard_partition_move_duration_seconds",
+                      "switchyard_partition_move_duration_seconds_count")
+    assert finished >= 2 and observed == finished

@@ -66,7 +66,7 @@ def test_add_and_remove_workers_while_streaming_through_two_gateways(fresh_fleet
     assert [(s.reconnects, s.resends) for s in streamers] == [(0, 0)] * len(streamers)
     # 1 → 2 workers moves 4 partitions, 2 → 3 moves 2 (shares 3, 3, 2), removing w1 moves its 3.
     metrics = api(fleet, "get", "/metrics").text
-    finished = next(line for line in metrics.splitlines() if line.startswith("switchyard_partition_moves_finished "))
+    finished = next(line for line in metrics.splitlines() if line.startswith("switchyard_partition_moves_finished_total "))
     assert float(finished.split()[1]) == 9
     # The removed worker's series are gone; the state survives in the data folder.
     assert 'id="w1"' not in metrics and 'id="w3"' in metrics

@@ -196,7 +196,7 @@ def test_health_and_metrics(fleet):
     m = requests.get(f"http://127.0.0.1:{fleet.health_port}/metrics", timeout=5)
     assert m.status_code == 200
     assert "switchyard_process_up" in m.text
-    assert "switchyard_wire_malformed_dropped" in m.text
+    assert "switchyard_wire_malformed_dropped_total" in m.text
 
 
 def test_invalid_utf8_text_frame_is_refused_like_the_original(fleet):
