@@ -15,6 +15,8 @@ import tempfile
 import time
 import urllib.request
 
+from benchkit import rss_kib
+
 # This process and the gateway each hold one descriptor per connection; both get the hard limit.
 DESCRIPTORS = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 
@@ -45,11 +47,6 @@ def start_fleet(binary, base):
         time.sleep(0.2)  # poll interval, bounded by the deadline above
     proc.kill()
     raise SystemExit("the fleet did not become healthy within 90 s")
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
 def open_idle(port, path, count):

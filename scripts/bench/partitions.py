@@ -10,24 +10,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 
+from benchkit import free_ports, rss_kib
+
 TICKS = os.sysconf("SC_CLK_TCK")
 SYSCALLS = ["syncfs", "pwrite64", "fcntl"]
-
-
-def free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
 
 
 def health(port):
@@ -68,8 +59,7 @@ def stop_fleet(proc, data):
 
 
 def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+    return rss_kib(pid) / 1024
 
 
 def handles(pid):

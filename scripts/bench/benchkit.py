@@ -1,0 +1,25 @@
+"""Helpers the Python benchmark drivers share (standard library only)."""
+import socket
+
+
+def free_ports(n):
+    """`n` distinct free loopback ports (bound together so that they differ, then released)."""
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def rss_kib(pid):
+    """The resident memory of process `pid` in KiB (VmRSS), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
