@@ -27,6 +27,13 @@ public final class ProcessCounters: Sendable {
     }
     /// Sets a reported value that is a state, not a count (`EdgeCounter.defaultPasswordAccounts`).
     public func set(_ counter: EdgeCounter, to value: UInt64) { values.withLock { $0.edge[counter] = value } }
+    /// Moves a state counter by `delta` (never below 0): a connection opened (+1) or closed (-1).
+    public func adjust(_ counter: EdgeCounter, by delta: Int) {
+        values.withLock { values in
+            let current = Int64(clamping: values.edge[counter] ?? 0)
+            values.edge[counter] = UInt64(max(0, current + Int64(delta)))
+        }
+    }
     /// The current value of an edge counter.
     public func value(of counter: EdgeCounter) -> UInt64 { values.withLock { $0.edge[counter] ?? 0 } }
     /// Marks the process ready (or not).

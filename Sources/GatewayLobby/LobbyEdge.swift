@@ -52,7 +52,8 @@ package enum LobbyEdge {
             maxFailedLogins: edge.maxFailedLoginsPerConnection, messagesPerSecond: edge.maxMessagesPerSecond,
             logger: context.logger)
         let listener = EdgeListeners.webSocket(
-            router, port: configuration.port, purpose: "the lobby", maxFrameSize: configuration.limits.maxMessageBytes,
+            router, port: configuration.port, product: .lobby, purpose: "the lobby",
+            maxFrameSize: configuration.limits.maxMessageBytes,
             context
         ) { head, _ in
             let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""

@@ -56,7 +56,8 @@ package enum PresenceEdge {
         // Engine.IO has its own heartbeat (counted by the Socket.IO server), so the guard does not ping these.
         let rate = configuration.messagesPerSecond
         let listener = EdgeListeners.webSocket(
-            router, port: configuration.port, purpose: "presence", maxFrameSize: socketIO.maxPayload,
+            router, port: configuration.port, product: .presence, purpose: "presence",
+            maxFrameSize: socketIO.maxPayload,
             webSocketLiveness: false, context
         ) { head, _ in
             let origin = head.headers.first(name: "origin")

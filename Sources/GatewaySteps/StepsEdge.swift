@@ -35,7 +35,8 @@ package enum StepsEdge {
     package static func services(_ configuration: Configuration, _ context: EdgeListeners.Context) -> [any Service] {
         let router = EdgeListeners.router(context)
         StepsRoutes(fleet: context.fleet, limits: configuration.limits).register(on: router)
-        let rest = EdgeListeners.http(router, port: configuration.httpPort, purpose: "step tracker REST", context)
+        let rest = EdgeListeners.http(
+            router, port: configuration.httpPort, product: .steps, purpose: "step tracker REST", context)
 
         let settings = StepsWebSocketChannelHandler.Settings(
             fleet: context.fleet, validator: StepsValidator(limits: configuration.limits),
@@ -43,7 +44,8 @@ package enum StepsEdge {
             updateTimeout: .seconds(30), drain: context.drain, messagesPerSecond: configuration.messagesPerSecond,
             logger: context.logger)
         let webSocket = EdgeListeners.webSocket(
-            EdgeListeners.router(context), port: configuration.webSocketPort, purpose: "step tracker WebSocket",
+            EdgeListeners.router(context), port: configuration.webSocketPort, product: .steps,
+            purpose: "step tracker WebSocket",
             maxFrameSize: configuration.maxMessageSize, context
         ) { head, _ in
             // Any path upgrades (contracts §1); the original clients use `/`.

@@ -112,7 +112,9 @@ final class SupervisorMetrics: Sendable {
             }
             for edge in r.role == .gateway ? EdgeCounter.allCases : EdgeCounter.workerCounters {
                 let value = r.edge[edge] ?? 0
-                if edge.isState {
+                if let product = edge.connectionsProduct {
+                    gauge(edge.metricName, edge.help, labels + [("product", product)], Double(value))
+                } else if edge.isState {
                     gauge(edge.metricName, edge.help, labels, Double(value))
                 } else {
                     counter(edge.metricName + "_total", edge.help, labels, value)

@@ -39,6 +39,37 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     case batchReceived = 16
     /// A message received inside a batch; divided by `batchReceived`, the mean batch size.
     case batchedMessageReceived = 17
+    /// Not a count but a state: client connections open now on the step tracker's ports (REST and WebSocket).
+    case stepsConnections = 18
+    /// Not a count but a state: client connections open now on learning stats' port.
+    case statsConnections = 19
+    /// Not a count but a state: client connections open now on presence's port (REST and Socket.IO).
+    case presenceConnections = 20
+    /// Not a count but a state: client connections open now on the lobby's port.
+    case lobbyConnections = 21
+
+    /// The state counter of the connections open on `product`'s ports.
+    public static func openConnections(of product: ProductCode) -> EdgeCounter? {
+        switch product {
+        case .steps: .stepsConnections
+        case .stats: .statsConnections
+        case .presence: .presenceConnections
+        case .lobby: .lobbyConnections
+        case .fleet: nil
+        }
+    }
+
+    /// For a connections counter, the product it counts (the `product` label of
+    /// `switchyard_gateway_open_connections`).
+    public var connectionsProduct: String? {
+        switch self {
+        case .stepsConnections: "steps"
+        case .statsConnections: "stats"
+        case .presenceConnections: "presence"
+        case .lobbyConnections: "lobby"
+        default: nil
+        }
+    }
 
     /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
     /// `LobbyUsers.defaultCredentials`, which a test holds them to).
@@ -72,11 +103,15 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .linkRefused: "linkHandshakesRefused"
         case .batchReceived: "batchesReceived"
         case .batchedMessageReceived: "batchedMessagesReceived"
+        case .stepsConnections: "stepsConnections"
+        case .statsConnections: "statsConnections"
+        case .presenceConnections: "presenceConnections"
+        case .lobbyConnections: "lobbyConnections"
         }
     }
 
     /// Whether the value is a state (a gauge in `/metrics`) rather than a count (a counter, `…_total`).
-    public var isState: Bool { self == .defaultPasswordAccounts }
+    public var isState: Bool { self == .defaultPasswordAccounts || connectionsProduct != nil }
 
     /// The HELP text of its `/metrics` family.
     public var help: String {
@@ -99,6 +134,8 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .linkRefused: "ZeroMQ handshakes refused because the peer had no key of the fleet."
         case .batchReceived: "Batch messages received on the command or reply path."
         case .batchedMessageReceived: "Messages received inside batches (divided by the batches, the mean batch size)."
+        case .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
+            "Client connections open now on a product's ports (a gateway's), by product."
         }
     }
 
@@ -122,6 +159,8 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .linkRefused: "switchyard_link_handshakes_refused"
         case .batchReceived: "switchyard_wire_batches_received"
         case .batchedMessageReceived: "switchyard_wire_batched_messages_received"
+        case .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
+            "switchyard_gateway_open_connections"
         }
     }
 }

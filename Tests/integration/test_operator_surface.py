@@ -1,6 +1,7 @@
 """What an operator meets first (issue 16): the version, settings checked at start with errors that name them,
 logs as JSON lines, a taken port named in the error and a failing process reported in /health while its restarts
 back off, and `fleet status` failing when it cannot reach the supervisor."""
+import contextlib
 import json
 import os
 import re
@@ -188,3 +189,23 @@ def test_metrics_follow_the_prometheus_conventions(fresh_fleet):
     observed = sample(families, "switchyard_partition_move_duration_seconds",
                       "switchyard_partition_move_duration_seconds_count")
     assert finished >= 2 and observed == finished
+
+
+def test_open_connections_are_shown_per_product(fresh_fleet):
+    from websockets.sync.client import connect
+    fleet = fresh_fleet(workers=1, partitions=4)
+
+    def open_steps():
+        return sample(scrape(fleet), "switchyard_gateway_open_connections", "switchyard_gateway_open_connections",
+                      id="g1", product="steps")
+
+    assert open_steps() in (None, 0)
+    with contextlib.ExitStack() as sockets:
+        for _ in range(3):
+            sockets.enter_context(connect(fleet.ws))
+        poll(lambda: open_steps() == 3, what="three steps connections in /metrics")
+        assert fleet.process("g1")["stepsConnections"] == 3
+        lobby = sample(scrape(fleet), "switchyard_gateway_open_connections", "switchyard_gateway_open_connections",
+                       id="g1", product="lobby")
+        assert lobby in (None, 0)
+    poll(lambda: open_steps() in (None, 0), what="the steps connections to be gone from /metrics")

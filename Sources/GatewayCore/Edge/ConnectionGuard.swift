@@ -16,6 +16,8 @@ package final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandl
     package typealias OutboundOut = ByteBuffer
 
     private let policy: EdgePolicy
+    /// The state counter of open connections of the product this port serves, if any.
+    private let connections: EdgeCounter?
     private let webSocketLiveness: Bool
     private var deadlines: ConnectionDeadlines
     /// Whether this connection holds a slot of the budget.
@@ -37,7 +39,8 @@ package final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandl
 
     /// A guard for one connection; `webSocketLiveness` makes it ping upgraded connections itself (off where the
     /// protocol has its own heartbeat, as Engine.IO does).
-    init(policy: EdgePolicy, webSocketLiveness: Bool) {
+    init(policy: EdgePolicy, webSocketLiveness: Bool, connections: EdgeCounter? = nil) {
+        self.connections = connections
         self.policy = policy
         self.webSocketLiveness = webSocketLiveness
         self.deadlines = ConnectionDeadlines(
@@ -59,7 +62,7 @@ package final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandl
             policy.countShed()
             context.fireChannelActive()
             answerAndClose(context, 503, "Service Unavailable", "server overloaded; try again later")
-        } else if policy.admit() {
+        } else if policy.admit(connections) {
             admitted = true
             deadlines = ConnectionDeadlines(
                 limits: policy.limits, webSocketLiveness: webSocketLiveness, openedAt: monotonicNanoseconds())
@@ -290,7 +293,7 @@ package final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandl
     private func giveBack() {
         if admitted {
             admitted = false
-            policy.release()
+            policy.release(connections)
         }
         if lingering {
             lingering = false

@@ -4,6 +4,7 @@ import HummingbirdCore
 package import Logging
 import NIOCore
 package import ServiceLifecycle
+package import Wire
 
 /// The listeners every product edge is built from: one port, behind the connection guard, counted towards the
 /// gateway's readiness once bound. Each product edge adds its routes and, where it has one, its WebSocket handler.
@@ -40,7 +41,7 @@ package enum EdgeListeners {
 
     /// An HTTP listener on `port` serving `router`; `purpose` names it in a failure to listen ("steps REST").
     package static func http(
-        _ router: Router<BasicRequestContext>, port: Int, purpose: String, _ context: Context
+        _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String, _ context: Context
     ) -> any Service {
         let policy = context.policy
         let fleet = context.fleet
@@ -49,7 +50,8 @@ package enum EdgeListeners {
                 router: router,
                 server: HTTPServerBuilder { responder in
                     GuardedChildChannel(
-                        inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false)
+                        inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false,
+                        connections: EdgeCounter.openConnections(of: product))
                 },
                 configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
                 onServerRunning: { _ in fleet.listenerBound() },
@@ -62,7 +64,7 @@ package enum EdgeListeners {
     /// WebSockets unless `webSocketLiveness` is off (a protocol with its own heartbeat). While the gateway sheds, a
     /// new WebSocket is upgraded only to be closed with 1013.
     package static func webSocket(
-        _ router: Router<BasicRequestContext>, port: Int, purpose: String, maxFrameSize: Int,
+        _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String, maxFrameSize: Int,
         webSocketLiveness: Bool = true, _ context: Context, decide: @escaping EventLoopWebSocketChannel.Decision
     ) -> any Service {
         let policy = context.policy
@@ -84,7 +86,9 @@ package enum EdgeListeners {
                         }
                         return factory
                     }
-                    return GuardedChildChannel(inner: channel, policy: policy, webSocketLiveness: webSocketLiveness)
+                    return GuardedChildChannel(
+                        inner: channel, policy: policy, webSocketLiveness: webSocketLiveness,
+                        connections: EdgeCounter.openConnections(of: product))
                 },
                 configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
                 onServerRunning: { _ in fleet.listenerBound() },

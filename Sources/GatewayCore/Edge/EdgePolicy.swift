@@ -1,5 +1,6 @@
 public import Fleet
 import Synchronization
+import Wire
 
 /// What every connection guard of one gateway shares: the limits, the process-wide connection budget and the
 /// counters that `/health` and `/metrics` show.
@@ -50,20 +51,27 @@ public final class EdgePolicy: Sendable {
     /// Client connections open now.
     public var openConnections: Int { open.load(ordering: .relaxed) }
 
-    /// Takes a slot for a new connection; false at the limit.
-    func admit() -> Bool {
+    /// Takes a slot for a new connection on a port of the product that `product` counts (if any); false at the
+    /// limit.
+    func admit(_ product: EdgeCounter?) -> Bool {
         var current = open.load(ordering: .relaxed)
         while current < maxConnections {
             let (exchanged, original) = open.compareExchange(
                 expected: current, desired: current + 1, ordering: .relaxed)
-            if exchanged { return true }
+            if exchanged {
+                if let product { counters.adjust(product, by: 1) }
+                return true
+            }
             current = original
         }
         return false
     }
 
     /// Gives back a connection's slot.
-    func release() { open.subtract(1, ordering: .relaxed) }
+    func release(_ product: EdgeCounter?) {
+        open.subtract(1, ordering: .relaxed)
+        if let product { counters.adjust(product, by: -1) }
+    }
 
     /// Takes a lingering slot; false when too many answered connections linger already.
     func beginLinger() -> Bool {

@@ -2,6 +2,7 @@ package import HummingbirdCore
 package import Logging
 package import NIOCore
 import NIOHTTP1
+package import Wire
 
 /// A server child channel that puts a `ConnectionGuard` in front of another one's pipeline (and its observer behind
 /// the HTTP decoder), so that every port of the gateway gets the same limits whatever stack serves it.
@@ -11,16 +12,20 @@ package struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChanne
     let inner: Inner
     let policy: EdgePolicy
     let webSocketLiveness: Bool
+    let connections: EdgeCounter?
 
-    /// `inner` behind the guard of `policy`; `webSocketLiveness` makes the guard ping its WebSockets.
-    package init(inner: Inner, policy: EdgePolicy, webSocketLiveness: Bool) {
+    /// `inner` behind the guard of `policy`; `webSocketLiveness` makes the guard ping its WebSockets; `connections`
+    /// counts the port's open connections for its product.
+    package init(inner: Inner, policy: EdgePolicy, webSocketLiveness: Bool, connections: EdgeCounter? = nil) {
         self.inner = inner
         self.policy = policy
         self.webSocketLiveness = webSocketLiveness
+        self.connections = connections
     }
 
     package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let connectionGuard = ConnectionGuard(policy: policy, webSocketLiveness: webSocketLiveness)
+        let connectionGuard = ConnectionGuard(
+            policy: policy, webSocketLiveness: webSocketLiveness, connections: connections)
         do {
             if let bytes = policy.limits.socketSendBuffer {
                 try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
