@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Subprocess
+import Synchronization
 import SystemPackage
 
 /// Runs one fleet process and restarts it whenever it exits, with `RestartBackoff`, until cancelled; on
@@ -27,25 +28,29 @@ struct ChildProcess: Sendable {
             var how = "could not start"
             var lastError: String?
             do {
-                let result = try await Subprocess.run(
-                    .path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit,
-                    platformOptions: options, input: .none, output: .currentStandardOutput, error: .sequence
-                ) { execution in
-                    registry.launched(id, pid: execution.processIdentifier.value)
-                    logger.info(
-                        "process launched", metadata: ["id": "\(id)", "pid": "\(execution.processIdentifier.value)"])
-                    // Passed on as it comes; the tail is kept so that /health can say why a process keeps dying.
-                    var tail = StandardErrorTail()
-                    for try await chunk in execution.standardError {
-                        chunk.withUnsafeBytes { bytes in
-                            FileHandle.standardError.write(Data(bytes))
-                            tail.append(bytes)
-                        }
+                // The child's stderr goes through a pipe that a thread of ours drains until the child closes it:
+                // passed on as it comes, with the tail kept so that /health can say why a process keeps dying. A
+                // thread, not a task: while the fleet stops, this task is cancelled but the child still logs its
+                // own shutdown, and a pipe nobody read would fail those writes (or kill it with SIGPIPE).
+                let pump = try StandardErrorPump()
+                let result: ExecutionResult<Void, FileDescriptorOutput, FileDescriptorOutput>
+                do {
+                    result = try await Subprocess.run(
+                        .path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit,
+                        platformOptions: options, input: .none, output: .currentStandardOutput,
+                        error: .fileDescriptor(pump.writeEnd, closeAfterSpawningProcess: true)
+                    ) { execution in
+                        registry.launched(id, pid: execution.processIdentifier.value)
+                        logger.info(
+                            "process launched",
+                            metadata: ["id": "\(id)", "pid": "\(execution.processIdentifier.value)"])
                     }
-                    return tail.lastLine
+                } catch {
+                    pump.abandon()
+                    throw error
                 }
                 how = "\(result.terminationStatus)"
-                lastError = result.closureResult
+                lastError = await pump.lastLine(waitingAtMost: .seconds(2))
                 let level: Logger.Level = Task.isCancelled ? .info : .warning
                 logger.log(level: level, "process exited", metadata: ["id": "\(id)", "status": "\(how)"])
             } catch {
@@ -82,5 +87,70 @@ struct StandardErrorTail {
         guard let last = lines.last(where: { !$0.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") } })
         else { return nil }
         return String(decoding: last.suffix(Self.limit), as: UTF8.self)
+    }
+}
+
+/// A pipe for a child's standard error and the thread that drains it into ours, keeping its tail.
+final class StandardErrorPump: Sendable {
+    private struct State {
+        var tail = StandardErrorTail()
+        var finished = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    /// The end the child writes to (closed here once the child has it).
+    let writeEnd: FileDescriptor
+    private let state = Mutex(State())
+
+    /// Opens the pipe and starts draining it. Subprocess closes every descriptor above 2 in the children it starts,
+    /// so no other child holds this write end open.
+    init() throws {
+        let (read, write) = try FileDescriptor.pipe()
+        writeEnd = write
+        let readEnd = read.rawValue
+        let thread = Thread { [self] in self.drain(readEnd) }
+        thread.name = "stderr-pump"
+        thread.start()
+    }
+
+    /// Closes the write end when the child never started (so the thread sees the end at once).
+    func abandon() { try? writeEnd.close() }
+
+    private func drain(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            let chunk = buffer[0..<n]
+            FileHandle.standardError.write(Data(chunk))
+            state.withLock { state in chunk.withUnsafeBytes { state.tail.append($0) } }
+        }
+        close(fd)
+        let waiters = state.withLock { state in
+            state.finished = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The child's last line once its stderr has ended (it exited), or as far as it got after `limit`.
+    func lastLine(waitingAtMost limit: Duration) async -> String? {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let done = self.state.withLock { state in
+                        if !state.finished { state.waiters.append(continuation) }
+                        return state.finished
+                    }
+                    if done { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+        return state.withLock { $0.tail.lastLine }
     }
 }

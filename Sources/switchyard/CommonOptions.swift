@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fleet
+import Foundation
 import Logging
 
 /// Options every role takes.
@@ -28,6 +29,9 @@ struct CommonOptions: ParsableArguments {
     /// Starts a role's process: bootstraps swift-log once, raises the descriptor soft limit to the hard one (so the
     /// limit an operator set is the one in force) and returns the role's logger.
     func startProcess(_ label: String) -> Logger {
+        // A write to a standard error nobody reads any more (the supervisor is gone) fails instead of killing the
+        // process: it then notices it is orphaned and stops in order.
+        signal(SIGPIPE, SIG_IGN)
         let logger = makeLogger(label)
         let limit = DescriptorLimit.raiseToHard()
         logger.debug("descriptor limit", metadata: ["soft": "\(limit.soft)", "hard": "\(limit.hard)"])

@@ -5,6 +5,8 @@ import contextlib
 import json
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -209,3 +211,22 @@ def test_open_connections_are_shown_per_product(fresh_fleet):
                        id="g1", product="lobby")
         assert lobby in (None, 0)
     poll(lambda: open_steps() in (None, 0), what="the steps connections to be gone from /metrics")
+
+
+def test_a_stopped_fleet_stops_every_child_in_order_and_keeps_their_last_words():
+    """The supervisor reads the children's standard error through a pipe: the pipe stays drained while they stop,
+    so each finishes its own shutdown (exit 0, its last log line passed on) instead of dying of a closed pipe."""
+    fleet = Fleet(workers=2, partitions=4)
+    try:
+        fleet.proc.send_signal(signal.SIGTERM)
+        assert fleet.proc.wait(timeout=30) == 0
+        log = fleet.tail(10_000_000)
+        for process in ("w1", "w2", "g1"):
+            assert f"id={process} status=exited(0)" in log, log[-3000:]
+        assert "signaled" not in log
+        assert log.count("worker stopped") == 2
+    finally:
+        if fleet.proc.poll() is None:
+            fleet.proc.kill()
+        fleet.log.close()
+        shutil.rmtree(fleet.data, ignore_errors=True)
