@@ -43,19 +43,8 @@ package enum EdgeListeners {
     package static func http(
         _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String, _ context: Context
     ) -> any Service {
-        let policy = context.policy
-        let fleet = context.fleet
-        return context.named(purpose, port: port) {
-            Application(
-                router: router,
-                server: HTTPServerBuilder { responder in
-                    GuardedChildChannel(
-                        inner: HTTP1Channel(responder: responder), policy: policy, webSocketLiveness: false,
-                        connections: EdgeCounter.openConnections(of: product))
-                },
-                configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
-                onServerRunning: { _ in fleet.listenerBound() },
-                logger: context.logger)
+        listener(router, port: port, product: product, purpose: purpose, webSocketLiveness: false, context) {
+            HTTP1Channel(responder: $0)
         }
     }
 
@@ -68,38 +57,46 @@ package enum EdgeListeners {
         webSocketLiveness: Bool = true, _ context: Context, decide: @escaping EventLoopWebSocketChannel.Decision
     ) -> any Service {
         let policy = context.policy
-        let fleet = context.fleet
-        return context.named(purpose, port: port) {
-            Application(
-                router: router,
-                server: HTTPServerBuilder { responder in
-                    let channel = EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) {
-                        head, channel in
-                        guard let factory = decide(head, channel) else { return nil }
-                        ConnectionGuard.upgrading(channel)
-                        if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
-                            policy.countShed()
-                            return { _ in
-                                ClosingWebSocketHandler(
-                                    code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
-                            }
-                        }
-                        return factory
+        return listener(
+            router, port: port, product: product, purpose: purpose, webSocketLiveness: webSocketLiveness, context
+        ) { responder in
+            EventLoopWebSocketChannel(responder: responder, maxFrameSize: maxFrameSize) { head, channel in
+                guard let factory = decide(head, channel) else { return nil }
+                ConnectionGuard.upgrading(channel)
+                if policy.isOverloaded, !ShedRules.continuesSession(head.uri) {
+                    policy.countShed()
+                    return { _ in
+                        ClosingWebSocketHandler(
+                            code: .init(codeNumber: 1013), reason: "server overloaded; try again later")
                     }
-                    return GuardedChildChannel(
-                        inner: channel, policy: policy, webSocketLiveness: webSocketLiveness,
-                        connections: EdgeCounter.openConnections(of: product))
-                },
-                configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
-                onServerRunning: { _ in fleet.listenerBound() },
-                logger: context.logger)
+                }
+                return factory
+            }
         }
     }
-}
 
-extension EdgeListeners.Context {
-    /// `make()`'s listener, whose failure to listen names this gateway, `purpose`, the address and the port.
-    fileprivate func named(_ purpose: String, port: Int, _ make: () -> any Service) -> any Service {
-        ListenerService(make(), process: "gateway \(fleet.id)", purpose: purpose, host: host, port: port)
+    /// What every listener is: `inner`'s channels behind the connection guard (which counts them for `product`),
+    /// readiness reported once bound, and a failure to listen that names this gateway, `purpose`, the address and
+    /// the port.
+    private static func listener<Inner: ServerChildChannel>(
+        _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String,
+        webSocketLiveness: Bool, _ context: Context,
+        inner: @escaping @Sendable (@escaping HTTPChannelHandler.Responder) -> Inner
+    ) -> any Service {
+        let policy = context.policy
+        let fleet = context.fleet
+        let connections = EdgeCounter.openConnections(of: product)
+        let application = Application(
+            router: router,
+            server: HTTPServerBuilder { responder in
+                GuardedChildChannel(
+                    inner: inner(responder), policy: policy, webSocketLiveness: webSocketLiveness,
+                    connections: connections)
+            },
+            configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
+            onServerRunning: { _ in fleet.listenerBound() },
+            logger: context.logger)
+        return ListenerService(
+            application, process: "gateway \(fleet.id)", purpose: purpose, host: context.host, port: port)
     }
 }
