@@ -74,17 +74,12 @@ public enum WireBatch {
         out.reserveCapacity(queued.count)
         var run = Run(routing: [], origin: origin)
         for message in queued {
-            guard message.count == routingFrames + 2, let kindByte = message[routingFrames].dropFirst(3).first,
-                message[routingFrames].count >= WireConstants.fixedHeaderSize,
-                let kind = MessageKind(rawValue: kindByte), packableKinds.contains(kind),
-                message[routingFrames + 1].count + message[routingFrames].count + 4 <= maxBodyBytes
-            else {
+            guard let size = packedSize(of: message, routingFrames: routingFrames) else {
                 run.flush(into: &out)
                 out.append(message)
                 continue
             }
             let routing = Array(message.prefix(routingFrames))
-            let size = message[routingFrames].count + 4 + message[routingFrames + 1].count
             if run.count > 0, run.routing != routing || run.count == maxMessages || run.size + size > maxBodyBytes {
                 run.flush(into: &out)
             }
@@ -92,6 +87,18 @@ public enum WireBatch {
         }
         run.flush(into: &out)
         return out
+    }
+
+    /// The bytes `message` (routing frames, header, body) takes inside a batch, or nil if it may not travel in one:
+    /// not two frames after its routing, a kind that is never packed, or bigger than a batch may be.
+    private static func packedSize(of message: [[UInt8]], routingFrames: Int) -> Int? {
+        guard message.count == routingFrames + 2 else { return nil }
+        let header = message[routingFrames]
+        guard header.count >= WireConstants.fixedHeaderSize, let kind = MessageKind(rawValue: header[3]),
+            packableKinds.contains(kind)
+        else { return nil }
+        let size = header.count + 4 + message[routingFrames + 1].count
+        return size <= maxBodyBytes ? size : nil
     }
 
     /// The messages of one batch being gathered.
