@@ -41,18 +41,16 @@ struct FleetRoundTripCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))  // poll interval, bounded by the deadline
         }
         let body = StepsCommand.get(username: "roundtrip").encoded()
-        var histogram = LatencyHistogram()
-        var total = Duration.zero
+        var times = RoundTripTimes(warmup: warmup)
         let clock = ContinuousClock()
         for index in 0..<(warmup + requests) {
             let start = clock.now
             let result = await client.request(product: .steps, key: "roundtrip", body: body, idempotent: true)
             let elapsed = start.duration(to: clock.now)
             guard case .success = result else { throw ValidationError("request \(index) failed: \(result)") }
-            if index >= warmup { histogram.record(micros: UInt64(elapsed / .microseconds(1))) }
-            if index >= warmup { total += elapsed }
+            times.record(elapsed, at: index)
         }
-        printResult(mode: "fleet", histogram, mean: total / requests)
+        times.printResult(mode: "fleet")
     }
 }
 
@@ -126,8 +124,7 @@ struct ZMQRoundTripCommand: ParsableCommand {
         // The same sizes as a steps read: its header frame and its body frame.
         let header = Envelope(kind: .command, product: .steps, correlation: 1, origin: "gbench").encoded()
         let body = StepsCommand.get(username: "roundtrip").encoded()
-        var histogram = LatencyHistogram()
-        var total = Duration.zero
+        var times = RoundTripTimes(warmup: warmup)
         let clock = ContinuousClock()
         var reply = [UInt8](repeating: 0, count: 4096)
         for index in 0..<(warmup + requests) {
@@ -135,19 +132,34 @@ struct ZMQRoundTripCommand: ParsableCommand {
             _ = header.withUnsafeBytes { zmq_send(dealer, $0.baseAddress, $0.count, ZMQ_SNDMORE) }
             _ = body.withUnsafeBytes { zmq_send(dealer, $0.baseAddress, $0.count, 0) }
             for _ in 0..<2 { _ = reply.withUnsafeMutableBytes { zmq_recv(dealer, $0.baseAddress, $0.count, 0) } }
-            let elapsed = start.duration(to: clock.now)
-            if index >= warmup { histogram.record(micros: UInt64(elapsed / .microseconds(1))) }
-            if index >= warmup { total += elapsed }
+            times.record(start.duration(to: clock.now), at: index)
         }
-        printResult(mode: serverKey == nil ? "zmq" : "zmq-curve", histogram, mean: total / requests)
+        times.printResult(mode: serverKey == nil ? "zmq" : "zmq-curve")
     }
 }
 
-/// One line a script can read: `result mode=… requests=… mean_us=… p50_us=… p90_us=… p99_us=… max_us=…`.
-private func printResult(mode: String, _ histogram: LatencyHistogram, mean: Duration) {
-    let meanMicros = Double(mean.components.attoseconds) / 1e12 + Double(mean.components.seconds) * 1e6
-    print(
-        "result mode=\(mode) requests=\(histogram.count) mean_us=\(String(format: "%.1f", meanMicros)) "
-            + "p50_us=\(histogram.quantile(0.5)) p90_us=\(histogram.quantile(0.9)) "
-            + "p99_us=\(histogram.quantile(0.99)) max_us=\(histogram.maxMicros)")
+/// The round trips of one run after its `warmup` unmeasured ones.
+private struct RoundTripTimes {
+    let warmup: Int
+    private var histogram = LatencyHistogram()
+    private var total = Duration.zero
+
+    init(warmup: Int) { self.warmup = warmup }
+
+    /// Records round trip number `index` (from 0), unless it is one of the warm-up.
+    mutating func record(_ elapsed: Duration, at index: Int) {
+        guard index >= warmup else { return }
+        histogram.record(micros: UInt64(elapsed / .microseconds(1)))
+        total += elapsed
+    }
+
+    /// One line a script can read: `result mode=… requests=… mean_us=… p50_us=… p90_us=… p99_us=… max_us=…`.
+    func printResult(mode: String) {
+        let mean = histogram.count == 0 ? .zero : total / Int(histogram.count)
+        let meanMicros = Double(mean.components.attoseconds) / 1e12 + Double(mean.components.seconds) * 1e6
+        print(
+            "result mode=\(mode) requests=\(histogram.count) mean_us=\(String(format: "%.1f", meanMicros)) "
+                + "p50_us=\(histogram.quantile(0.5)) p90_us=\(histogram.quantile(0.9)) "
+                + "p99_us=\(histogram.quantile(0.99)) max_us=\(histogram.maxMicros)")
+    }
 }

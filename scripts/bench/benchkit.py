@@ -1,5 +1,7 @@
 """Helpers the Python benchmark drivers share (standard library only)."""
+import signal
 import socket
+import subprocess
 
 
 def free_ports(n):
@@ -23,3 +25,14 @@ def rss_kib(pid):
     except OSError:
         return None
     return None
+
+
+def stop(proc, timeout=20):
+    """SIGTERM to a process still running, SIGKILL if it has not exited within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

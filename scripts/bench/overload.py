@@ -13,7 +13,6 @@ Every wait has a deadline; every process started here is stopped (SIGTERM, then 
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import uuid
 import requests
 from websockets.sync.client import connect
 
-from benchkit import free_ports, rss_kib
+from benchkit import free_ports, rss_kib, stop
 
 
 def percentile(values, p):
@@ -111,16 +110,6 @@ def wait_healthy(health_url, proc, deadline_s):
             pass
         time.sleep(0.2)  # poll interval, bounded by the deadline
     raise SystemExit("the fleet did not become healthy in time")
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_mode(name, shed_args, args, switchyard, bench):

@@ -9,13 +9,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import urllib.request
 
-from benchkit import free_ports, rss_kib
+from benchkit import free_ports, rss_kib, stop
 
 TICKS = os.sysconf("SC_CLK_TCK")
 SYSCALLS = ["syncfs", "pwrite64", "fcntl"]
@@ -49,12 +48,7 @@ def start_fleet(binary, partitions, commit_threads):
 
 
 def stop_fleet(proc, data):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc, timeout=30)
     shutil.rmtree(data, ignore_errors=True)
 
 
