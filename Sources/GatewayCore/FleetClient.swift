@@ -92,9 +92,14 @@ public final class FleetClient: Service, Sendable {
         timeout: Duration? = nil, completion: @escaping Completion
     ) {
         let now = clock.now
+        let counters = counters
         let request = RoutingState<ZMQSocketID>.Request(
             product: product, key: key, partition: partition, body: body, idempotent: idempotent,
-            deadline: now.advanced(by: timeout ?? configuration.requestTimeout), completion: completion)
+            deadline: now.advanced(by: timeout ?? configuration.requestTimeout)
+        ) { result in
+            counters.observeDuration(.fleetReplyDuration, product: product, since: now)
+            completion(result)
+        }
         let completions: [PendingCompletion]? = state.withLock { state in
             state.shuttingDown ? nil : sendNow(state.routing.submit(request, now: now))
         }

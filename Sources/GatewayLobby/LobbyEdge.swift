@@ -43,7 +43,7 @@ package enum LobbyEdge {
         let authenticator = LobbyAuthenticator(
             fleet: context.fleet, verifier: verifier,
             throttle: LoginThrottle(maxFailures: edge.maxFailedLogins, lockout: edge.loginLockout))
-        let router = EdgeListeners.router(context)
+        let router = EdgeListeners.router(context, product: .lobby)
         LobbyRoutes(fleet: context.fleet, authenticator: authenticator, limits: configuration.limits)
             .register(on: router)
         let settings = LobbyWebSocketChannelHandler.Settings(

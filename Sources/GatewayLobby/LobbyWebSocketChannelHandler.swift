@@ -133,6 +133,8 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts the next message once the previous one is done.
     private func pump() {
+        var taken = 0
+        defer { if taken > 0 { settings.fleet.counters.add(.lobbyMessagesIn, count: taken) } }
         while !busy, !rate.held, !backedUp, !protocolState.closeSent, let next = pending.first, let context {
             if let wait = rate.admit(counting: settings.fleet.counters) {
                 let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -143,6 +145,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
                 return
             }
             pending.removeFirst()
+            taken += 1
             // Draining: the close is on its way; what arrives meanwhile is not started.
             if settings.drain.isDraining { continue }
             actions =
@@ -242,6 +245,8 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         outgoing.append(contentsOf: taken)
         outboxFinished = outboxFinished || finished
         var wrote = false
+        var sent = 0
+        defer { if sent > 0 { settings.fleet.counters.add(.lobbyMessagesOut, count: sent) } }
         writing: while let item = outgoing.first, !protocolState.closeSent {
             switch item {
             case .text(let text):
@@ -251,6 +256,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
                 context.write(wrapOutboundOut(frame), promise: nil)
                 subscriber.written(item)
                 wrote = true
+                sent += 1
             case .close(let code, let reason):
                 outgoing.removeFirst()
                 if wrote { context.flush() }

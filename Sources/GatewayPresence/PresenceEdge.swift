@@ -47,7 +47,7 @@ package enum PresenceEdge {
             fleet: context.fleet, hub: hub, engine: configuration.engine,
             maxQueuedFrames: configuration.maxQueuedFrames,
             maxQueuedBytes: configuration.maxQueuedBytes, policy: context.policy, logger: context.logger)
-        let router = EdgeListeners.router(context)
+        let router = EdgeListeners.router(context, product: .presence)
         PresenceRoutes(
             fleet: context.fleet, hub: hub, settings: configuration.settings, maxBodyBytes: 64 * 1024,
             syncTimeout: configuration.syncTimeout

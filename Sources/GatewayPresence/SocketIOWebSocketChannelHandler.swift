@@ -96,6 +96,8 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
 
     /// Gives the session the messages read, within the message rate and while the client takes what it is sent.
     private func pump() {
+        var taken = 0
+        defer { if taken > 0 { server.counters.add(.presenceMessagesIn, count: taken) } }
         while !rate.held, !backedUp, !protocolState.closeSent, let frame = pending.first, let context, let link {
             if let wait = rate.admit(counting: server.counters) {
                 let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -106,6 +108,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
                 return
             }
             pending.removeFirst()
+            taken += 1
             server.received(frame, session: link.session, webSocket: link.webSocket)
         }
         guard readWanted, mayRead, let context else { return }
@@ -125,6 +128,8 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
             outgoing.append(item)
         }
         var wrote = false
+        var sent = 0
+        defer { if sent > 0 { server.counters.add(.presenceMessagesOut, count: sent) } }
         writing: while let item = outgoing.first, !protocolState.closeSent {
             switch item {
             case .frame(let frame):
@@ -133,10 +138,12 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
                 case .text(let text): write(ByteBuffer(string: text), opcode: .text, context: context)
                 case .binary(let bytes): write(ByteBuffer(bytes: bytes), opcode: .binary, context: context)
                 }
+                sent += 1
             case .broadcast(let frames):
                 guard context.channel.isWritable else { break writing }
                 write(frames.listFrame, opcode: .text, context: context)
                 write(frames.countFrame, opcode: .text, context: context)
+                sent += 2
             case .close(let code):
                 outgoing.removeFirst()
                 if wrote { context.flush() }

@@ -6,7 +6,7 @@ package import Stats
 package enum StatsEdge {
     /// Its listener on `port`.
     package static func services(port: Int, limits: StatsLimits, _ context: EdgeListeners.Context) -> [any Service] {
-        let router = EdgeListeners.router(context)
+        let router = EdgeListeners.router(context, product: .stats)
         StatsRoutes(
             fleet: context.fleet, validator: StatsValidator(limits: limits),
             openAPIDocument: StatsOpenAPIDocument.yaml

@@ -33,7 +33,7 @@ package enum StepsEdge {
 
     /// Its two listeners.
     package static func services(_ configuration: Configuration, _ context: EdgeListeners.Context) -> [any Service] {
-        let router = EdgeListeners.router(context)
+        let router = EdgeListeners.router(context, product: .steps)
         StepsRoutes(fleet: context.fleet, limits: configuration.limits).register(on: router)
         let rest = EdgeListeners.http(
             router, port: configuration.httpPort, product: .steps, purpose: "step tracker REST", context)
@@ -44,7 +44,7 @@ package enum StepsEdge {
             updateTimeout: .seconds(30), drain: context.drain, messagesPerSecond: configuration.messagesPerSecond,
             logger: context.logger)
         let webSocket = EdgeListeners.webSocket(
-            EdgeListeners.router(context), port: configuration.webSocketPort, product: .steps,
+            EdgeListeners.router(context, product: .steps), port: configuration.webSocketPort, product: .steps,
             purpose: "step tracker WebSocket",
             maxFrameSize: configuration.maxMessageSize, context
         ) { head, _ in

@@ -138,6 +138,8 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Starts what it can of the pending messages, in order.
     private func pump() {
+        var taken = 0
+        defer { if taken > 0 { settings.fleet.counters.add(.stepsMessagesIn, count: taken) } }
         while let outcome = pending.first, !rate.held, !protocolState.closeSent, let context {
             // With acks every message takes a slot (it gets a reply); without, only updates in flight do.
             let needsSlot: Bool
@@ -152,6 +154,7 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
                 return
             }
             pending.removeFirst()
+            taken += 1
             // Draining: nothing new is started, so the in-flight count only goes down.
             if draining { continue }
             if needsSlot { inFlight += 1 }
@@ -187,17 +190,20 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     /// Writes the replies that came back together, with one flush, and frees their slots.
     private func deliver(_ replies: [Reply]) {
         guard let context else { return }
-        var wrote = false
+        var wrote = 0
         for reply in replies {
             if case .write(let text) = reply, !protocolState.closeSent {
                 let frame = WebSocketFrame(
                     fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))
                 context.write(wrapOutboundOut(frame), promise: nil)
-                wrote = true
+                wrote += 1
             }
             inFlight -= 1
         }
-        if wrote { context.flush() }
+        if wrote > 0 {
+            context.flush()
+            settings.fleet.counters.add(.stepsMessagesOut, count: wrote)
+        }
         if draining && inFlight == 0 { finishDrain() } else { pump() }
     }
 

@@ -115,7 +115,7 @@ struct HealthRoutes: Sendable {
             if r.role == .gateway {
                 w.key("slowClientsClosed")
                 w.value(Double(r.slowClientsClosed))
-                for counter in EdgeCounter.allCases {
+                for counter in EdgeCounter.gatewayCounters {
                     w.key(counter.name)
                     w.value(Double(r.edge[counter] ?? 0))
                 }

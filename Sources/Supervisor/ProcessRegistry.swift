@@ -54,6 +54,8 @@ public final class ProcessRegistry: Sendable {
         public var slowClientsClosed: UInt64 = 0
         /// What it did to protect itself from clients (from its heartbeat; gateways).
         public var edge: [EdgeCounter: UInt64] = [:]
+        /// Its histograms since it started (from its heartbeat).
+        public var histograms: [MeasureKey: HistogramCounts] = [:]
         /// Worker endpoints from its hello.
         public var commandEndpoint: String
         /// Worker endpoints from its hello.
@@ -542,6 +544,7 @@ public final class ProcessRegistry: Sendable {
             r.dropped = beat.dropped
             r.slowClientsClosed = beat.slowClientsClosed
             r.edge = beat.edge
+            r.histograms = beat.histograms
             r.knownEpoch = knownEpoch
             r.held = beat.heldPartitions
             r.fetched = beat.fetchedPartitions

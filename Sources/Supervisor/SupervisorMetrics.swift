@@ -110,11 +110,10 @@ final class SupervisorMetrics: Sendable {
                     "Client connections closed because their outgoing queue passed its limit.", labels,
                     r.slowClientsClosed)
             }
-            for edge in r.role == .gateway ? EdgeCounter.allCases : EdgeCounter.workerCounters {
+            for edge in r.role == .gateway ? EdgeCounter.gatewayCounters : EdgeCounter.workerCounters {
                 let value = r.edge[edge] ?? 0
-                if let product = edge.connectionsProduct {
-                    gauge(edge.metricName, edge.help, labels + [("product", product)], Double(value))
-                } else if edge.isState {
+                let labels = labels + (edge.product.map { [("product", $0.name)] } ?? [])
+                if edge.isState {
                     gauge(edge.metricName, edge.help, labels, Double(value))
                 } else {
                     counter(edge.metricName + "_total", edge.help, labels, value)
@@ -148,6 +147,56 @@ final class SupervisorMetrics: Sendable {
                 [], Double(last / .microseconds(1)) / 1e6)
         }
         for duration in registry.takeMoveDurations() { moveDurations.record(duration) }
-        return prometheus.emitToBuffer()
+        var text = prometheus.emitToBuffer()
+        text += Self.histograms(of: registry.records)
+        return text
+    }
+
+    /// The processes' histograms in the text format. swift-prometheus records values one at a time and has no
+    /// way to show buckets another process counted, so these families are written here: every process's
+    /// histograms of a measure under one family, cumulative buckets with `le`, then `_sum` and `_count`.
+    static func histograms(of records: [ProcessRegistry.Record]) -> [UInt8] {
+        var text = ""
+        for measure in Measure.allCases {
+            let role: ProcessRole = measure.isWorkers ? .worker : .gateway
+            let shown = records.filter { $0.role == role }
+            guard !shown.isEmpty else { continue }
+            text += "# HELP \(measure.metricName) \(measure.help)\n# TYPE \(measure.metricName) histogram\n"
+            let base = measure.metricName
+            for r in shown {
+                let products: [ProductCode?] = measure.isPerProduct ? ProductCode.clientProducts : [nil]
+                for product in products {
+                    var labels = "id=\"\(r.id)\",role=\"\(r.role)\""
+                    if let product { labels += ",product=\"\(product.name)\"" }
+                    let key = MeasureKey(measure, product: product)
+                    let counts =
+                        r.histograms[key]
+                        ?? HistogramCounts(
+                            buckets: Array(repeating: 0, count: measure.bucketCount), sum: 0)
+                    var cumulative: UInt64 = 0
+                    for (index, bucket) in counts.buckets.enumerated() {
+                        cumulative &+= bucket
+                        let le =
+                            index < measure.bounds.count
+                            ? Self.decimal(measure.bounds[index], places: measure.unitDecimals) : "+Inf"
+                        text += "\(base)_bucket{\(labels),le=\"\(le)\"} \(cumulative)\n"
+                    }
+                    text += "\(base)_sum{\(labels)} \(Self.decimal(counts.sum, places: measure.unitDecimals))\n"
+                    text += "\(base)_count{\(labels)} \(cumulative)\n"
+                }
+            }
+        }
+        return Array(text.utf8)
+    }
+
+    /// `value` divided by 10^`places`, written exactly (`25000`, 6 → `0.025`), so a bucket's `le` reads as its
+    /// bound rather than as the nearest binary fraction.
+    static func decimal(_ value: UInt64, places: Int) -> String {
+        guard places > 0 else { return String(value) }
+        let digits = String(value)
+        let padded = String(repeating: "0", count: max(0, places + 1 - digits.count)) + digits
+        let whole = padded.dropLast(places)
+        let fraction = padded.suffix(places).reversed().drop { $0 == "0" }.reversed()
+        return fraction.isEmpty ? String(whole) : "\(whole).\(String(fraction))"
     }
 }

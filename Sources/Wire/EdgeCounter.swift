@@ -47,28 +47,65 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     case presenceConnections = 20
     /// Not a count but a state: client connections open now on the lobby's port.
     case lobbyConnections = 21
+    /// Client messages a gateway took in on the step tracker's ports: HTTP requests and WebSocket messages.
+    case stepsMessagesIn = 22
+    /// Client messages taken in on learning stats' port (HTTP requests).
+    case statsMessagesIn = 23
+    /// Client messages taken in on presence's port: HTTP requests (Socket.IO polls among them) and WebSocket
+    /// messages.
+    case presenceMessagesIn = 24
+    /// Client messages taken in on the lobby's port: HTTP requests and WebSocket messages.
+    case lobbyMessagesIn = 25
+    /// Messages a gateway sent to the step tracker's clients: HTTP responses and WebSocket messages (acks).
+    case stepsMessagesOut = 26
+    /// Messages sent to learning stats' clients (HTTP responses).
+    case statsMessagesOut = 27
+    /// Messages sent to presence's clients: HTTP responses and WebSocket messages (Socket.IO packets).
+    case presenceMessagesOut = 28
+    /// Messages sent to the lobby's clients: HTTP responses and WebSocket messages (answers and table events).
+    case lobbyMessagesOut = 29
+    /// Step-tracker commands a worker applied (or read) and committed.
+    case stepsCommandsApplied = 30
+    /// Learning-stats commands a worker applied and committed.
+    case statsCommandsApplied = 31
+    /// Presence commands a worker applied and committed (its own timeout sweeps included).
+    case presenceCommandsApplied = 32
+    /// Lobby commands a worker applied and committed.
+    case lobbyCommandsApplied = 33
 
     /// The state counter of the connections open on `product`'s ports.
     public static func openConnections(of product: ProductCode) -> EdgeCounter? {
-        switch product {
-        case .steps: .stepsConnections
-        case .stats: .statsConnections
-        case .presence: .presenceConnections
-        case .lobby: .lobbyConnections
-        case .fleet: nil
-        }
+        perProduct(first: .stepsConnections, product)
     }
 
-    /// For a connections counter, the product it counts (the `product` label of
-    /// `switchyard_gateway_open_connections`).
-    public var connectionsProduct: String? {
-        switch self {
-        case .stepsConnections: "steps"
-        case .statsConnections: "stats"
-        case .presenceConnections: "presence"
-        case .lobbyConnections: "lobby"
-        default: nil
+    /// The count of client messages taken in on `product`'s ports.
+    public static func messagesIn(of product: ProductCode) -> EdgeCounter? {
+        perProduct(first: .stepsMessagesIn, product)
+    }
+
+    /// The count of messages sent to `product`'s clients.
+    public static func messagesOut(of product: ProductCode) -> EdgeCounter? {
+        perProduct(first: .stepsMessagesOut, product)
+    }
+
+    /// The count of `product`'s commands a worker applied.
+    public static func commandsApplied(of product: ProductCode) -> EdgeCounter? {
+        perProduct(first: .stepsCommandsApplied, product)
+    }
+
+    /// Four codes in a row, in `ProductCode.clientProducts` order, starting with the step tracker's.
+    private static func perProduct(first: EdgeCounter, _ product: ProductCode) -> EdgeCounter? {
+        guard product != .fleet else { return nil }
+        return EdgeCounter(rawValue: first.rawValue + product.rawValue - ProductCode.steps.rawValue)
+    }
+
+    /// For a counter kept once per product, that product (the `product` label of its `/metrics` family).
+    public var product: ProductCode? {
+        let groups: [EdgeCounter] = [.stepsConnections, .stepsMessagesIn, .stepsMessagesOut, .stepsCommandsApplied]
+        for first in groups where (first.rawValue..<first.rawValue + 4).contains(rawValue) {
+            return ProductCode(rawValue: ProductCode.steps.rawValue + rawValue - first.rawValue)
         }
+        return nil
     }
 
     /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
@@ -80,8 +117,16 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         firstStartAccounts.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
     }
 
-    /// The counters a worker reports (a gateway reports them all).
-    public static let workerCounters: [EdgeCounter] = [.linkRefused, .batchReceived, .batchedMessageReceived]
+    /// The counters a worker reports.
+    public static let workerCounters: [EdgeCounter] = [
+        .linkRefused, .batchReceived, .batchedMessageReceived, .stepsCommandsApplied, .statsCommandsApplied,
+        .presenceCommandsApplied, .lobbyCommandsApplied,
+    ]
+
+    /// The counters a gateway reports: all but the commands applied, which only workers count.
+    public static let gatewayCounters: [EdgeCounter] = allCases.filter {
+        !(EdgeCounter.stepsCommandsApplied.rawValue...EdgeCounter.lobbyCommandsApplied.rawValue).contains($0.rawValue)
+    }
 
     /// The name in `/health` (camel case) and, in snake case, in `/metrics`.
     public var name: String {
@@ -107,11 +152,29 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .statsConnections: "statsConnections"
         case .presenceConnections: "presenceConnections"
         case .lobbyConnections: "lobbyConnections"
+        case .stepsMessagesIn: "stepsMessagesIn"
+        case .statsMessagesIn: "statsMessagesIn"
+        case .presenceMessagesIn: "presenceMessagesIn"
+        case .lobbyMessagesIn: "lobbyMessagesIn"
+        case .stepsMessagesOut: "stepsMessagesOut"
+        case .statsMessagesOut: "statsMessagesOut"
+        case .presenceMessagesOut: "presenceMessagesOut"
+        case .lobbyMessagesOut: "lobbyMessagesOut"
+        case .stepsCommandsApplied: "stepsCommandsApplied"
+        case .statsCommandsApplied: "statsCommandsApplied"
+        case .presenceCommandsApplied: "presenceCommandsApplied"
+        case .lobbyCommandsApplied: "lobbyCommandsApplied"
         }
     }
 
     /// Whether the value is a state (a gauge in `/metrics`) rather than a count (a counter, `…_total`).
-    public var isState: Bool { self == .defaultPasswordAccounts || connectionsProduct != nil }
+    public var isState: Bool {
+        switch self {
+        case .defaultPasswordAccounts, .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
+            true
+        default: false
+        }
+    }
 
     /// The HELP text of its `/metrics` family.
     public var help: String {
@@ -136,6 +199,12 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .batchedMessageReceived: "Messages received inside batches (divided by the batches, the mean batch size)."
         case .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
             "Client connections open now on a product's ports (a gateway's), by product."
+        case .stepsMessagesIn, .statsMessagesIn, .presenceMessagesIn, .lobbyMessagesIn:
+            "Client messages a gateway took in (HTTP requests and WebSocket messages), by product."
+        case .stepsMessagesOut, .statsMessagesOut, .presenceMessagesOut, .lobbyMessagesOut:
+            "Messages a gateway sent to clients (HTTP responses and WebSocket messages), by product."
+        case .stepsCommandsApplied, .statsCommandsApplied, .presenceCommandsApplied, .lobbyCommandsApplied:
+            "Commands a worker applied and committed, by product."
         }
     }
 
@@ -161,6 +230,12 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
         case .batchedMessageReceived: "switchyard_wire_batched_messages_received"
         case .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
             "switchyard_gateway_open_connections"
+        case .stepsMessagesIn, .statsMessagesIn, .presenceMessagesIn, .lobbyMessagesIn:
+            "switchyard_gateway_messages_received"
+        case .stepsMessagesOut, .statsMessagesOut, .presenceMessagesOut, .lobbyMessagesOut:
+            "switchyard_gateway_messages_sent"
+        case .stepsCommandsApplied, .statsCommandsApplied, .presenceCommandsApplied, .lobbyCommandsApplied:
+            "switchyard_worker_commands_applied"
         }
     }
 }

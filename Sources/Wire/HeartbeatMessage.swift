@@ -19,14 +19,18 @@ public struct HeartbeatMessage: Sendable, Hashable {
     public var fetchedPartitions: [UInt16]
     /// The gateway's edge counters (docs/protocol.md §5.2); only non-zero ones travel, in the long form.
     public var edge: [EdgeCounter: UInt64]
+    /// The process's histograms since it started (docs/protocol.md §5.2); only non-empty ones travel, in the long
+    /// form.
+    public var histograms: [MeasureKey: HistogramCounts]
 
     /// Creates a heartbeat.
     public init(
         processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool,
         slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil, fetchedPartitions: [UInt16] = [],
-        edge: [EdgeCounter: UInt64] = [:]
+        edge: [EdgeCounter: UInt64] = [:], histograms: [MeasureKey: HistogramCounts] = [:]
     ) {
         self.edge = edge
+        self.histograms = histograms
         self.fetchedPartitions = fetchedPartitions
         self.processed = processed
         self.malformed = malformed
@@ -50,16 +54,33 @@ public struct HeartbeatMessage: Sendable, Hashable {
             w.write(UInt16(fetchedPartitions.count))
             for p in fetchedPartitions { w.write(p) }
             let counters = EdgeCounter.allCases.filter { (edge[$0] ?? 0) > 0 }
-            if !counters.isEmpty {
+            let measured = MeasureKey.all.filter { key in
+                histograms[key].map { $0.count > 0 && $0.buckets.count == key.measure.bucketCount } ?? false
+            }
+            if !counters.isEmpty || !measured.isEmpty {
                 w.write(UInt8(counters.count))
                 for c in counters {
                     w.write(c.rawValue)
                     w.write(edge[c] ?? 0)
                 }
             }
+            if !measured.isEmpty {
+                w.write(UInt8(measured.count))
+                for key in measured {
+                    let counts = histograms[key] ?? HistogramCounts(buckets: [], sum: 0)
+                    w.write(key.measure.rawValue)
+                    w.write(key.product?.rawValue ?? 0)
+                    w.write(UInt8(counts.buckets.count))
+                    for bucket in counts.buckets { w.write(bucket) }
+                    w.write(counts.sum)
+                }
+            }
         }
         return w.bytes
     }
+
+    /// Most buckets a histogram may have on the wire (a bound for a receiver skipping an unknown measure).
+    static let maxBuckets = 64
 
     /// Decodes a body frame (an empty body is the supervisor's bare heartbeat).
     public init(decoding frame: [UInt8]) throws(WireError) {
@@ -77,6 +98,7 @@ public struct HeartbeatMessage: Sendable, Hashable {
         var held: [UInt16]?
         var fetched: [UInt16] = []
         var edge: [EdgeCounter: UInt64] = [:]
+        var histograms: [MeasureKey: HistogramCounts] = [:]
         func list(_ what: String) throws(WireError) -> [UInt16] {
             let n = Int(try r.readUInt16())
             guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "\(what) partitions \(n)") }
@@ -91,19 +113,56 @@ public struct HeartbeatMessage: Sendable, Hashable {
             fetched = try list("fetched")
             if r.remaining > 0 {
                 let n = Int(try r.readByte())
-                // Sent only when some counter is non-zero, so an empty list is not a form of this message.
-                guard n > 0 else { throw WireError(.badValue, "empty edge counter list") }
                 for _ in 0..<n {
                     let code = try r.readByte()
                     let value = try r.readUInt64()
                     // Unknown codes come from a newer gateway: skipped, not an error.
                     if let counter = EdgeCounter(rawValue: code) { edge[counter] = value }
                 }
+                // An empty counter list is written only in front of histograms.
+                guard n > 0 || r.remaining > 0 else { throw WireError(.badValue, "empty edge counter list") }
             }
+            if r.remaining > 0 { histograms = try Self.readHistograms(&r) }
         }
         try r.expectEnd()
         self.init(
             processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1, slowClientsClosed: slow,
-            heldPartitions: held, fetchedPartitions: fetched, edge: edge)
+            heldPartitions: held, fetchedPartitions: fetched, edge: edge, histograms: histograms)
+    }
+
+    /// Reads the histogram list: `u8 h (h ≥ 1) | (u8 measure | u8 product | u8 b | u64 × b | u64 sum) × h`.
+    private static func readHistograms(_ r: inout ByteReader) throws(WireError) -> [MeasureKey: HistogramCounts] {
+        let n = Int(try r.readByte())
+        guard n > 0 else { throw WireError(.badValue, "empty histogram list") }
+        var histograms: [MeasureKey: HistogramCounts] = [:]
+        for _ in 0..<n {
+            let code = try r.readByte()
+            let productCode = try r.readByte()
+            let b = Int(try r.readByte())
+            guard b >= 1, b <= maxBuckets else { throw WireError(.badValue, "histogram of \(b) buckets") }
+            var buckets: [UInt64] = []
+            buckets.reserveCapacity(b)
+            for _ in 0..<b { buckets.append(try r.readUInt64()) }
+            let sum = try r.readUInt64()
+            // A measure this version does not know comes from a newer process: skipped, not an error.
+            guard let measure = Measure(rawValue: code) else { continue }
+            guard b == measure.bucketCount else {
+                throw WireError(.badValue, "histogram \(code) with \(b) buckets, not \(measure.bucketCount)")
+            }
+            let product: ProductCode?
+            if measure.isPerProduct {
+                guard let known = ProductCode(rawValue: productCode), known != .fleet else {
+                    throw WireError(.badValue, "histogram \(code) for product \(productCode)")
+                }
+                product = known
+            } else {
+                guard productCode == 0 else { throw WireError(.badValue, "histogram \(code) with a product") }
+                product = nil
+            }
+            let key = MeasureKey(measure, product: product)
+            guard histograms[key] == nil else { throw WireError(.badValue, "histogram \(code) twice") }
+            histograms[key] = HistogramCounts(buckets: buckets, sum: sum)
+        }
+        return histograms
     }
 }

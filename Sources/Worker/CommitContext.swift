@@ -22,7 +22,8 @@ struct CommitContext: Sendable {
 
     /// A lane for `database` whose answers are published by this context.
     func lane(for database: PartitionDatabase, memory: PartitionMemory, round: CommitRound?) -> PartitionLane {
-        PartitionLane(database: database, limits: stepsLimits, memory: memory, round: round) { batch, result in
+        PartitionLane(database: database, limits: stepsLimits, memory: memory, round: round, counters: counters) {
+            batch, result in
             answer(batch, with: result, partition: database.partition)
         }
     }
@@ -38,6 +39,7 @@ struct CommitContext: Sendable {
         switch result {
         case .success(let outcome):
             counters.addProcessed(outcome.replies.count)
+            countApplied(batch)
             // Before the replies: a gateway has applied the change when a ping's reply reaches it.
             if !outcome.presenceChanges.isEmpty {
                 let event = Envelope(
@@ -68,11 +70,34 @@ struct CommitContext: Sendable {
         if !messages.isEmpty { engine.send(messages, on: publishSocket) }
     }
 
+    /// Counts a committed transaction's commands by product, one counter add per product present.
+    private func countApplied(_ batch: [PartitionLane.Item]) {
+        var perProduct: [Int] = Array(repeating: 0, count: ProductCode.allCases.count)
+        for item in batch { perProduct[Int(item.command.product.rawValue)] += 1 }
+        for product in ProductCode.clientProducts where perProduct[Int(product.rawValue)] > 0 {
+            if let counter = EdgeCounter.commandsApplied(of: product) {
+                counters.add(counter, count: perProduct[Int(product.rawValue)])
+            }
+        }
+    }
+
     /// A reply message on the origin gateway's topic.
     func reply(
         to envelope: Envelope, kind: MessageKind = .reply, status: ReplyStatus, epoch: UInt64, body: [UInt8]
     ) -> ZMQMessage {
         let answer = envelope.reply(kind: kind, status: status, epoch: epoch, origin: workerID)
         return [Envelope.replyTopic(for: envelope.origin), answer.encoded(), body]
+    }
+}
+
+extension PartitionCommand {
+    /// The product the command belongs to (a presence sweep is presence's).
+    var product: ProductCode {
+        switch self {
+        case .steps: .steps
+        case .stats: .stats
+        case .presence, .presenceSweep: .presence
+        case .lobby: .lobby
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Fleet
 import Foundation
 import Steps
 import Storage
@@ -58,12 +59,16 @@ final class PartitionLane: Sendable {
     private let state: Mutex<State>
     /// Wall-clock milliseconds since the epoch: the time of pings and sweeps.
     private let clock: @Sendable () -> Int64
+    /// Where each transaction's size and commit time are recorded.
+    private let counters: ProcessCounters?
 
     init(
         database: PartitionDatabase, limits: StepsLimits, memory: PartitionMemory, round: CommitRound? = nil,
-        clock: @escaping @Sendable () -> Int64 = PartitionLane.wallClock, answer: @escaping Answer
+        counters: ProcessCounters? = nil, clock: @escaping @Sendable () -> Int64 = PartitionLane.wallClock,
+        answer: @escaping Answer
     ) {
         self.database = database
+        self.counters = counters
         self.limits = limits
         self.round = round
         self.clock = clock
@@ -154,9 +159,19 @@ final class PartitionLane: Sendable {
         // been answered, so it is durable (a read after an unanswered write waits for the write's barrier, so it
         // never reports data that a power cut could still take back).
         let skipBarrier = nothingUndurable && commands.allSatisfy(\.isReadOnly)
+        let counters = counters
         database.asyncWrite { db in
-            try PartitionRepository.apply(commands, in: db, stepsLimits: limits, memory: memory, now: now)
-        } completion: { result in
+            let started = ContinuousClock.now
+            let outcome = try PartitionRepository.apply(
+                commands, in: db, stepsLimits: limits, memory: memory, now: now)
+            return (outcome, started)
+        } completion: { timed in
+            // The body returned before the commit; the completion runs once it is done.
+            if case .success((_, let started)) = timed {
+                counters?.observeDuration(.commitDuration, since: started)
+                counters?.observe(.transactionCommands, UInt64(commands.count))
+            }
+            let result = timed.map(\.0)
             // Kept only once committed: a rolled-back transaction leaves the memory as the file is.
             let swept = commands.contains(.presenceSweep)
             self.state.withLock { state in

@@ -22,10 +22,16 @@ public struct WorkerService: Service {
     public func run() async throws {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-        let barrier = Self.barrier(for: config, logger: logger)
+        let counters = ProcessCounters()
+        let barrier = Self.barrier(for: config, logger: logger).map { sync in
+            { @Sendable () throws -> Void in
+                let started = ContinuousClock.now
+                defer { counters.observeDuration(.syncDuration, since: started) }
+                try sync()
+            }
+        }
         let engine = ZMQEngine(
             name: "worker-\(config.id)", logger: logger, maxMessageSize: config.maxWireMessageBytes)
-        let counters = ProcessCounters()
         let ownership = PartitionOwnership(
             workerID: config.id, directory: config.dataDirectory, durability: config.durability,
             commitThreads: config.commitThreads, barrier: barrier, logger: logger)

@@ -63,6 +63,60 @@ import Wire
         #expect(HeartbeatMessage(ready: true, heldPartitions: []).encoded().count == 25 + 8 + 2 + 2)
     }
 
+    @Test func heartbeatHistogramsGoldenRoundTripAndRules() throws {
+        let sizes = HistogramCounts(
+            buckets: [2] + Array(repeating: 0, count: Measure.transactionCommands.bucketCount - 1), sum: 2)
+        let beat = HeartbeatMessage(
+            ready: true, heldPartitions: [], histograms: [MeasureKey(.transactionCommands): sizes])
+        // No counters: an empty counter list (0) in front of the histogram list.
+        let entry: [UInt8] =
+            [3, 0, 14] + [0, 0, 0, 0, 0, 0, 0, 2] + Array(repeating: 0, count: 13 * 8)
+            + [0, 0, 0, 0, 0, 0, 0, 2]
+        let tail: [UInt8] = [0, 1] + entry
+        #expect(Array(beat.encoded().suffix(tail.count)) == tail)
+        #expect(try HeartbeatMessage(decoding: beat.encoded()) == beat)
+        let prefix = Array(beat.encoded().dropLast(tail.count))
+
+        // Per-product measures carry their product; counters and histograms travel together.
+        let replies = HistogramCounts(buckets: (0..<Measure.fleetReplyDuration.bucketCount).map { UInt64($0) }, sum: 99)
+        let both = HeartbeatMessage(
+            ready: true, heldPartitions: [], edge: [.stepsMessagesIn: 7],
+            histograms: [
+                MeasureKey(.fleetReplyDuration, product: .lobby): replies,
+                MeasureKey(.syncDuration): sizes.with(
+                    buckets: Array(repeating: 1, count: Measure.syncDuration.bucketCount)),
+            ])
+        #expect(try HeartbeatMessage(decoding: both.encoded()) == both)
+        // An empty histogram does not travel.
+        let empty = HeartbeatMessage(
+            ready: true, heldPartitions: [],
+            histograms: [
+                MeasureKey(.commitDuration): HistogramCounts(
+                    buckets: Array(repeating: 0, count: Measure.commitDuration.bucketCount), sum: 0)
+            ])
+        #expect(empty.encoded() == HeartbeatMessage(ready: true, heldPartitions: []).encoded())
+
+        // A measure this version does not know is skipped by its bucket count; the rest is read.
+        let unknown: [UInt8] = [200, 0, 2] + Array(repeating: 0, count: 3 * 8)
+        let newer = prefix + [0, 2] + unknown + entry
+        #expect(try HeartbeatMessage(decoding: newer) == beat)
+        // Malformed: an empty list, a known measure with other buckets, a product where none belongs, none where
+        // one does, a histogram twice, a truncated one, and an empty counter list with nothing after it.
+        var wrongBuckets = entry
+        wrongBuckets[2] = 13
+        var perProductWithout: [UInt8] = [2, 0, 17] + Array(repeating: 0, count: 18 * 8)
+        let malformed: [[UInt8]] = [
+            prefix + [0, 0], prefix + [0, 1] + Array(wrongBuckets.dropLast(8)),
+            prefix + [0, 1, 3, 1] + Array(entry.dropFirst(2)), prefix + [0, 1] + perProductWithout,
+            prefix + [0, 2] + entry + entry, prefix + [0, 1] + Array(entry.dropLast()), prefix + [0],
+        ]
+        for bad in malformed {
+            #expect(throws: WireError.self) { try HeartbeatMessage(decoding: bad) }
+        }
+        perProductWithout[1] = 1
+        #expect(try HeartbeatMessage(decoding: prefix + [0, 1] + perProductWithout).histograms.count == 1)
+    }
+
     @Test func partitionMapGoldenAndRoundTrip() throws {
         let map = PartitionMap(
             epoch: 3, partitionCount: 4,
@@ -170,4 +224,8 @@ import Wire
         #expect(all == (0..<64).map { UInt16($0) })
         #expect(deal["w1"]!.count == 22 && deal["w2"]!.count == 21 && deal["w3"]!.count == 21)
     }
+}
+
+extension HistogramCounts {
+    fileprivate func with(buckets: [UInt64]) -> HistogramCounts { HistogramCounts(buckets: buckets, sum: sum) }
 }

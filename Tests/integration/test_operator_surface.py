@@ -213,6 +213,90 @@ def test_open_connections_are_shown_per_product(fresh_fleet):
     poll(lambda: open_steps() in (None, 0), what="the steps connections to be gone from /metrics")
 
 
+def test_every_product_is_measured_at_the_gateway_and_at_the_worker(fresh_fleet):
+    """Messages in and out, request and fleet-reply latency per product at the gateway; commands applied per product,
+    transaction sizes, commit and syncfs durations at the worker: all carried by heartbeats into /metrics."""
+    import json
+    import uuid
+    from websockets.sync.client import connect
+    fleet = fresh_fleet(workers=1, partitions=4, env={"ACCESS_KEY": "k-1", "ACCESS_KEY_SYSTEM": "sys-7"})
+    updates = 10
+    with connect(f"{fleet.ws}/?ack=1") as ws:
+        for n in range(updates):
+            ws.send(json.dumps({"update_id": str(uuid.uuid4()), "username": f"measured-{n % 3}", "ts": 1,
+                                "newSteps": 5}))
+        acks = [json.loads(ws.recv(timeout=30)) for _ in range(updates)]
+    assert all("ack" in json.dumps(a) for a in acks), acks
+    assert requests.get(f"{fleet.http}/users/measured-0/steps", timeout=10).status_code == 200
+    for course in (uuid.uuid4(), uuid.uuid4()):
+        r = requests.post(f"{fleet.stats}/courses/{course}", headers={"X-User-Id": str(uuid.uuid4())}, timeout=10,
+                          json={"sessionId": str(uuid.uuid4()), "totalModulesStudied": 1, "averageScore": 50,
+                                "timeStudied": 10})
+        assert r.status_code == 201, r.text
+    r = requests.post(f"{fleet.presence}/users/ping", params={"key": "k-1"}, json={"id": "u1", "status": "busy"},
+                      timeout=10)
+    assert r.status_code == 200, r.text
+    with connect(f"ws://{fleet.lobby}/lobby_api") as ws:
+        ws.send(json.dumps({"$type": "login", "username": "admin", "password": "admin"}))
+        ws.recv(timeout=30)
+
+    def measured():
+        families = scrape(fleet)
+
+        def total(family, name, **labels):
+            return sample(families, family, name, **labels) or 0
+        return {
+            "steps in": total("switchyard_gateway_messages_received", "switchyard_gateway_messages_received_total",
+                              id="g1", product="steps"),
+            "steps out": total("switchyard_gateway_messages_sent", "switchyard_gateway_messages_sent_total",
+                               id="g1", product="steps"),
+            "stats out": total("switchyard_gateway_messages_sent", "switchyard_gateway_messages_sent_total",
+                               id="g1", product="stats"),
+            "lobby in": total("switchyard_gateway_messages_received", "switchyard_gateway_messages_received_total",
+                              id="g1", product="lobby"),
+            "stats requests": total("switchyard_gateway_request_duration_seconds",
+                                    "switchyard_gateway_request_duration_seconds_count", id="g1", product="stats"),
+            "steps replies": total("switchyard_gateway_fleet_reply_duration_seconds",
+                                   "switchyard_gateway_fleet_reply_duration_seconds_count", id="g1", product="steps"),
+            "steps applied": total("switchyard_worker_commands_applied", "switchyard_worker_commands_applied_total",
+                                   id="w1", product="steps"),
+            "stats applied": total("switchyard_worker_commands_applied", "switchyard_worker_commands_applied_total",
+                                   id="w1", product="stats"),
+            "presence applied": total("switchyard_worker_commands_applied",
+                                      "switchyard_worker_commands_applied_total", id="w1", product="presence"),
+            "transactions": total("switchyard_worker_transaction_commands",
+                                  "switchyard_worker_transaction_commands_count", id="w1"),
+            "commands in transactions": total("switchyard_worker_transaction_commands",
+                                              "switchyard_worker_transaction_commands_sum", id="w1"),
+            "commits": total("switchyard_worker_commit_duration_seconds",
+                             "switchyard_worker_commit_duration_seconds_count", id="w1"),
+            "syncs": total("switchyard_worker_sync_duration_seconds", "switchyard_worker_sync_duration_seconds_count",
+                           id="w1"),
+        }
+
+    minimums = {"steps in": updates, "steps out": updates + 1, "stats out": 2, "lobby in": 1, "stats requests": 2,
+                "steps replies": updates + 1, "steps applied": updates + 1, "stats applied": 2,
+                "presence applied": 1, "transactions": 1, "commits": 1, "syncs": 1}
+    poll(lambda: all(measured()[k] >= v for k, v in minimums.items()),
+         what="every product's figures in /metrics")
+    figures = measured()
+    assert figures["commands in transactions"] >= figures["steps applied"] + figures["stats applied"]
+    families = scrape(fleet)
+    histogram = families["switchyard_gateway_request_duration_seconds"]
+    assert histogram.type == "histogram" and histogram.documentation
+    # Buckets are cumulative and end in +Inf, which equals the count.
+    buckets = [(float(s.labels["le"]), s.value) for s in histogram.samples
+               if s.name.endswith("_bucket") and s.labels.get("product") == "stats"]
+    assert buckets == sorted(buckets) and buckets[-1][0] == float("inf")
+    assert buckets[-1][1] == sample(families, "switchyard_gateway_request_duration_seconds",
+                                    "switchyard_gateway_request_duration_seconds_count", id="g1", product="stats")
+    # Gateways report no worker families and workers no gateway ones.
+    assert sample(families, "switchyard_worker_commands_applied", "switchyard_worker_commands_applied_total",
+                  id="g1", product="steps") is None
+    assert sample(families, "switchyard_gateway_messages_received", "switchyard_gateway_messages_received_total",
+                  id="w1", product="steps") is None
+
+
 def test_a_stopped_fleet_stops_every_child_in_order_and_keeps_their_last_words():
     """The supervisor reads the children's standard error through a pipe: the pipe stays drained while they stop,
     so each finishes its own shutdown (exit 0, its last log line passed on) instead of dying of a closed pipe."""

@@ -31,9 +31,11 @@ package enum EdgeListeners {
         }
     }
 
-    /// A router with what every port answers with: JSON error bodies and shedding while overloaded.
-    package static func router(_ context: Context) -> Router<BasicRequestContext> {
+    /// A router for `product`'s port with what every port answers with: its requests counted and timed, JSON
+    /// error bodies, and shedding while overloaded.
+    package static func router(_ context: Context, product: ProductCode) -> Router<BasicRequestContext> {
         let router = Router()
+        router.middlewares.add(TrafficMiddleware(product: product, counters: context.fleet.counters))
         router.middlewares.add(JSONErrorMiddleware())
         router.middlewares.add(ShedMiddleware(policy: context.policy))
         return router
