@@ -59,11 +59,12 @@ let package = Package(
         .target(name: "Steps", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "Stats", dependencies: ["JSON", "Wire"], swiftSettings: strict),
         .target(name: "Presence", dependencies: ["JSON", "Wire"], swiftSettings: strict),
-        .target(name: "SocketIO", dependencies: ["JSON"], swiftSettings: strict),
+        .target(name: "Base64Coding", swiftSettings: strict),
+        .target(name: "SocketIO", dependencies: ["JSON", "Base64Coding"], swiftSettings: strict),
         .target(
             name: "Lobby",
             dependencies: [
-                "JSON", "Wire",
+                "JSON", "Wire", "Base64Coding",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -133,7 +134,8 @@ let package = Package(
         .target(
             name: "GatewayLobby",
             dependencies: [
-                "GatewayCore", "Fleet", "Wire", "Lobby", "JSON", .product(name: "Crypto", package: "swift-crypto"),
+                "GatewayCore", "Fleet", "Wire", "Lobby", "JSON", "Base64Coding",
+                .product(name: "Crypto", package: "swift-crypto"),
             ] + edgeDependencies,
             swiftSettings: strict
         ),
@@ -205,18 +207,26 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"], swiftSettings: strict),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        // What several test targets share: a seeded generator, deadlines, engines.
+        .target(
+            name: "TestSupport", dependencies: ["ZeroMQ", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: strict),
         .testTarget(name: "StepsTests", dependencies: ["Steps", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "JSON", "Wire"], swiftSettings: strict),
         .testTarget(name: "PresenceTests", dependencies: ["Presence", "JSON", "Wire"], swiftSettings: strict),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "JSON"], swiftSettings: strict),
-        .testTarget(name: "LobbyTests", dependencies: ["Lobby", "JSON", "Wire"], swiftSettings: strict),
+        .testTarget(name: "Base64CodingTests", dependencies: ["Base64Coding"], swiftSettings: strict),
+        .testTarget(
+            name: "SocketIOTests", dependencies: ["SocketIO", "JSON", "Base64Coding", "TestSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "LobbyTests", dependencies: ["Lobby", "JSON", "Wire", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "StorageTests", dependencies: ["Storage", "Steps", "Stats", "Presence"], swiftSettings: strict),
         .testTarget(
-            name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire", "Presence"], swiftSettings: strict
+            name: "WorkerTests", dependencies: ["Worker", "Steps", "Storage", "Wire", "Presence", "TestSupport"],
+            swiftSettings: strict
         ),
         .target(
             name: "FuzzTargets", dependencies: ["JSON", "Wire", "Steps", "Stats", "Presence", "Lobby", "SocketIO"],

@@ -1,3 +1,4 @@
+import Base64Coding
 import Foundation
 import GatewayCore
 import HTTPTypes
@@ -164,8 +165,9 @@ struct LobbyRoutes: Sendable {
     /// `user:password` from `Authorization: Basic …`.
     static func credentials(_ header: String?) -> (String, String)? {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
-        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard let bytes = Base64.decodeCanonical(encoded.utf8), let text = String(validating: bytes, as: UTF8.self),
+            let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
     }

@@ -1,3 +1,4 @@
+import Base64Coding
 import Crypto
 import _CryptoExtras
 
@@ -66,9 +67,11 @@ public struct LobbyPassword: Sendable, Hashable {
         else {
             throw LobbyPasswordError(.badIterations, "iterations must be a decimal without leading zeros")
         }
-        guard let salt = LobbyBase64.decode(parts[2]) else { throw LobbyPasswordError(.badSalt, "salt is not base64") }
+        guard let salt = Base64.decodeCanonical(parts[2].utf8) else {
+            throw LobbyPasswordError(.badSalt, "salt is not base64")
+        }
         try Self.check(iterations: iterations, salt: salt)
-        guard let key = LobbyBase64.decode(parts[3]), key.count == Self.keyByteCount else {
+        guard let key = Base64.decodeCanonical(parts[3].utf8), key.count == Self.keyByteCount else {
             throw LobbyPasswordError(.badKey, "key is not base64 of \(Self.keyByteCount) bytes")
         }
         self.iterations = iterations
@@ -78,7 +81,7 @@ public struct LobbyPassword: Sendable, Hashable {
 
     /// The string to store: `pbkdf2-sha256$<iterations>$<salt base64>$<key base64>`.
     public var stored: String {
-        "\(Self.scheme)$\(iterations)$\(LobbyBase64.encode(salt))$\(LobbyBase64.encode(key))"
+        "\(Self.scheme)$\(iterations)$\(Base64.encode(salt))$\(Base64.encode(key))"
     }
 
     /// Whether `password` is this one. Takes the same time whatever matches: the whole key is derived and every

@@ -1,3 +1,5 @@
+import Base64Coding
+
 extension EngineIOPacket {
     /// The packet's text form, as it appears in a polling body: type digit + data, or `b` + base64 for binary.
     public var text: String {

@@ -1,3 +1,5 @@
+import Base64Coding
+
 /// Session and socket ids as both reference servers make them: 15 random bytes in URL-safe base64, 20 characters
 /// (`lv_VI97HAXpY6yYWAAAC`). Opaque and unguessable when the generator is a cryptographic one.
 public enum SocketIOIdentifier {

@@ -1,4 +1,5 @@
 import Lobby
+import TestSupport
 import Testing
 
 /// The gateway's mirror: events in sequence, a snapshot on any jump, held events replayed after it, and when

@@ -1,4 +1,5 @@
 import Lobby
+import TestSupport
 import Testing
 
 /// PBKDF2-HMAC-SHA256 against published vectors, the stored string, verification and the users' directory.

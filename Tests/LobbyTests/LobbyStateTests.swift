@@ -1,4 +1,5 @@
 import Lobby
+import TestSupport
 import Testing
 
 /// The owner's state machine: ordering by after_id, ids never reused, failures and limits.

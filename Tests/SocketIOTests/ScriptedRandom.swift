@@ -1,3 +1,5 @@
+import Base64Coding
+
 @testable import SocketIO
 
 /// A random generator that makes ``SocketIOIdentifier`` produce the given ids, in order, so tests can use the

@@ -1,9 +1,10 @@
 import SocketIO
+import TestSupport
 import Testing
 
 @Suite struct SocketIOIdentifierTests {
     @Test func isTwentyURLSafeCharacters() {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
         var seen: Set<String> = []
         for _ in 0..<1_000 {

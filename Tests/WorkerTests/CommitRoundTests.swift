@@ -2,6 +2,7 @@ import Dispatch
 import Steps
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 import Wire
 
@@ -149,18 +150,5 @@ import Wire
         barrier.open()
         try await closing.value
         #expect(log.withLock { $0 } == ["answer", "closed"])
-    }
-}
-
-/// Polls `condition` (yielding in between) until it holds, or records a failure at the deadline.
-func pollUntil(_ what: String, deadline: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let clock = ContinuousClock()
-    let end = clock.now.advanced(by: deadline)
-    while !condition() {
-        guard clock.now < end else {
-            Issue.record("timed out waiting for \(what)")
-            return
-        }
-        await Task.yield()
     }
 }

@@ -16,13 +16,6 @@ enum Transport: String, CaseIterable, Sendable {
     }
 }
 
-/// An engine for one test.
-func makeEngine(_ name: String = #function, outboundQueueLimit: Int = 1_000_000) -> ZMQEngine {
-    var logger = Logger(label: "ZeroMQTests")
-    logger.logLevel = .warning
-    return ZMQEngine(name: name, logger: logger, outboundQueueLimit: outboundQueueLimit)
-}
-
 /// Reads batches until `count` messages arrived or the stream ended; also returns how many batches it took.
 func collect(
     _ count: Int,
