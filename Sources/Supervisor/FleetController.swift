@@ -69,7 +69,8 @@ final class FleetController: Sendable {
         return [
             "worker", "--id", id, "--supervisor", endpoint, "--data", spec.dataDirectory,
             "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
-            "--command-endpoint", "tcp://\(spec.workerBindHost):*", "--publish-endpoint", "tcp://\(spec.workerBindHost):*",
+            "--command-endpoint", "tcp://\(spec.workerBindHost):*", "--publish-endpoint",
+            "tcp://\(spec.workerBindHost):*",
         ] + (try linkArguments(id)) + spec.workerArguments
     }
 
@@ -100,7 +101,7 @@ final class FleetController: Sendable {
     /// move to it once it runs. Returns its id and whether it was launched here.
     func addWorker(id: String?, host: String?) throws(ProcessRegistry.ChangeError) -> (String, launched: Bool) {
         guard state.withLock({ $0.control != nil && !$0.shuttingDown }) else {
-            throw ProcessRegistry.ChangeError(status: 503, description: "the fleet is not running")
+            throw ProcessRegistry.ChangeError(.notRunning, "the fleet is not running")
         }
         let chosen = try registry.addWorker(id: id, host: host)
         let launched = (host ?? spec.localHost) == spec.localHost

@@ -33,16 +33,27 @@ struct FleetRoutes: Sendable {
             switch Result(catching: add) {
             case .success(let (added, launched)):
                 return Self.json(
-                    202, [("id", .string(added)), ("status", .string(launched ? "starting" : "waiting for it to connect"))])
-            case .failure(let error): return Self.error(error.status, error.description)
+                    202,
+                    [("id", .string(added)), ("status", .string(launched ? "starting" : "waiting for it to connect"))])
+            case .failure(let error): return Self.error(Self.status(of: error), error.description)
             }
         }
         router.delete("/workers/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             switch Result(catching: { () throws(ProcessRegistry.ChangeError) in try controller.removeWorker(id: id) }) {
             case .success: return Self.json(202, [("id", .string(id)), ("status", .string("leaving"))])
-            case .failure(let error): return Self.error(error.status, error.description)
+            case .failure(let error): return Self.error(Self.status(of: error), error.description)
             }
+        }
+    }
+
+    /// The HTTP status of a refused change: the directory says what went wrong, the API how to say it.
+    static func status(of error: ProcessRegistry.ChangeError) -> Int {
+        switch error.reason {
+        case .invalidID: 400
+        case .unknownWorker: 404
+        case .exists, .lastWorker: 409
+        case .notRunning: 503
         }
     }
 

@@ -11,14 +11,14 @@ struct LinkReport: Sendable {
     /// For the control socket's count of impostors.
     let controller: FleetController
 
-    /// What an operator should know about the links.
-    var warnings: [String] {
+    /// What an operator should know about the links of the fleet's `records`.
+    func warnings(_ records: [ProcessRegistry.Record]) -> [String] {
         guard let keyring else {
             return [
                 "ZeroMQ links are insecure (--insecure-links): anyone who reaches an endpoint can act as any process"
             ]
         }
-        let missing = controller.registry.records.map(\.id).filter { keyring.keys[$0] == nil }
+        let missing = records.map(\.id).filter { keyring.keys[$0] == nil }
         guard !missing.isEmpty else { return [] }
         return [
             "no key for \(missing.joined(separator: ", ")): issue one with `switchyard keys issue ID` on this host"
@@ -62,7 +62,9 @@ struct HealthRoutes: Sendable {
     /// Whether every process is up, ready and heartbeating, and the JSON report.
     func report() -> (Bool, [UInt8]) {
         let now = ContinuousClock.now
-        let records = registry.records
+        // One snapshot: every figure of the report from the same moment.
+        let fleet = registry.snapshot
+        let records = fleet.records
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         var healthy = true
@@ -143,7 +145,7 @@ struct HealthRoutes: Sendable {
             w.endObject()
         }
         w.endArray()
-        let moves = registry.moves
+        let moves = fleet.moves
         w.key("moves")
         w.beginArray()
         for move in moves {
@@ -160,7 +162,7 @@ struct HealthRoutes: Sendable {
         }
         w.endArray()
         // Partitions whose new owner must first copy the file from the host that has it (another host).
-        let map = registry.map
+        let map = fleet.map
         w.key("transfers")
         w.beginArray()
         for (partition, source) in map.transfers.sorted(by: { $0.key < $1.key }) {
@@ -175,9 +177,9 @@ struct HealthRoutes: Sendable {
         }
         w.endArray()
         w.key("rebalancePending")
-        w.value(registry.rebalancePending)
+        w.value(fleet.rebalancePending)
         w.key("epoch")
-        w.value(Double(registry.epoch))
+        w.value(Double(fleet.epoch))
         w.key("partitionCount")
         w.value(map.partitionCount)
         w.key("products")
@@ -198,7 +200,7 @@ struct HealthRoutes: Sendable {
         w.endObject()
         w.key("warnings")
         w.beginArray()
-        for warning in Self.warnings(records) + links.warnings { w.value(warning) }
+        for warning in Self.warnings(records) + links.warnings(records) { w.value(warning) }
         w.endArray()
         w.key("status")
         w.value(healthy ? "healthy" : "unhealthy")

@@ -2,565 +2,89 @@ public import Foundation
 import Synchronization
 public import Wire
 
-/// What the supervisor knows of every process, and the partition map it derives (the fleet's directory).
+/// The supervisor's one `FleetDirectory`, behind a lock, given the time of each event. Readers take a `snapshot`
+/// (one lock, one consistent view: `/health` and `/metrics` read nothing else).
 public final class ProcessRegistry: Sendable {
-    /// Life-cycle state of a process.
-    public enum ProcessState: String, Sendable {
-        /// Launched, no hello yet.
-        case starting
-        /// Said hello.
-        case running
-        /// Exited; waiting for its restart.
-        case exited
-        /// Stopped for good (fleet shutting down).
-        case stopped
-    }
-
-    /// One process's record, as `/health` shows it.
-    public struct Record: Sendable {
-        /// Process id.
-        public var id: String
-        /// Role.
-        public var role: ProcessRole
-        /// Operating-system pid of the current incarnation: the one the supervisor started, for its own processes;
-        /// the one the process reported in its hello, for processes of other hosts (shown, never signalled).
-        public var pid: Int32?
-        /// The pid of the incarnation the supervisor itself started (nil for processes of other hosts, and once it
-        /// exited): the only pid it ever signals, so a forged hello cannot make it kill another process.
-        public var spawnedPid: Int32?
-        /// Life-cycle state.
-        public var state: ProcessState
-        /// Restarts so far.
-        public var restarts: Int
-        /// Exits in a row, each soon after its start (`RestartBackoff`); 0 once a run lasted.
-        public var quickExits = 0
-        /// How its last exit ended ("exit status 1", "signal 9"), if it has exited.
-        public var lastExit: String?
-        /// The last line it wrote to standard error before that exit, if any.
-        public var lastError: String?
-        /// Wall-clock time of the last heartbeat or hello.
-        public var lastHeartbeat: Date?
-        /// Monotonic time of the same, for ages.
-        public var lastHeartbeatAt: ContinuousClock.Instant?
-        /// Whether its last heartbeat said it serves.
-        public var ready: Bool
-        /// Commands or requests it processed (from its heartbeat).
-        public var processed: UInt64
-        /// Malformed messages it dropped (from its heartbeat).
-        public var malformed: UInt64
-        /// Outbound messages it dropped (from its heartbeat).
-        public var dropped: UInt64
-        /// Client connections it closed for falling behind (from its heartbeat; gateways).
-        public var slowClientsClosed: UInt64 = 0
-        /// What it did to protect itself from clients (from its heartbeat; gateways).
-        public var edge: [EdgeCounter: UInt64] = [:]
-        /// Its histograms since it started (from its heartbeat).
-        public var histograms: [MeasureKey: HistogramCounts] = [:]
-        /// Worker endpoints from its hello.
-        public var commandEndpoint: String
-        /// Worker endpoints from its hello.
-        public var publishEndpoint: String
-        /// Partitions it owns (workers).
-        public var partitions: [UInt16]
-        /// Partitions whose files it reported open in its last heartbeat (workers; nil before one arrives).
-        public var held: [UInt16]?
-        /// The newest map epoch its last heartbeat said it had.
-        public var knownEpoch: UInt64 = 0
-        /// Whether it is being removed: its partitions move away, then it is stopped.
-        public var leaving = false
-        /// The incarnation killed for not answering, if any.
-        var killedPid: Int32?
-        /// Host label (docs/operations.md, "Several hosts").
-        public var host: String = "local"
-        /// Whether it runs on another host: started there, not by this supervisor.
-        public var external = false
-        /// Partitions it fetched from another host and verified, from its last heartbeat.
-        public var fetched: [UInt16] = []
-        /// ROUTER identity of the current incarnation.
-        var identity: [UInt8]?
-    }
-
-    /// A partition on its way between two workers: no longer in the old owner's list, not yet in the new one's.
-    public struct PendingMove: Sendable, Hashable {
-        /// The partition.
-        public var partition: UInt16
-        /// The worker giving it up.
-        public var from: String
-        /// The worker taking it.
-        public var to: String
-        /// The map epoch that took it from `from`; a heartbeat at this epoch or later without it in `held` means
-        /// the file is closed.
-        public var releaseEpoch: UInt64
-        /// When the move started.
-        public var startedAt: ContinuousClock.Instant
-    }
-
+    /// A process's record.
+    public typealias Record = FleetDirectory.Record
+    /// A partition on its way between two workers.
+    public typealias PendingMove = FleetDirectory.PendingMove
     /// Why a fleet change was refused.
-    public struct ChangeError: Error, Sendable, CustomStringConvertible {
-        /// HTTP-like status: 404 unknown worker, 409 conflict, 400 bad id.
-        public var status: Int
-        /// The reason, for the client.
-        public var description: String
-    }
+    public typealias ChangeError = FleetDirectory.ChangeError
+    /// What the supervisor must do after `reconcile`.
+    public typealias Reconciliation = FleetDirectory.Reconciliation
+    /// What a heartbeat calls for.
+    public typealias HeartbeatAnswer = FleetDirectory.HeartbeatAnswer
 
-    /// What the supervisor must do after `reconcile()`.
-    public struct Reconciliation: Sendable {
-        /// Whether the map changed and must go to every process.
-        public var broadcast = false
-        /// Leaving workers that hold nothing any more: stop them, then `forget` them.
-        public var stop: [String] = []
-        /// Moves finished in this step, with how long each took.
-        public var finished: [(PendingMove, Duration)] = []
-    }
+    private let directory: Mutex<FleetDirectory>
 
-    private struct State {
-        var records: [String: Record]
-        var order: [String]
-        var epoch: UInt64 = 1
-        var partitionCount: Int
-        var malformed: UInt64 = 0
-        var moves: [UInt16: PendingMove] = [:]
-        var rebalanceWanted = false
-        /// Sum and count of finished moves, for `/metrics`.
-        var movesFinished = 0
-        var lastMoveDuration: Duration?
-        /// Durations of moves finished since `/metrics` last took them (bounded: a fleet nobody scrapes keeps the
-        /// newest).
-        var unreportedMoveDurations: [Duration] = []
-        /// The host whose data folder holds each partition's current file.
-        var home: [UInt16: String] = [:]
-        var unresponsiveTimeout: Duration = .seconds(10)
-        var localHost = "local"
-        /// Workers removed through the API (kept in the saved state).
-        var removed: Set<String> = []
-        /// Every process's CURVE public key, by id, for the map (empty with insecure links).
-        var keys: [String: String] = [:]
-    }
-
-    private let state: Mutex<State>
-
-    /// Creates records for every process of `spec`: with the partitions and files of `saved` (the state the
-    /// supervisor wrote before it last stopped) when given, else with partitions dealt round-robin.
+    /// Records for every process of `spec`, from `saved` when given (see `FleetDirectory.init`).
     public init(spec: FleetSpec, saved: FleetState? = nil) {
-        let assignment = PartitionMap.roundRobin(partitionCount: spec.partitionCount, workerIDs: spec.workerIDs)
-        var records: [String: Record] = [:]
-        var order: [String] = []
-        func add(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) {
-            var record = Self.newRecord(id, role, partitions)
-            record.host = spec.host(of: id)
-            record.external = !spec.launches(id)
-            records[id] = record
-            order.append(id)
-        }
-        if let saved, saved.partitionCount == spec.partitionCount {
-            for worker in saved.workers {
-                add(worker.id, .worker, worker.partitions.sorted())
-                records[worker.id]?.host = worker.host
-                records[worker.id]?.external = worker.host != spec.localHost
-                records[worker.id]?.leaving = worker.leaving
-            }
-            var home: [UInt16: String] = [:]
-            for (p, host) in saved.home { home[p] = host }
-            for p in 0..<spec.partitionCount where home[UInt16(p)] == nil {
-                // A partition no saved worker owned (should not happen): its file is wherever it was dealt.
-                home[UInt16(p)] = spec.localHost
-            }
-            var moves: [UInt16: PendingMove] = [:]
-            for move in saved.moves {
-                moves[move.partition] = PendingMove(
-                    partition: move.partition, from: move.from, to: move.to, releaseEpoch: saved.epoch + 1,
-                    startedAt: .now)
-            }
-            let known = Set(saved.workers.map(\.id))
-            let added = spec.workerIDs.filter { !known.contains($0) && !saved.removed.contains($0) }
-            for id in added { add(id, .worker, []) }
-            for gateway in spec.gateways { add(gateway.id, .gateway, []) }
-            state = Mutex(
-                State(
-                    records: records, order: order, epoch: saved.epoch + 1, partitionCount: spec.partitionCount,
-                    moves: moves, rebalanceWanted: !added.isEmpty || saved.rebalancePending, home: home,
-                    unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost,
-                    removed: Set(saved.removed)))
-            return
-        }
-        for id in spec.workerIDs { add(id, .worker, assignment[id] ?? []) }
-        for gateway in spec.gateways { add(gateway.id, .gateway, []) }
-        var home: [UInt16: String] = [:]
-        for id in spec.workerIDs {
-            for p in assignment[id] ?? [] { home[p] = spec.host(of: id) }
-        }
-        state = Mutex(
-            State(
-                records: records, order: order, partitionCount: spec.partitionCount, home: home,
-                unresponsiveTimeout: spec.unresponsiveTimeout, localHost: spec.localHost))
+        directory = Mutex(FleetDirectory(spec: spec, saved: saved, now: .now))
     }
 
-    /// What must survive a restart of the supervisor: who owns what, where each partition's file is, moves.
-    public var savedState: FleetState {
-        state.withLock { s in
-            FleetState(
-                epoch: s.epoch, partitionCount: s.partitionCount,
-                workers: s.order.compactMap { s.records[$0] }.filter { $0.role == .worker }.map {
-                    FleetState.Worker(id: $0.id, host: $0.host, partitions: $0.partitions, leaving: $0.leaving)
-                },
-                home: s.home.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                moves: s.moves.values.sorted { $0.partition < $1.partition }.map {
-                    FleetState.Move(partition: $0.partition, from: $0.from, to: $0.to)
-                },
-                rebalancePending: s.rebalanceWanted, removed: s.removed.sorted())
-        }
-    }
+    /// The whole directory as it is now.
+    public var snapshot: FleetDirectory { directory.withLock { $0 } }
 
+    /// What must survive a restart of the supervisor.
+    public var savedState: FleetState { directory.withLock { $0.savedState } }
     /// The host whose data folder holds the current file of each partition.
-    public var home: [UInt16: String] { state.withLock { $0.home } }
-
-    private static func newRecord(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) -> Record {
-        Record(
-            id: id, role: role, pid: nil, state: .starting, restarts: 0, lastHeartbeat: nil, lastHeartbeatAt: nil,
-            ready: false, processed: 0, malformed: 0, dropped: 0, commandEndpoint: "", publishEndpoint: "",
-            partitions: partitions, identity: nil)
-    }
-
+    public var home: [UInt16: String] { directory.withLock { $0.home } }
     /// Every record, workers first, in spec order.
-    public var records: [Record] { state.withLock { s in s.order.compactMap { s.records[$0] } } }
-
+    public var records: [Record] { directory.withLock { $0.records } }
     /// The current map epoch.
-    public var epoch: UInt64 { state.withLock { $0.epoch } }
-
-    /// Malformed messages the supervisor itself dropped.
-    public var malformed: UInt64 { state.withLock { $0.malformed } }
+    public var epoch: UInt64 { directory.withLock { $0.epoch } }
+    /// The current partition map.
+    public var map: PartitionMap { directory.withLock { $0.map } }
+    /// Partitions in transit.
+    public var moves: [PendingMove] { directory.withLock { $0.moves } }
 
     /// Counts a malformed control message.
-    public func countMalformed() { state.withLock { $0.malformed &+= 1 } }
-
-    /// The current partition map.
-    public var map: PartitionMap { state.withLock { Self.map(of: $0) } }
-
-    private static func map(of s: State) -> PartitionMap {
-        let workers = s.order.compactMap { s.records[$0] }.filter { $0.role == .worker }.map { r in
-            let up = r.state == .running
-            return PartitionMap.WorkerEntry(
-                id: r.id, commandEndpoint: up ? r.commandEndpoint : "", publishEndpoint: up ? r.publishEndpoint : "",
-                partitions: r.partitions)
-        }
-        // A partition whose owner is on another host than its current file is fetched first, from a running
-        // worker of the file's host (an empty source: none runs there now; the owner waits).
-        var transfers: [UInt16: String] = [:]
-        let sources = Dictionary(
-            s.order.compactMap { s.records[$0] }.filter { $0.role == .worker && $0.state == .running }.map {
-                ($0.host, $0.commandEndpoint)
-            }, uniquingKeysWith: { first, _ in first })
-        for r in s.records.values where r.role == .worker {
-            for p in r.partitions {
-                guard let home = s.home[p], home != r.host else { continue }
-                transfers[p] = sources[home] ?? ""
-            }
-        }
-        return PartitionMap(
-            epoch: s.epoch, partitionCount: s.partitionCount, workers: workers, transfers: transfers, keys: s.keys)
-    }
-
-    /// Sets the processes' public keys the map carries; a change is a new map (a new epoch). Returns whether the keys
-    /// changed.
+    public func countMalformed() { directory.withLock { $0.countMalformed() } }
+    /// Sets the processes' public keys the map carries; returns whether they changed (a new epoch).
     @discardableResult
-    public func setKeys(_ keys: [String: String]) -> Bool {
-        state.withLock { s in
-            guard s.keys != keys else { return false }
-            s.keys = keys
-            s.epoch += 1
-            return true
-        }
-    }
-
-    /// Partitions in transit, by partition.
-    public var moves: [PendingMove] { state.withLock { $0.moves.values.sorted { $0.partition < $1.partition } } }
-
-    /// Whether a rebalance waits (workers joined or leave, moves not planned yet).
-    public var rebalancePending: Bool { state.withLock { $0.rebalanceWanted } }
-
+    public func setKeys(_ keys: [String: String]) -> Bool { directory.withLock { $0.setKeys(keys) } }
     /// The durations of the moves finished since the last call, oldest first.
-    public func takeMoveDurations() -> [Duration] {
-        state.withLock { s in
-            defer { s.unreportedMoveDurations = [] }
-            return s.unreportedMoveDurations
-        }
-    }
-
-    /// Moves finished since start, and how long the last one took.
-    public var moveStatistics: (finished: Int, last: Duration?) {
-        state.withLock { ($0.movesFinished, $0.lastMoveDuration) }
-    }
-
-    /// Adds a worker with no partitions; partitions move to it once it runs. Returns its id (`id`, or the first
-    /// free `wN`).
+    public func takeMoveDurations() -> [Duration] { directory.withLock { $0.takeMoveDurations() } }
+    /// Adds a worker with no partitions; returns its id.
     public func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
-        try state.withLock { s throws(ChangeError) in
-            let chosen: String
-            if let id {
-                guard Envelope.isValidOrigin(id) else {
-                    throw ChangeError(status: 400, description: "\"\(id)\" is not a valid process id")
-                }
-                guard s.records[id] == nil else {
-                    throw ChangeError(status: 409, description: "a process named \(id) exists")
-                }
-                chosen = id
-            } else {
-                chosen = (1...).lazy.map { "w\($0)" }.first { s.records[$0] == nil }!
-            }
-            var record = Self.newRecord(chosen, .worker, [])
-            record.host = host ?? s.localHost
-            record.external = record.host != s.localHost
-            s.records[chosen] = record
-            s.removed.remove(chosen)
-            let firstGateway = s.order.firstIndex { s.records[$0]?.role == .gateway } ?? s.order.endIndex
-            s.order.insert(chosen, at: firstGateway)
-            s.rebalanceWanted = true
-            s.epoch += 1
-            return chosen
-        }
+        try directory.withLock { directory throws(ChangeError) in try directory.addWorker(id: id, host: host) }
     }
-
-    /// Marks a worker as leaving: its partitions move to the others, then it is stopped and forgotten.
+    /// Marks a worker as leaving.
     public func removeWorker(id: String) throws(ChangeError) {
-        try state.withLock { s throws(ChangeError) in
-            guard let r = s.records[id], r.role == .worker else {
-                throw ChangeError(status: 404, description: "no worker named \(id)")
-            }
-            guard !r.leaving else { return }
-            let staying = s.records.values.filter { $0.role == .worker && !$0.leaving && $0.id != id }
-            guard !staying.isEmpty else {
-                throw ChangeError(status: 409, description: "\(id) is the last worker; add one before removing it")
-            }
-            s.records[id]?.leaving = true
-            s.rebalanceWanted = true
-        }
+        try directory.withLock { directory throws(ChangeError) in try directory.removeWorker(id: id) }
     }
-
-    /// Drops a stopped leaving worker from the records and the map.
-    public func forget(_ id: String) {
-        state.withLock { s in
-            guard s.records[id]?.leaving == true else { return }
-            s.records[id] = nil
-            s.removed.insert(id)
-            s.order.removeAll { $0 == id }
-            s.epoch += 1
-        }
-    }
-
-    /// Advances partition moves: hands a partition to its new owner once the old one has closed its file (its
-    /// heartbeat at the release epoch no longer lists it, or its process exited), plans the next moves when a
-    /// rebalance waits and every staying worker runs, and names leaving workers that hold nothing any more.
+    /// Drops a stopped leaving worker.
+    public func forget(_ id: String) { directory.withLock { $0.forget(id) } }
+    /// Advances partition moves at `now`.
     public func reconcile(now: ContinuousClock.Instant = .now) -> Reconciliation {
-        state.withLock { s in
-            var result = Reconciliation()
-            // 0. A worker of another host that has been silent longer than its lease is gone: it stopped serving.
-            for (id, r) in s.records where r.external && r.state == .running {
-                guard let last = r.lastHeartbeatAt, now - last > s.unresponsiveTimeout else { continue }
-                s.records[id]?.state = .exited
-                s.records[id]?.ready = false
-                s.records[id]?.identity = nil
-                if r.role == .worker { s.epoch += 1 }
-                result.broadcast = true
-            }
-            // 1a. A fetched and verified copy becomes the partition's current file: its host is now the home.
-            var granted = false
-            for (_, r) in s.records where r.role == .worker && r.state == .running {
-                for p in r.fetched where r.partitions.contains(p) && s.home[p] != r.host {
-                    s.home[p] = r.host
-                    granted = true
-                }
-            }
-            // 1b. Grants.
-            for move in s.moves.values.sorted(by: { $0.partition < $1.partition }) {
-                guard let to = s.records[move.to] else {
-                    // The destination went away before the grant (not planned that way, but never lose a partition).
-                    s.moves[move.partition] = nil
-                    s.records[move.from]?.partitions.append(move.partition)
-                    s.records[move.from]?.partitions.sort()
-                    granted = true
-                    continue
-                }
-                guard Self.released(move, by: s.records[move.from]) else { continue }
-                s.records[to.id]?.partitions.append(move.partition)
-                s.records[to.id]?.partitions.sort()
-                s.moves[move.partition] = nil
-                s.movesFinished += 1
-                s.lastMoveDuration = now - move.startedAt
-                s.unreportedMoveDurations.append(now - move.startedAt)
-                if s.unreportedMoveDurations.count > 10_000 { s.unreportedMoveDurations.removeFirst(5_000) }
-                result.finished.append((move, now - move.startedAt))
-                granted = true
-            }
-            if granted {
-                s.epoch += 1
-                result.broadcast = true
-            }
-            // 2. Plan the next moves once the previous ones are done and every staying worker runs.
-            if s.moves.isEmpty && s.rebalanceWanted {
-                let workers = s.order.compactMap { s.records[$0] }.filter { $0.role == .worker }
-                let members = workers.filter { !$0.leaving }
-                if members.allSatisfy({ $0.state == .running }) {
-                    let plan = PartitionPlanner.moves(
-                        assignment: workers.map { ($0.id, $0.partitions) }, members: members.map(\.id))
-                    s.rebalanceWanted = false
-                    if !plan.isEmpty {
-                        s.epoch += 1
-                        for move in plan {
-                            s.records[move.from]?.partitions.removeAll { $0 == move.partition }
-                            s.moves[move.partition] = PendingMove(
-                                partition: move.partition, from: move.from, to: move.to, releaseEpoch: s.epoch,
-                                startedAt: now)
-                        }
-                        result.broadcast = true
-                    }
-                }
-            }
-            // 3. Leaving workers with nothing left.
-            for id in s.order {
-                guard let r = s.records[id], r.leaving, r.partitions.isEmpty else { continue }
-                guard !s.moves.values.contains(where: { $0.from == id || $0.to == id }) else { continue }
-                // The last worker of a host still serves that host's files to the new owners fetching them.
-                let fetchedFromHere = s.records.values.contains { other in
-                    other.role == .worker && other.host != r.host
-                        && other.partitions.contains { s.home[$0] == r.host }
-                }
-                let anotherHere = s.records.values.contains {
-                    $0.role == .worker && $0.id != id && $0.host == r.host && $0.state == .running && !$0.leaving
-                }
-                guard !fetchedFromHere || anotherHere else { continue }
-                result.stop.append(id)
-            }
-            return result
-        }
+        directory.withLock { $0.reconcile(now: now) }
     }
-
-    /// Whether `record` (the old owner) has closed the moved partition's file.
-    private static func released(_ move: PendingMove, by record: Record?) -> Bool {
-        guard let record else { return true }
-        switch record.state {
-        case .exited, .stopped: return true
-        case .starting:
-            // Launched again after an exit (or not yet): the new incarnation opens only what the map gives it.
-            return true
-        case .running:
-            guard record.knownEpoch >= move.releaseEpoch, let held = record.held else { return false }
-            return !held.contains(move.partition)
-        }
-    }
-
-    /// Marks a running process as no longer answering, so it is killed once; false if `pid` is not its current
-    /// incarnation or was already marked. It stays `running` until its exit is seen: only then are its files
-    /// closed for sure.
+    /// Marks a running process as no longer answering; false if `pid` is not its incarnation or already marked.
     public func markUnresponsive(_ id: String, pid: Int32) -> Bool {
-        state.withLock { s in
-            guard let r = s.records[id], r.state == .running, r.spawnedPid == pid, r.killedPid != pid else {
-                return false
-            }
-            s.records[id]?.killedPid = pid
-            s.records[id]?.ready = false
-            return true
-        }
+        directory.withLock { $0.markUnresponsive(id, pid: pid) }
     }
-
     /// Records a launch.
-    public func launched(_ id: String, pid: Int32) {
-        state.withLock { s in
-            // The child may say hello before this callback runs; its record is then already current.
-            s.records[id]?.spawnedPid = pid
-            if s.records[id]?.pid == pid && s.records[id]?.state == .running { return }
-            s.records[id]?.pid = pid
-            s.records[id]?.state = .starting
-            s.records[id]?.ready = false
-        }
-    }
-
-    /// Records an exit; returns true if the map changed (a worker went away).
+    public func launched(_ id: String, pid: Int32) { directory.withLock { $0.launched(id, pid: pid) } }
+    /// Records an exit; returns true if the map changed.
     @discardableResult
-    public func exited(_ id: String, final: Bool) -> Bool {
-        state.withLock { s in
-            guard var r = s.records[id] else { return false }
-            let wasServing = r.state == .running && r.role == .worker
-            r.state = final ? .stopped : .exited
-            r.ready = false
-            r.identity = nil
-            r.spawnedPid = nil
-            s.records[id] = r
-            if wasServing { s.epoch += 1 }
-            return wasServing
-        }
-    }
-
+    public func exited(_ id: String, final: Bool) -> Bool { directory.withLock { $0.exited(id, final: final) } }
     /// Records a restart.
-    public func restarting(_ id: String) { state.withLock { $0.records[id]?.restarts += 1 } }
-
-    /// Records how a process launched by this supervisor ended: how, its last line of standard error, and how many
-    /// times in a row it has now ended soon after starting (0 after a run that lasted).
+    public func restarting(_ id: String) { directory.withLock { $0.restarting(id) } }
+    /// Records how a process launched here ended.
     public func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
-        state.withLock { s in
-            s.records[id]?.lastExit = how
-            s.records[id]?.lastError = lastError
-            s.records[id]?.quickExits = quickExits
-        }
+        directory.withLock { $0.ended(id, how: how, lastError: lastError, quickExits: quickExits) }
     }
-
-    /// Applies a hello. Returns the identities every map must go to if the map changed, else just the sender's.
+    /// Applies a hello, now.
     public func hello(from id: String, identity: [UInt8], _ hello: HelloMessage) -> (PartitionMap, [[UInt8]])? {
-        state.withLock { s in
-            guard var r = s.records[id], r.role == hello.role else { return nil }
-            let endpointsChanged =
-                r.commandEndpoint != hello.commandEndpoint || r.publishEndpoint != hello.publishEndpoint
-                || r.state != .running
-            // A process of this host is known by the pid the supervisor started; a hello's word is taken only for
-            // processes of other hosts.
-            r.pid = r.spawnedPid ?? Int32(bitPattern: hello.pid)
-            r.identity = identity
-            r.held = nil
-            r.knownEpoch = 0
-            r.state = .running
-            r.commandEndpoint = hello.commandEndpoint
-            r.publishEndpoint = hello.publishEndpoint
-            r.lastHeartbeat = Date()
-            r.lastHeartbeatAt = .now
-            s.records[id] = r
-            if r.role == .worker && endpointsChanged {
-                s.epoch += 1
-                return (Self.map(of: s), s.records.values.compactMap(\.identity))
-            }
-            return (Self.map(of: s), [identity])
-        }
+        directory.withLock { $0.hello(from: id, identity: identity, hello, now: .now, date: Date()) }
     }
-
-    /// Applies a heartbeat; returns the map if the sender's epoch is older than the current one.
+    /// Applies a heartbeat, now.
     public func heartbeat(from id: String, identity: [UInt8], knownEpoch: UInt64, _ beat: HeartbeatMessage)
         -> HeartbeatAnswer
     {
-        state.withLock { s in
-            guard var r = s.records[id], r.identity == identity else { return .ignored }
-            r.lastHeartbeat = Date()
-            r.lastHeartbeatAt = .now
-            r.ready = beat.ready
-            r.processed = beat.processed
-            r.malformed = beat.malformed
-            r.dropped = beat.dropped
-            r.slowClientsClosed = beat.slowClientsClosed
-            r.edge = beat.edge
-            r.histograms = beat.histograms
-            r.knownEpoch = knownEpoch
-            r.held = beat.heldPartitions
-            r.fetched = beat.fetchedPartitions
-            s.records[id] = r
-            return knownEpoch < s.epoch ? .map(Self.map(of: s)) : .upToDate
+        directory.withLock {
+            $0.heartbeat(from: id, identity: identity, knownEpoch: knownEpoch, beat, now: .now, date: Date())
         }
-    }
-
-    /// What a heartbeat calls for.
-    public enum HeartbeatAnswer: Sendable, Equatable {
-        /// Not from the current incarnation of a known process (or from one taken as gone): no answer, so that
-        /// its silence makes it say `hello` again.
-        case ignored
-        /// A bare heartbeat back.
-        case upToDate
-        /// This newer map.
-        case map(PartitionMap)
     }
 }

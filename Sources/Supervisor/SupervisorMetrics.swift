@@ -76,8 +76,11 @@ final class SupervisorMetrics: Sendable {
 
     /// Prometheus text for the current state.
     func render(_ registry: ProcessRegistry, links: LinkReport) -> [UInt8] {
-        forgetAllBut(Set(registry.records.map(\.id)).union(["supervisor"]))
-        for r in registry.records {
+        let moveDurations = registry.takeMoveDurations()
+        let fleet = registry.snapshot
+        let records = fleet.records
+        forgetAllBut(Set(records.map(\.id)).union(["supervisor"]))
+        for r in records {
             let labels = [("id", r.id), ("role", r.role.description)]
             gauge(
                 "switchyard_process_up", "1 while the process has said hello and not exited.", labels,
@@ -123,7 +126,7 @@ final class SupervisorMetrics: Sendable {
         let supervisor = [("id", "supervisor"), ("role", "supervisor")]
         counter(
             "switchyard_wire_malformed_dropped_total", "Inter-process messages dropped as malformed.", supervisor,
-            registry.malformed)
+            fleet.malformed)
         counter(
             EdgeCounter.linkRefused.metricName + "_total", EdgeCounter.linkRefused.help, supervisor,
             UInt64(links.keyring?.authenticator.refused ?? 0))
@@ -134,21 +137,21 @@ final class SupervisorMetrics: Sendable {
         gauge(
             "switchyard_links_secure", "1 when the fleet's ZeroMQ links use CURVE, 0 with --insecure-links.", [],
             links.keyring == nil ? 0 : 1)
-        gauge("switchyard_partition_map_epoch", "The partition map's epoch.", [], Double(registry.epoch))
+        gauge("switchyard_partition_map_epoch", "The partition map's epoch.", [], Double(fleet.epoch))
         gauge(
             "switchyard_partition_moves_in_flight", "Partitions on their way between two workers.", [],
-            Double(registry.moves.count))
+            Double(fleet.moves.count))
         counter(
             "switchyard_partition_moves_finished_total", "Partition moves finished since the supervisor started.",
-            [], UInt64(registry.moveStatistics.finished))
-        if let last = registry.moveStatistics.last {
+            [], UInt64(fleet.moveStatistics.finished))
+        if let last = fleet.moveStatistics.last {
             gauge(
                 "switchyard_partition_move_last_seconds", "How long the last partition move took, planned to granted.",
                 [], Double(last / .microseconds(1)) / 1e6)
         }
-        for duration in registry.takeMoveDurations() { moveDurations.record(duration) }
+        for duration in moveDurations { self.moveDurations.record(duration) }
         var text = prometheus.emitToBuffer()
-        text += Self.histograms(of: registry.records)
+        text += Self.histograms(of: records)
         return text
     }
 

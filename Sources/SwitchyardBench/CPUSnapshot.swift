@@ -55,7 +55,7 @@ struct CPUSnapshot: Sendable {
     static func withDescendants(of roots: [Int32]) -> [Int32] {
         guard !roots.isEmpty else { return [] }
         var children: [Int32: [Int32]] = [:]
-        for pid in allPIDs() {
+        for pid in ProcFS.pids() {
             if let parent = parentPID(pid) { children[parent, default: []].append(pid) }
         }
         var seen = Set<Int32>()
@@ -69,28 +69,15 @@ struct CPUSnapshot: Sendable {
 
     // MARK: - /proc
 
-    /// The fields of `/proc/<pid>/stat` after the command name (field 3 onwards).
-    private static func statFields(_ pid: Int32) -> [Substring]? {
-        guard let text = readFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        return text[text.index(after: close)...].split(separator: " ")
-    }
-
-    private static func processTicks(_ pid: Int32) -> UInt64? {
-        guard let fields = statFields(pid), fields.count > 12, let user = UInt64(fields[11]),
-            let system = UInt64(fields[12])
-        else { return nil }
-        return user + system
-    }
+    private static func processTicks(_ pid: Int32) -> UInt64? { ProcFS.ticks(pid) }
 
     private static func parentPID(_ pid: Int32) -> Int32? {
-        guard let fields = statFields(pid), fields.count > 1 else { return nil }
+        guard let fields = ProcFS.stat(pid)?.fields, fields.count > 1 else { return nil }
         return Int32(fields[1])
     }
 
     private static func label(of pid: Int32) -> String {
-        guard let text = readFile("/proc/\(pid)/cmdline") else { return "?" }
-        let arguments = text.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
-        guard let program = arguments.first else { return "?" }
+        guard let arguments = ProcFS.arguments(pid), let program = arguments.first else { return "?" }
         var parts = [String(program.split(separator: "/").last ?? Substring(program))]
         if arguments.count > 1 { parts.append(arguments[1]) }
         if arguments.count > 3, arguments[2] == "--id" { parts.append(arguments[3]) }
@@ -98,7 +85,8 @@ struct CPUSnapshot: Sendable {
     }
 
     private static func machineTicks() -> (busy: UInt64, total: UInt64) {
-        guard let text = readFile("/proc/stat"), let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+        guard let text = ProcFS.contents("/proc/stat"), let line = text.split(separator: "\n").first,
+            line.hasPrefix("cpu ")
         else { return (0, 0) }
         let values = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
         // user nice system idle iowait irq softirq steal (guest time is already inside user).
@@ -106,34 +94,5 @@ struct CPUSnapshot: Sendable {
         let total = counted.reduce(0, +)
         let idle = counted.count > 4 ? values[3] + values[4] : 0
         return (total - idle, total)
-    }
-
-    private static func allPIDs() -> [Int32] {
-        guard let directory = opendir("/proc") else { return [] }
-        defer { closedir(directory) }
-        var pids: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let pid = Int32(name) { pids.append(pid) }
-        }
-        return pids
-    }
-
-    /// A small file of `/proc`, read whole; nil if it cannot be opened.
-    private static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -31,7 +31,7 @@ struct MachineCPU: Sendable {
     static func take() -> MachineCPU {
         var kinds = Array(repeating: UInt64(0), count: kindNames.count)
         var forks: UInt64 = 0
-        for line in (readFile("/proc/stat") ?? "").split(separator: "\n") {
+        for line in (ProcFS.contents("/proc/stat") ?? "").split(separator: "\n") {
             if line.hasPrefix("cpu ") {
                 for (index, value) in line.split(separator: " ").dropFirst().prefix(kindNames.count).enumerated() {
                     kinds[index] = UInt64(value) ?? 0
@@ -41,19 +41,14 @@ struct MachineCPU: Sendable {
             }
         }
         var processes: [Int32: Process] = [:]
-        for pid in allPIDs() {
-            guard let text = readFile("/proc/\(pid)/stat"), let open = text.firstIndex(of: "("),
-                let close = text.lastIndex(of: ")")
+        for pid in ProcFS.pids() {
+            guard let (command, fields) = ProcFS.stat(pid), fields.count > 12, let user = UInt64(fields[11]),
+                let system = UInt64(fields[12])
             else { continue }
-            let fields = text[text.index(after: close)...].split(separator: " ")
-            guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { continue }
-            var label = String(text[text.index(after: open)..<close])
-            if let command = readFile("/proc/\(pid)/cmdline") {
-                let arguments = command.split(separator: "\0").map(String.init)
-                if let program = arguments.first {
-                    label = String(program.split(separator: "/").last ?? Substring(program))
-                    if arguments.count > 1 { label += " " + String(arguments[1].prefix(40)) }
-                }
+            var label = command
+            if let arguments = ProcFS.arguments(pid)?.filter({ !$0.isEmpty }), let program = arguments.first {
+                label = String(program.split(separator: "/").last ?? Substring(program))
+                if arguments.count > 1 { label += " " + String(arguments[1].prefix(40)) }
             }
             processes[pid] = Process(label: label, ticks: user + system)
         }
@@ -82,34 +77,5 @@ struct MachineCPU: Sendable {
             rows.append((pid, process.label, Double(process.ticks - before) / CPUSnapshot.ticksPerSecond / seconds))
         }
         return Array(rows.sorted { $0.cores > $1.cores }.prefix(limit))
-    }
-
-    private static func allPIDs() -> [Int32] {
-        guard let directory = opendir("/proc") else { return [] }
-        defer { closedir(directory) }
-        var pids: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let pid = Int32(name) { pids.append(pid) }
-        }
-        return pids
-    }
-
-    /// A small file of `/proc`, read whole; nil if it cannot be opened.
-    private static func readFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -34,7 +34,7 @@ import Wire
         #expect(try r.addWorker(id: nil) == "w2")
         // Not running yet: nothing is planned.
         #expect(!r.reconcile().broadcast)
-        #expect(r.rebalancePending)
+        #expect(r.snapshot.rebalancePending)
         up(r, "w2", identity: 2)
         let release = r.reconcile()
         #expect(release.broadcast)
@@ -52,8 +52,8 @@ import Wire
         beat(r, "w1", identity: 1, epoch: r.epoch, held: [0, 1])
         #expect(r.reconcile().broadcast)
         #expect(partitions(r) == ["w1": [0, 1], "w2": [2, 3]])
-        #expect(r.moves.isEmpty && !r.rebalancePending)
-        #expect(r.moveStatistics.finished == 2)
+        #expect(r.moves.isEmpty && !r.snapshot.rebalancePending)
+        #expect(r.snapshot.moveStatistics.finished == 2)
     }
 
     @Test func anExitedOldOwnerReleasesItsPartitions() throws {
@@ -88,7 +88,7 @@ import Wire
                 partitionCount: 4, workerIDs: ["w1", "w2"], gateways: [], dataDirectory: "/tmp/x",
                 controlEndpoint: "inproc://x", healthHost: "127.0.0.1", healthPort: 0, executable: "/bin/false"),
             saved: r.savedState)
-        #expect(restarted.records.map(\.id) == ["w2"] && !restarted.rebalancePending)
+        #expect(restarted.records.map(\.id) == ["w2"] && !restarted.snapshot.rebalancePending)
     }
 
     @Test func refusedChanges() throws {
