@@ -5,14 +5,15 @@
 /// alphabet, padding optional) but refuses garbage rather than skipping it; `decodeCanonical` accepts exactly one
 /// spelling per byte string (standard alphabet, padded, unused bits zero), so a stored hash round-trips and
 /// compares exactly.
-public enum Base64 {
+package enum Base64 {
     /// RFC 4648 §4 alphabet.
-    public static let standard: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    package static let standard: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     /// RFC 4648 §5 alphabet (`-` and `_` instead of `+` and `/`), safe in a URL or a query string.
-    public static let urlSafe: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    package static let urlSafe: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Encodes `bytes` with `alphabet`, adding `=` padding when `padded`.
-    public static func encode(_ bytes: some Collection<UInt8>, alphabet: [UInt8] = standard, padded: Bool = true)
+    package static func encode(_ bytes: some Collection<UInt8>, alphabet: [UInt8] = standard, padded: Bool = true)
         -> String
     {
         var out: [UInt8] = []
@@ -41,7 +42,7 @@ public enum Base64 {
     ///
     /// Node's decoder (which the Engine.IO reference server uses) also accepts both alphabets; unlike it, garbage
     /// is refused rather than skipped, so a corrupt packet closes the session instead of delivering other bytes.
-    public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         var symbols = Array(text)
         var padding = 0
         while symbols.last == UInt8(ascii: "=") {
@@ -57,7 +58,7 @@ public enum Base64 {
     /// Decodes canonical base64 only: the standard alphabet, padded to a multiple of four, and the bits below the
     /// last byte zero. Anything else — another alphabet, missing padding, whitespace, a second spelling of the same
     /// bytes — is nil.
-    public static func decodeCanonical(_ text: some Collection<UInt8>) -> [UInt8]? {
+    package static func decodeCanonical(_ text: some Collection<UInt8>) -> [UInt8]? {
         var symbols = Array(text)
         guard symbols.count % 4 == 0 else { return nil }
         var padding = 0

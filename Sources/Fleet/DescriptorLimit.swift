@@ -6,20 +6,20 @@
 
 /// The process's file-descriptor limit (`RLIMIT_NOFILE`). Every role raises its soft limit to the hard one at start,
 /// so the limit an operator sets (`ulimit -Hn`, systemd's `LimitNOFILE`) is the one in force.
-public struct DescriptorLimit: Sendable, Hashable, CustomStringConvertible {
+package struct DescriptorLimit: Sendable, Hashable, CustomStringConvertible {
     /// Descriptors the process may have open.
-    public var soft: Int
+    package var soft: Int
     /// The ceiling `soft` may be raised to without privileges.
-    public var hard: Int
+    package var hard: Int
 
     /// Creates a limit from its two values.
-    public init(soft: Int, hard: Int) {
+    package init(soft: Int, hard: Int) {
         self.soft = soft
         self.hard = hard
     }
 
     /// The limit in force now.
-    public static func current() -> DescriptorLimit {
+    package static func current() -> DescriptorLimit {
         var limit = rlimit()
         guard getrlimit(Self.resource, &limit) == 0 else { return DescriptorLimit(soft: 1024, hard: 1024) }
         return DescriptorLimit(soft: Self.clamp(limit.rlim_cur), hard: Self.clamp(limit.rlim_max))
@@ -27,7 +27,7 @@ public struct DescriptorLimit: Sendable, Hashable, CustomStringConvertible {
 
     /// Raises the soft limit to the hard one (where they differ) and returns the limit then in force.
     @discardableResult
-    public static func raiseToHard() -> DescriptorLimit {
+    package static func raiseToHard() -> DescriptorLimit {
         var limit = rlimit()
         guard getrlimit(Self.resource, &limit) == 0 else { return current() }
         if limit.rlim_cur < limit.rlim_max {
@@ -40,7 +40,7 @@ public struct DescriptorLimit: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `soft/hard`, as `ulimit` would say.
-    public var description: String { "\(soft)/\(hard)" }
+    package var description: String { "\(soft)/\(hard)" }
 
     #if canImport(Glibc)
         private static let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)

@@ -1,5 +1,5 @@
-public import Foundation
-public import ZeroMQ
+package import Foundation
+package import ZeroMQ
 
 /// One process's CURVE identity on disk (docs/operations.md, "Fleet keys"): its id, its secret key and the public key
 /// of the supervisor it may talk to. The file is owner-readable only; whoever reads it can act as that process.
@@ -10,32 +10,32 @@ public import ZeroMQ
 /// secret-key <40 Z85 characters>
 /// supervisor-key <40 Z85 characters>
 /// ```
-public struct FleetKeyFile: Sendable, Hashable {
+package struct FleetKeyFile: Sendable, Hashable {
     /// The process id the key belongs to (`w3`, `g1`, `supervisor`).
-    public var process: String
+    package var process: String
     /// The process's key pair (the file holds the secret key; the public key follows from it).
-    public var keys: ZMQCurveKeyPair
+    package var keys: ZMQCurveKeyPair
     /// The supervisor's public key; nil in the supervisor's own file.
-    public var supervisorKey: String?
+    package var supervisorKey: String?
 
     /// Creates a key file's contents.
-    public init(process: String, keys: ZMQCurveKeyPair, supervisorKey: String?) {
+    package init(process: String, keys: ZMQCurveKeyPair, supervisorKey: String?) {
         self.process = process
         self.keys = keys
         self.supervisorKey = supervisorKey
     }
 
     /// Why a key file could not be read or written.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// What went wrong, naming the file.
-        public let description: String
+        package let description: String
 
         /// A failure described by `description`.
-        public init(description: String) { self.description = description }
+        package init(description: String) { self.description = description }
     }
 
     /// The file's text.
-    public var text: String {
+    package var text: String {
         var lines = [
             "# Switchyard fleet key of \(process). Keep it secret: it lets its holder act as \(process).",
             "process \(process)",
@@ -46,7 +46,7 @@ public struct FleetKeyFile: Sendable, Hashable {
     }
 
     /// Reads a key file's text: `name value` lines, `#` comments; `process` and a valid `secret-key` are required.
-    public init(parsing text: String) throws(Failure) {
+    package init(parsing text: String) throws(Failure) {
         var fields: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -69,7 +69,7 @@ public struct FleetKeyFile: Sendable, Hashable {
     }
 
     /// Reads the key file at `path`.
-    public static func load(_ path: String) throws(Failure) -> FleetKeyFile {
+    package static func load(_ path: String) throws(Failure) -> FleetKeyFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "cannot read \(path)")
         }
@@ -82,12 +82,12 @@ public struct FleetKeyFile: Sendable, Hashable {
 
     /// Writes the file at `path`, owner-readable only, replacing any file there in one step (a reader never sees
     /// half a key).
-    public func write(to path: String) throws(Failure) {
+    package func write(to path: String) throws(Failure) {
         try Self.writeSecret(Data(text.utf8), to: path)
     }
 
     /// Writes `data` to `path` with mode 0600 through a temporary file renamed into place.
-    public static func writeSecret(_ data: Data, to path: String) throws(Failure) {
+    package static func writeSecret(_ data: Data, to path: String) throws(Failure) {
         let temporary = path + ".tmp-\(getpid())"
         // Created owner-only before anything is written, so the secret is never readable by others.
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])

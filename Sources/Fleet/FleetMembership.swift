@@ -1,16 +1,16 @@
 import Foundation
-public import Logging
+package import Logging
 import Synchronization
-public import Wire
-public import ZeroMQ
+package import Wire
+package import ZeroMQ
 
 /// A process's link to the supervisor: says hello, heartbeats, and hands every newer partition map to its owner
 /// (docs/protocol.md §5).
-public final class FleetMembership: Sendable {
+package final class FleetMembership: Sendable {
     /// This process's id (`w1`, `g1`, …); the origin of everything it sends.
-    public let id: String
+    package let id: String
     /// Gateway or worker.
-    public let role: ProcessRole
+    package let role: ProcessRole
     private let engine: ZMQEngine
     private let supervisorEndpoint: String
     private let heartbeatInterval: Duration
@@ -20,7 +20,7 @@ public final class FleetMembership: Sendable {
     private let beat = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates a membership; nothing happens until `run`.
-    public init(
+    package init(
         engine: ZMQEngine, id: String, role: ProcessRole, supervisorEndpoint: String, heartbeatInterval: Duration,
         security: LinkSecurity = .insecure, logger: Logger
     ) {
@@ -35,7 +35,7 @@ public final class FleetMembership: Sendable {
 
     /// Sends a heartbeat at once instead of at the next interval (a worker that just closed a moved partition's
     /// file tells the supervisor without waiting).
-    public func heartbeatNow() { beat.withLock { $0 }?() }
+    package func heartbeatNow() { beat.withLock { $0 }?() }
 
     /// Runs until the task is cancelled: sends `hello`, then a heartbeat every interval, and calls `onMap` for every
     /// map newer than the last one. `status` is read at each heartbeat. If `exitWhenOrphaned`, the process exits
@@ -45,7 +45,7 @@ public final class FleetMembership: Sendable {
     /// supervisor may have restarted, or declared it gone). With a `lease`, silence that long also calls `onFence`
     /// (a worker stops serving: a supervisor that cannot reach it may give its partitions to another worker after
     /// its own, longer, timeout); the next message from the supervisor hands the last map to `onMap` again.
-    public func run(
+    package func run(
         hello: HelloMessage, exitWhenOrphaned: Bool, lease: Duration? = nil,
         status: @escaping @Sendable () -> HeartbeatMessage,
         onMap: @escaping @Sendable (PartitionMap) async -> Void,

@@ -1,33 +1,33 @@
 import Foundation
 import JSON
-public import Logging
+package import Logging
 import Synchronization
 
 /// A swift-log handler that writes one JSON object per line to standard error (`--log-format json`):
 /// `{"time":"2026-12-06T14:50:30.123Z","level":"info","role":"gateway","process":"g1","label":…,"message":…,
 /// "source":…,"metadata":{…}}`. Metadata values are strings, except nested lists and dictionaries.
-public struct JSONLogHandler: LogHandler {
+package struct JSONLogHandler: LogHandler {
     /// The role and process id every line carries.
-    public let role: String
-    public let process: String
+    package let role: String
+    package let process: String
     let label: String
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
 
     /// A handler for the logger `label` of process `process` in role `role`.
-    public init(label: String, role: String, process: String) {
+    package init(label: String, role: String, process: String) {
         self.label = label
         self.role = role
         self.process = process
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         let line = self.line(for: event, at: Date())
         // One write per line, so lines from several threads never interleave.
         Self.output.withLock { _ in FileHandle.standardError.write(Data(line)) }

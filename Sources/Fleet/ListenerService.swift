@@ -1,22 +1,22 @@
 import Foundation
 import NIOCore
-public import ServiceLifecycle
+package import ServiceLifecycle
 
 /// A process's listening service (an HTTP or WebSocket port) whose failure names what it is and where it was to
 /// listen, so that a taken port reads "gateway g1 cannot listen on 0.0.0.0:8080 for steps REST: Address already in
 /// use" instead of NIO's bare `bind(descriptor:ptr:bytes:)`.
-public struct ListenerService: Service {
+package struct ListenerService: Service {
     /// The process, as the message names it ("gateway g1", "supervisor").
-    public let process: String
+    package let process: String
     /// What the port is for ("steps REST", "/health and the control API").
-    public let purpose: String
+    package let purpose: String
     /// The address and port it binds.
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     let inner: any Service
 
     /// Wraps `inner`, the service that binds `host:port`.
-    public init(_ inner: any Service, process: String, purpose: String, host: String, port: Int) {
+    package init(_ inner: any Service, process: String, purpose: String, host: String, port: Int) {
         self.inner = inner
         self.process = process
         self.purpose = purpose
@@ -24,7 +24,7 @@ public struct ListenerService: Service {
         self.port = port
     }
 
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await inner.run()
         } catch is CancellationError {
@@ -36,14 +36,14 @@ public struct ListenerService: Service {
 }
 
 /// Why a listener stopped: which process, which port, what for, and the system's reason.
-public struct ListenerFailure: Error, CustomStringConvertible {
+package struct ListenerFailure: Error, CustomStringConvertible {
     /// The listener that failed.
-    public let process: String
-    public let purpose: String
-    public let host: String
-    public let port: Int
+    package let process: String
+    package let purpose: String
+    package let host: String
+    package let port: Int
     /// The underlying error.
-    public let cause: any Error
+    package let cause: any Error
 
     init(listener: ListenerService, cause: any Error) {
         self.process = listener.process
@@ -53,7 +53,7 @@ public struct ListenerFailure: Error, CustomStringConvertible {
         self.cause = cause
     }
 
-    public var description: String {
+    package var description: String {
         let reason: String
         if let io = cause as? IOError {
             // NIO's own text names the system call, not the port; the errno's text is what an operator needs.

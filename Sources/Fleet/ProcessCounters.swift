@@ -1,11 +1,11 @@
 import Synchronization
-public import Wire
+package import Wire
 
 /// Counters and histograms a process reports to the supervisor in each heartbeat (and so in `/metrics`).
 ///
 /// Every count is an atomic: the gateway's event loops and ZeroMQ thread and the worker's commit threads add to
 /// them per message, and a lock shared by all of them would be a point of contention on the hot path.
-public final class ProcessCounters: Sendable {
+package final class ProcessCounters: Sendable {
     private let processed = Atomic<UInt64>(0)
     private let malformedCount = Atomic<UInt64>(0)
     private let slowClientsClosed = Atomic<UInt64>(0)
@@ -16,7 +16,7 @@ public final class ProcessCounters: Sendable {
     private let histograms: [AtomicHistogram]
 
     /// Creates zeroed counters.
-    public init() {
+    package init() {
         edge = InlineArray { _ in Atomic(0) }
         histograms = (0..<(Measure.allCases.count + 1) * Self.productSlots).map { slot in
             AtomicHistogram(bounds: Measure(rawValue: UInt8(slot / Self.productSlots))?.bounds ?? [])
@@ -24,21 +24,21 @@ public final class ProcessCounters: Sendable {
     }
 
     /// Counts `n` processed commands or requests.
-    public func addProcessed(_ n: Int) { processed.wrappingAdd(UInt64(max(n, 0)), ordering: .relaxed) }
+    package func addProcessed(_ n: Int) { processed.wrappingAdd(UInt64(max(n, 0)), ordering: .relaxed) }
     /// Counts one dropped malformed message.
-    public func addMalformed() { malformedCount.wrappingAdd(1, ordering: .relaxed) }
+    package func addMalformed() { malformedCount.wrappingAdd(1, ordering: .relaxed) }
     /// Counts one client connection closed because its outgoing queue passed its limit.
-    public func addSlowClientClosed() { slowClientsClosed.wrappingAdd(1, ordering: .relaxed) }
+    package func addSlowClientClosed() { slowClientsClosed.wrappingAdd(1, ordering: .relaxed) }
     /// Counts what a process did: protected itself from a client or a stranger, took in or sent a message.
-    public func add(_ counter: EdgeCounter, count: Int = 1) {
+    package func add(_ counter: EdgeCounter, count: Int = 1) {
         edge[Int(counter.rawValue)].wrappingAdd(UInt64(max(count, 0)), ordering: .relaxed)
     }
     /// Sets a reported value that is a state, not a count (`EdgeCounter.defaultPasswordAccounts`).
-    public func set(_ counter: EdgeCounter, to value: UInt64) {
+    package func set(_ counter: EdgeCounter, to value: UInt64) {
         edge[Int(counter.rawValue)].store(value, ordering: .relaxed)
     }
     /// Moves a state counter by `delta` (never below 0): a connection opened (+1) or closed (-1).
-    public func adjust(_ counter: EdgeCounter, by delta: Int) {
+    package func adjust(_ counter: EdgeCounter, by delta: Int) {
         let cell = Int(counter.rawValue)
         var current = edge[cell].load(ordering: .relaxed)
         while true {
@@ -50,19 +50,19 @@ public final class ProcessCounters: Sendable {
         }
     }
     /// The current value of an edge counter.
-    public func value(of counter: EdgeCounter) -> UInt64 { edge[Int(counter.rawValue)].load(ordering: .relaxed) }
+    package func value(of counter: EdgeCounter) -> UInt64 { edge[Int(counter.rawValue)].load(ordering: .relaxed) }
     /// Marks the process ready (or not).
-    public func setReady(_ ready: Bool) { self.ready.store(ready, ordering: .relaxed) }
+    package func setReady(_ ready: Bool) { self.ready.store(ready, ordering: .relaxed) }
     /// Malformed messages so far.
-    public var malformed: UInt64 { malformedCount.load(ordering: .relaxed) }
+    package var malformed: UInt64 { malformedCount.load(ordering: .relaxed) }
 
     /// Records one observation of `measure` (for `product`, if it is per product), in the measure's unit.
-    public func observe(_ measure: Measure, product: ProductCode? = nil, _ value: UInt64) {
+    package func observe(_ measure: Measure, product: ProductCode? = nil, _ value: UInt64) {
         histograms[Self.slot(measure, product: product)].observe(value)
     }
 
     /// Records a duration of `measure` that began at `start` and ends now.
-    public func observeDuration(
+    package func observeDuration(
         _ measure: Measure, product: ProductCode? = nil, since start: ContinuousClock.Instant
     ) {
         let elapsed = ContinuousClock.now - start
@@ -71,13 +71,13 @@ public final class ProcessCounters: Sendable {
     }
 
     /// The counts of one histogram so far.
-    public func histogram(_ key: MeasureKey) -> HistogramCounts {
+    package func histogram(_ key: MeasureKey) -> HistogramCounts {
         histograms[Self.slot(key.measure, product: key.product)].counts
     }
 
     /// The heartbeat body for the current values, the engine's count of dropped outbound messages and the
     /// partitions whose files are open (none for a gateway).
-    public func heartbeat(droppedOutbound: Int, heldPartitions: [UInt16] = []) -> HeartbeatMessage {
+    package func heartbeat(droppedOutbound: Int, heldPartitions: [UInt16] = []) -> HeartbeatMessage {
         var counters: [EdgeCounter: UInt64] = [:]
         for counter in EdgeCounter.allCases {
             let value = value(of: counter)

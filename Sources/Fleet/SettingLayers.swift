@@ -1,14 +1,14 @@
 /// One option of a command, as its command line knows it (`--steps-http-port <value>`, `--insecure-links`).
-public struct SettingOption: Sendable, Hashable {
+package struct SettingOption: Sendable, Hashable {
     /// The long name, without dashes: `steps-http-port`.
-    public var name: String
+    package var name: String
     /// Whether it takes a value (an option) or not (a flag).
-    public var takesValue: Bool
+    package var takesValue: Bool
     /// Its default as help prints it, if it has one.
-    public var defaultValue: String?
+    package var defaultValue: String?
 
     /// An option.
-    public init(name: String, takesValue: Bool, defaultValue: String? = nil) {
+    package init(name: String, takesValue: Bool, defaultValue: String? = nil) {
         self.name = name
         self.takesValue = takesValue
         self.defaultValue = defaultValue
@@ -16,7 +16,7 @@ public struct SettingOption: Sendable, Hashable {
 }
 
 /// Where a setting's value came from, strongest first.
-public enum SettingSource: Sendable, Hashable, CustomStringConvertible {
+package enum SettingSource: Sendable, Hashable, CustomStringConvertible {
     /// Given on the command line.
     case commandLine
     /// From the named environment variable.
@@ -26,7 +26,7 @@ public enum SettingSource: Sendable, Hashable, CustomStringConvertible {
     /// Not set anywhere: the command's default.
     case defaultValue
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .commandLine: "command line"
         case .environment(let variable): "environment \(variable)"
@@ -37,33 +37,33 @@ public enum SettingSource: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One setting's effective value and where it came from.
-public struct ResolvedSetting: Sendable, Hashable {
+package struct ResolvedSetting: Sendable, Hashable {
     /// The option.
-    public var name: String
+    package var name: String
     /// Its value: the text given, `true`/`false` for a flag, nil for an option with no value and no default.
-    public var value: String?
+    package var value: String?
     /// Where the value came from.
-    public var source: SettingSource
+    package var source: SettingSource
 }
 
 /// Settings in layers (docs/operations.md, "Settings"): the command line wins, then `SWITCHYARD_…` environment
 /// variables, then the configuration file, then the defaults. The layers below the command line become command-line
 /// arguments, so the command parses and checks every value the same way whatever its source.
-public enum SettingLayers {
+package enum SettingLayers {
     /// The environment variable of option `name`: `steps-http-port` → `SWITCHYARD_STEPS_HTTP_PORT`.
-    public static func environmentVariable(of name: String) -> String {
+    package static func environmentVariable(of name: String) -> String {
         "SWITCHYARD_" + String(name.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
     /// Why a layer's value cannot be used.
-    public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
+    package struct Failure: Error, CustomStringConvertible, Sendable {
+        package var description: String
     }
 
     /// `arguments` (a command's own, after its name) with every option they leave out taken from `environment`
     /// (read by option name) or `file` (likewise), and each option's effective value and source. A flag's value
     /// from a layer is `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    public static func resolve(
+    package static func resolve(
         arguments: [String], options: [SettingOption], environment: (String) -> String?, file: (String) -> String?,
         fileName: String?
     ) throws(Failure) -> (arguments: [String], settings: [ResolvedSetting]) {
@@ -102,7 +102,7 @@ public enum SettingLayers {
     }
 
     /// The values the command line gives, by option name (`true` for a flag).
-    public static func commandLineValues(_ arguments: [String], options: [SettingOption]) -> [String: String] {
+    package static func commandLineValues(_ arguments: [String], options: [SettingOption]) -> [String: String] {
         let byName = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var values: [String: String] = [:]
         var index = arguments.startIndex

@@ -8,7 +8,7 @@ import Wire
 
 /// What the fuzzers feed untrusted bytes to (scripts/fuzz.sh; the committed corpus under Tests/FuzzCorpus is replayed
 /// by the tests). Each target must return for every input: a decoder may refuse it, never crash or hang.
-public enum FuzzTarget: String, CaseIterable, Sendable {
+package enum FuzzTarget: String, CaseIterable, Sendable {
     /// Every inter-process decoder: the first byte picks the message form, the rest is the frame.
     case wire
     /// The JSON parser, with the gateway's limits.
@@ -21,7 +21,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case steps
 
     /// Runs one input through the target.
-    public func run(_ input: [UInt8]) {
+    package func run(_ input: [UInt8]) {
         switch self {
         case .wire: Self.wire(input)
         case .json: _ = try? JSONParser.parse(input)

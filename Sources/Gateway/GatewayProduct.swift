@@ -1,7 +1,7 @@
 import GatewayCore
 
 /// A product a gateway can serve; `--products` picks which (docs/operations.md).
-public enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
+package enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
     /// Step tracker: REST :8080 and WebSocket :8081.
     case steps
     /// Learning stats: REST :3000.
@@ -12,7 +12,7 @@ public enum GatewayProduct: String, Sendable, Hashable, CaseIterable {
     case lobby
 
     /// Parses a comma-separated list such as `steps,stats`; nil if a name is unknown or the list is empty.
-    public static func list(_ text: String) -> Set<GatewayProduct>? {
+    package static func list(_ text: String) -> Set<GatewayProduct>? {
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.filter { $0 != " " } }
         let products = names.compactMap { GatewayProduct(rawValue: String($0)) }
         guard !products.isEmpty, products.count == names.count else { return nil }

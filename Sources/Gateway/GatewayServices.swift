@@ -3,14 +3,14 @@ import GatewayLobby
 import GatewayPresence
 import GatewayStats
 import GatewaySteps
-public import Logging
-public import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 import SocketIO
 import Synchronization
 
 /// Builds a gateway process's services in dependency order: the fleet link first (it stops last), then one
 /// listener per port of each product the gateway serves.
-public func buildGatewayServices(_ configuration: GatewayConfiguration, logger: Logger) -> [any Service] {
+package func buildGatewayServices(_ configuration: GatewayConfiguration, logger: Logger) -> [any Service] {
     var fleetConfiguration = configuration.fleet
     // The gateway reports itself ready once every listener built below is bound.
     let products = GatewayProduct.allCases.filter { configuration.products.contains($0) }

@@ -1,38 +1,38 @@
-public import Fleet
+package import Fleet
 import Foundation
-public import Logging
-public import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 import Synchronization
-public import Wire
+package import Wire
 import ZeroMQ
 
 /// The gateway's side of the fleet: routes each command to the worker owning its partition, correlates replies,
 /// resends idempotent commands after a lost reply or a refusal, and fails requests at their deadline.
-public final class FleetClient: Service, Sendable {
+package final class FleetClient: Service, Sendable {
     /// Tunables (docs/operations.md).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// This gateway's id; replies come on topic `R/<id>/`.
-        public var id: String
+        package var id: String
         /// The supervisor's control ROUTER.
-        public var supervisorEndpoint: String
+        package var supervisorEndpoint: String
         /// Heartbeat period towards the supervisor.
-        public var heartbeatInterval: Duration
+        package var heartbeatInterval: Duration
         /// Default deadline of a request.
-        public var requestTimeout: Duration
+        package var requestTimeout: Duration
         /// A worker link with commands in flight and silent (not even answering pings) for this long is treated as
         /// lost: idempotent commands go out again once it, or its replacement, answers.
-        public var linkTimeout: Duration
+        package var linkTimeout: Duration
         /// Exit when the launching supervisor is gone.
-        public var exitWhenOrphaned: Bool
+        package var exitWhenOrphaned: Bool
         /// Listeners that must be bound before the gateway reports itself ready.
-        public var listeners: Int
+        package var listeners: Int
         /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
-        public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+        package var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
         /// How its ZeroMQ links are secured (CURVE with its key file, or insecure for debugging).
-        public var security: LinkSecurity = .insecure
+        package var security: LinkSecurity = .insecure
 
         /// Creates a configuration.
-        public init(
+        package init(
             id: String, supervisorEndpoint: String, heartbeatInterval: Duration = .milliseconds(250),
             requestTimeout: Duration = .seconds(5), linkTimeout: Duration = .seconds(5),
             exitWhenOrphaned: Bool = false, listeners: Int = 2
@@ -48,7 +48,7 @@ public final class FleetClient: Service, Sendable {
     }
 
     /// Called once per request with the reply body or the reason there is none.
-    public typealias Completion = @Sendable (Result<[UInt8], FleetRequestError>) -> Void
+    package typealias Completion = @Sendable (Result<[UInt8], FleetRequestError>) -> Void
 
     private struct State {
         var routing: RoutingState<ZMQSocketID>
@@ -56,7 +56,7 @@ public final class FleetClient: Service, Sendable {
     }
 
     /// Process-wide counters (also reported in heartbeats).
-    public let counters = ProcessCounters()
+    package let counters = ProcessCounters()
     private let configuration: Configuration
     private let engine: ZMQEngine
     private let logger: Logger
@@ -72,7 +72,7 @@ public final class FleetClient: Service, Sendable {
     private let clock = ContinuousClock()
 
     /// Creates the client; sockets are made when `run` starts, and requests made before then wait for a route.
-    public init(configuration: Configuration, logger: Logger) {
+    package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
         self.engine = ZMQEngine(
@@ -87,7 +87,7 @@ public final class FleetClient: Service, Sendable {
 
     /// Sends a command for `key`'s partition and calls `completion` with the reply body. `idempotent` commands are
     /// sent again after a lost link; others then fail with `.lost`.
-    public func request(
+    package func request(
         product: ProductCode, key: String, partition: UInt16? = nil, body: [UInt8], idempotent: Bool,
         timeout: Duration? = nil, completion: @escaping Completion
     ) {
@@ -108,28 +108,28 @@ public final class FleetClient: Service, Sendable {
     }
 
     /// This gateway's id.
-    public var id: String { configuration.id }
+    package var id: String { configuration.id }
 
     /// The fleet's partition count, once a map has arrived.
-    public var partitionCount: Int? { state.withLock { $0.routing.partitionCount } }
+    package var partitionCount: Int? { state.withLock { $0.routing.partitionCount } }
 
     /// Receives the events of the products given to `subscribe(events:)`, in the order each worker published
     /// them, on the ZeroMQ I/O thread and before the replies that came with them are completed.
-    public typealias EventHandler = @Sendable ([WireMessage]) -> Void
+    package typealias EventHandler = @Sendable ([WireMessage]) -> Void
 
     /// Subscribes to `product`'s events; call before `run`. The handler must not block.
-    public func subscribe(events product: ProductCode, handler: @escaping EventHandler) {
+    package func subscribe(events product: ProductCode, handler: @escaping EventHandler) {
         eventSubscriptions.withLock { $0.append((product, handler)) }
     }
 
     /// Records that one product listener is accepting connections.
-    public func listenerBound() { boundListeners.withLock { $0 += 1 } }
+    package func listenerBound() { boundListeners.withLock { $0 += 1 } }
 
     /// Whether every listener is bound and every partition has a ready owner.
-    public var isServing: Bool { boundListeners.withLock { $0 } >= configuration.listeners && isReady }
+    package var isServing: Bool { boundListeners.withLock { $0 } >= configuration.listeners && isReady }
 
     /// Whether every partition has a ready owner.
-    public var isReady: Bool { state.withLock { $0.routing.isReady } }
+    package var isReady: Bool { state.withLock { $0.routing.isReady } }
 
     /// A completion bound to its result, to be called once the routing lock is released.
     private typealias PendingCompletion = () -> Void
@@ -155,7 +155,7 @@ public final class FleetClient: Service, Sendable {
     }
 
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
-    public func run() async throws {
+    package func run() async throws {
         let membership = FleetMembership(
             engine: engine, id: configuration.id, role: .gateway, supervisorEndpoint: configuration.supervisorEndpoint,
             heartbeatInterval: configuration.heartbeatInterval, security: configuration.security, logger: logger)

@@ -1,7 +1,7 @@
 /// Why a gateway request to the fleet produced no reply.
-public struct FleetRequestError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct FleetRequestError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Matchable reason.
-    public enum Code: String, Sendable, Hashable {
+    package enum Code: String, Sendable, Hashable {
         /// No reply before the deadline (no reachable owner, or the owner is down).
         case timeout
         /// The worker could not decode the command.
@@ -15,11 +15,11 @@ public struct FleetRequestError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The reason.
-    public var code: Code
+    package var code: Code
 
     /// Creates an error.
-    public init(_ code: Code) { self.code = code }
+    package init(_ code: Code) { self.code = code }
 
     /// The code's name.
-    public var description: String { code.rawValue }
+    package var description: String { code.rawValue }
 }

@@ -4,7 +4,7 @@
 /// 1e-7 < |x| < 1e21 (`100000000000000000000`, `0.000001`), exponent form otherwise (`1e+21`, `1.5e-7`);
 /// `-0` as `0`. Non-finite values give `NaN`, `Infinity`, `-Infinity` as in JavaScript; ``JSONWriter``
 /// writes them as `null` instead.
-public func formatJSONNumber(_ d: Double) -> String {
+package func formatJSONNumber(_ d: Double) -> String {
     if d.isNaN {
         return "NaN"
     } else if d.isInfinite {

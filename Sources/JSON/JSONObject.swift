@@ -2,7 +2,7 @@
 ///
 /// Duplicate keys collapse as in JavaScript's `JSON.parse`: the last value wins, at the first key's position.
 /// Equality and hashing ignore key order, like `Dictionary`.
-public struct JSONObject: Sendable, Hashable, Sequence {
+package struct JSONObject: Sendable, Hashable, Sequence {
     struct Entry: Sendable, Hashable {
         var key: String
         var value: JSONValue
@@ -16,13 +16,13 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     private var index: [String: Int]?
 
     /// Creates an empty object.
-    public init() {
+    package init() {
         entries = []
         index = nil
     }
 
     /// Creates an object from key–value pairs; for a repeated key the last value wins.
-    public init(_ pairs: [(String, JSONValue)]) {
+    package init(_ pairs: [(String, JSONValue)]) {
         self.init(uniquing: pairs.map { Entry(key: $0.0, value: $0.1) })
     }
 
@@ -79,7 +79,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// The value for `key`, or nil when the object has no such key.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if let index {
             guard let position = index[key] else { return nil }
             return entries[position].value
@@ -91,33 +91,33 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// The number of distinct keys.
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// Whether the object has no keys.
-    public var isEmpty: Bool { entries.isEmpty }
+    package var isEmpty: Bool { entries.isEmpty }
 
     /// The keys in order.
-    public var keys: [String] { entries.map(\.key) }
+    package var keys: [String] { entries.map(\.key) }
 
     /// Iterates `(key, value)` pairs in order.
-    public func makeIterator() -> Iterator { Iterator(base: entries.makeIterator()) }
+    package func makeIterator() -> Iterator { Iterator(base: entries.makeIterator()) }
 
     /// The number of pairs, for `Sequence` consumers that reserve capacity.
-    public var underestimatedCount: Int { entries.count }
+    package var underestimatedCount: Int { entries.count }
 
     /// Iterates an object's pairs in order.
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         var base: IndexingIterator<[Entry]>
 
         /// The next pair, or nil at the end.
-        public mutating func next() -> (key: String, value: JSONValue)? {
+        package mutating func next() -> (key: String, value: JSONValue)? {
             guard let entry = base.next() else { return nil }
             return (entry.key, entry.value)
         }
     }
 
     /// Objects are equal when they have the same keys with equal values, in any order.
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.entries.count == rhs.entries.count else { return false }
         if lhs.entries == rhs.entries { return true }
         for entry in lhs.entries {
@@ -127,7 +127,7 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     }
 
     /// Hashes the pairs independently of their order, consistently with `==`.
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         var combined = 0
         for entry in entries {
             var pairHasher = Hasher()

@@ -1,55 +1,55 @@
 /// Why and where ``JSONParser`` rejected a document.
-public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The class of failure, matchable without reading ``reason``.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         let rawValue: UInt8
         let name: String
 
         /// The input ended inside a value.
-        public static let unexpectedEnd = Code(rawValue: 1, name: "unexpectedEnd")
+        package static let unexpectedEnd = Code(rawValue: 1, name: "unexpectedEnd")
         /// A byte that cannot start or continue the value here (includes trailing commas and bad literals).
-        public static let unexpectedByte = Code(rawValue: 2, name: "unexpectedByte")
+        package static let unexpectedByte = Code(rawValue: 2, name: "unexpectedByte")
         /// A number that breaks RFC 8259's grammar (leading zero, missing digits, …).
-        public static let invalidNumber = Code(rawValue: 3, name: "invalidNumber")
+        package static let invalidNumber = Code(rawValue: 3, name: "invalidNumber")
         /// A number too large in magnitude for `Double`.
-        public static let numberOverflow = Code(rawValue: 4, name: "numberOverflow")
+        package static let numberOverflow = Code(rawValue: 4, name: "numberOverflow")
         /// An unescaped control character (below U+0020) inside a string.
-        public static let controlCharacter = Code(rawValue: 5, name: "controlCharacter")
+        package static let controlCharacter = Code(rawValue: 5, name: "controlCharacter")
         /// A backslash escape that RFC 8259 does not define, or a malformed `\u` escape.
-        public static let invalidEscape = Code(rawValue: 6, name: "invalidEscape")
+        package static let invalidEscape = Code(rawValue: 6, name: "invalidEscape")
         /// A `\u` escape naming a lone or mismatched UTF-16 surrogate.
-        public static let invalidSurrogate = Code(rawValue: 7, name: "invalidSurrogate")
+        package static let invalidSurrogate = Code(rawValue: 7, name: "invalidSurrogate")
         /// Bytes that are not well-formed UTF-8.
-        public static let invalidUTF8 = Code(rawValue: 8, name: "invalidUTF8")
+        package static let invalidUTF8 = Code(rawValue: 8, name: "invalidUTF8")
         /// Non-whitespace after the top-level value.
-        public static let trailingData = Code(rawValue: 9, name: "trailingData")
+        package static let trailingData = Code(rawValue: 9, name: "trailingData")
         /// Nesting deeper than ``JSONLimits/maxDepth``.
-        public static let depthExceeded = Code(rawValue: 10, name: "depthExceeded")
+        package static let depthExceeded = Code(rawValue: 10, name: "depthExceeded")
 
         /// The code's name, e.g. `numberOverflow`.
-        public var description: String { name }
+        package var description: String { name }
 
         /// Codes are equal when their identities are; the name is only for display.
-        public static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
+        package static func == (lhs: Code, rhs: Code) -> Bool { lhs.rawValue == rhs.rawValue }
 
         /// Hashes the code's identity.
-        public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+        package func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
     }
 
     /// The class of failure.
-    public var code: Code
+    package var code: Code
     /// The byte offset in the input at which the problem was detected.
-    public var offset: Int
+    package var offset: Int
     /// A human-readable explanation.
-    public var reason: String
+    package var reason: String
 
     /// Creates an error.
-    public init(code: Code, offset: Int, reason: String) {
+    package init(code: Code, offset: Int, reason: String) {
         self.code = code
         self.offset = offset
         self.reason = reason
     }
 
     /// `JSON parse error at byte <offset>: <reason>`.
-    public var description: String { "JSON parse error at byte \(offset): \(reason)" }
+    package var description: String { "JSON parse error at byte \(offset): \(reason)" }
 }

@@ -3,11 +3,11 @@
 /// Rejects everything the RFC does not allow (trailing commas, leading zeros, `NaN`, unescaped control
 /// characters, lone surrogates, invalid UTF-8, trailing data) and numbers that overflow `Double`.
 /// Nesting is tracked on the heap, so ``JSONLimits/maxDepth`` bounds memory, not the call stack.
-public enum JSONParser {
+package enum JSONParser {
     /// Parses one JSON document from UTF-8 bytes; contiguous collections (`[UInt8]`, `ArraySlice`,
     /// NIO's `ByteBufferView`, …) are read in place, others are copied first.
     @inlinable
-    public static func parse<Bytes: Collection<UInt8>>(
+    package static func parse<Bytes: Collection<UInt8>>(
         _ bytes: Bytes,
         limits: JSONLimits = .init()
     ) throws(JSONParseError) -> JSONValue {
@@ -18,7 +18,7 @@ public enum JSONParser {
     }
 
     /// Parses one JSON document from a string's UTF-8 form; error offsets are UTF-8 byte offsets.
-    public static func parse(_ text: String, limits: JSONLimits = .init()) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String, limits: JSONLimits = .init()) throws(JSONParseError) -> JSONValue {
         var text = text
         return try text.withUTF8 { parse(buffer: $0, limits: limits) }.get()
     }

@@ -1,7 +1,7 @@
 /// A parsed JSON value.
 ///
 /// Numbers are always `Double`, as in JavaScript: integers are exact up to 2^53.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     /// The literal `null`.
     case null
     /// The literal `true` or `false`.

@@ -1,9 +1,9 @@
 /// Appends compact JSON text to a byte buffer, inserting `,` and `:` automatically.
 ///
 /// The caller is responsible for balanced `begin…`/`end…` calls and for giving each object value a ``key(_:)``.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// The UTF-8 text written so far.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// Whether the next key or value follows a sibling and so needs a comma.
     private var needsComma = false
     /// Whether `<`, `>` and `&` in strings are written as `\u003c`, `\u003e`, `\u0026`.
@@ -12,40 +12,40 @@ public struct JSONWriter: Sendable {
     /// Creates an empty writer with room for `capacity` bytes. With `escapingHTML`, strings never contain `<`, `>`
     /// or `&` literally (the same JSON to a parser), so a client that inserts a message into a page as HTML cannot
     /// be made to run markup another user put in a name.
-    public init(capacity: Int = 128, escapingHTML: Bool = false) {
+    package init(capacity: Int = 128, escapingHTML: Bool = false) {
         bytes = []
         bytes.reserveCapacity(capacity)
         escapesHTML = escapingHTML
     }
 
     /// Writes `{`.
-    public mutating func beginObject() {
+    package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
     }
 
     /// Writes `}`.
-    public mutating func endObject() {
+    package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
         needsComma = true
     }
 
     /// Writes `[`.
-    public mutating func beginArray() {
+    package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
     }
 
     /// Writes `]`.
-    public mutating func endArray() {
+    package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes an object key and its `:`.
-    public mutating func key(_ k: String) {
+    package mutating func key(_ k: String) {
         separate()
         appendQuoted(k)
         bytes.append(UInt8(ascii: ":"))
@@ -53,14 +53,14 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a string, escaping `"`, `\` and control characters (and, if the writer escapes HTML, `<`, `>`, `&`).
-    public mutating func value(_ s: String) {
+    package mutating func value(_ s: String) {
         separate()
         appendQuoted(s)
         needsComma = true
     }
 
     /// Writes a number as JavaScript would; NaN and infinities become `null`.
-    public mutating func value(_ d: Double) {
+    package mutating func value(_ d: Double) {
         separate()
         if d.isFinite {
             JSONNumberFormat.append(d, to: &bytes)
@@ -71,14 +71,14 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes an integer.
-    public mutating func value(_ i: Int) {
+    package mutating func value(_ i: Int) {
         separate()
         JSONNumberFormat.append(Int64(i), to: &bytes)
         needsComma = true
     }
 
     /// Writes `true` or `false`.
-    public mutating func value(_ b: Bool) {
+    package mutating func value(_ b: Bool) {
         separate()
         if b {
             bytes.append(contentsOf: [UInt8(ascii: "t"), UInt8(ascii: "r"), UInt8(ascii: "u"), UInt8(ascii: "e")])
@@ -91,14 +91,14 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes `null`.
-    public mutating func null() {
+    package mutating func null() {
         separate()
         appendNull()
         needsComma = true
     }
 
     /// Writes a whole value, objects in their key order.
-    public mutating func value(_ v: JSONValue) {
+    package mutating func value(_ v: JSONValue) {
         switch v {
         case .null:
             null()

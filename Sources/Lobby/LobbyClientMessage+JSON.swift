@@ -1,9 +1,9 @@
-public import JSON
+package import JSON
 
 extension LobbyClientMessage {
     /// Decodes one WebSocket text frame. Fields other than the message's own are ignored, as a client-sent
     /// `table.id` in `add_table` must be.
-    public init<Bytes: Collection<UInt8>>(frame: Bytes, limits: LobbyLimits = .default) throws(LobbyMessageError) {
+    package init<Bytes: Collection<UInt8>>(frame: Bytes, limits: LobbyLimits = .default) throws(LobbyMessageError) {
         guard frame.count <= limits.maxMessageBytes else {
             throw LobbyMessageError(.tooLarge, "message is longer than \(limits.maxMessageBytes) bytes")
         }
@@ -17,7 +17,7 @@ extension LobbyClientMessage {
     }
 
     /// Decodes a parsed message.
-    public init(json value: JSONValue, limits: LobbyLimits = .default) throws(LobbyMessageError) {
+    package init(json value: JSONValue, limits: LobbyLimits = .default) throws(LobbyMessageError) {
         guard case .object(let object) = value else {
             throw LobbyMessageError(.notAnObject, "message must be a JSON object")
         }

@@ -1,7 +1,7 @@
-public import JSON
+package import JSON
 
 /// A message a client sends on the lobby's WebSocket, decoded and validated (contracts §4).
-public enum LobbyClientMessage: Sendable, Hashable {
+package enum LobbyClientMessage: Sendable, Hashable {
     /// `login{username,password}`.
     case login(username: String, password: String)
     /// `ping{seq}`: `seq` is echoed back in `pong` exactly as given, whatever JSON value it is.
@@ -18,7 +18,7 @@ public enum LobbyClientMessage: Sendable, Hashable {
     case removeTable(id: Int64)
 
     /// The message's `$type`.
-    public var type: String {
+    package var type: String {
         switch self {
         case .login: "login"
         case .ping: "ping"
@@ -31,7 +31,7 @@ public enum LobbyClientMessage: Sendable, Hashable {
     }
 
     /// Whether only an admin may send it.
-    public var isPrivileged: Bool {
+    package var isPrivileged: Bool {
         switch self {
         case .addTable, .updateTable, .removeTable: true
         case .login, .ping, .subscribeTables, .unsubscribeTables: false

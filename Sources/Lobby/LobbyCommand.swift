@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A lobby command, as a gateway (or the admin CLI) sends it to the partition that owns the lobby.
-public enum LobbyCommand: Sendable, Hashable {
+package enum LobbyCommand: Sendable, Hashable {
     /// Answer the tables and the sequence number of the last event published before the reply (a snapshot).
     case list
     /// Add a table after `afterID` (−1: first); the owner assigns the id.
@@ -30,7 +30,7 @@ public enum LobbyCommand: Sendable, Hashable {
     /// Encodes the body frame: `u8 tag` then tag 1 list (nothing), 2 add `i64 after_id | str name | i64
     /// participants`, 3 update `table`, 4 remove `i64 id`, 5 authenticate `str username | str password`, 6 set user
     /// `str username | str stored hash | u8 type (1 admin, 2 user)`, 7 credentials `str username`.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 48)
         switch self {
         case .list:
@@ -63,7 +63,7 @@ public enum LobbyCommand: Sendable, Hashable {
     }
 
     /// Decodes a body frame; a set-user hash that `LobbyPassword(stored:)` refuses is malformed.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

@@ -12,9 +12,9 @@
 /// subscribed). A failed login logs the connection out and also ends its subscription: the table list is for
 /// authenticated users only, so a logged-out connection receives nothing more (`unsubscribe` precedes
 /// `login_failed`).
-public struct LobbyConnection: Sendable {
+package struct LobbyConnection: Sendable {
     /// What the caller must do, in order.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Send this message to the client.
         case reply(LobbyServerMessage)
         /// Request: check these credentials (`LobbyCommand.authenticate`), then call `loginResult(_:)`.
@@ -37,38 +37,38 @@ public struct LobbyConnection: Sendable {
     }
 
     /// The logged-in user's type, or nil before a successful login.
-    public private(set) var userType: LobbyUserType?
+    package private(set) var userType: LobbyUserType?
     /// Whether the connection receives table events (set when `subscribe` is emitted, cleared when `unsubscribe`
     /// is); the caller unregisters a subscribed connection when it closes.
-    public private(set) var isSubscribed = false
+    package private(set) var isSubscribed = false
     /// Limits for credentials.
-    public let limits: LobbyLimits
+    package let limits: LobbyLimits
     private var awaiting = Awaiting.nothing
     private var queue: [Result<LobbyClientMessage, LobbyMessageError>] = []
     private var head = 0
 
     /// A new, unauthenticated connection.
-    public init(limits: LobbyLimits = .default) { self.limits = limits }
+    package init(limits: LobbyLimits = .default) { self.limits = limits }
 
     /// Whether a request is outstanding (later messages wait).
-    public var isAwaiting: Bool { awaiting != .nothing }
+    package var isAwaiting: Bool { awaiting != .nothing }
 
     /// Messages received but not processed yet; a caller may close a connection that lets this grow.
-    public var queuedCount: Int { queue.count - head }
+    package var queuedCount: Int { queue.count - head }
 
     /// Takes the next message (or why it is invalid) and returns what to do now.
-    public mutating func received(_ input: Result<LobbyClientMessage, LobbyMessageError>) -> [Action] {
+    package mutating func received(_ input: Result<LobbyClientMessage, LobbyMessageError>) -> [Action] {
         queue.append(input)
         return drain()
     }
 
     /// Decodes a text frame and takes it as `received(_:)` does.
-    public mutating func received<Bytes: Collection<UInt8>>(frame: Bytes) -> [Action] {
+    package mutating func received<Bytes: Collection<UInt8>>(frame: Bytes) -> [Action] {
         received(Result { () throws(LobbyMessageError) in try LobbyClientMessage(frame: frame, limits: limits) })
     }
 
     /// Answers `verifyLogin`: the user's type, or nil when the credentials are wrong or could not be checked.
-    public mutating func loginResult(_ userType: LobbyUserType?) -> [Action] {
+    package mutating func loginResult(_ userType: LobbyUserType?) -> [Action] {
         guard awaiting == .login else {
             assertionFailure("loginResult without an outstanding verifyLogin")
             return []
@@ -87,7 +87,7 @@ public struct LobbyConnection: Sendable {
     /// Answers `execute` with the owner's reply, or nil when none came (deadline, owner unreachable): the sender then
     /// gets the command's failure message, as the change cannot be confirmed (if it was applied after all, its event
     /// still reaches subscribers). `changed` gets no answer.
-    public mutating func commandResult(_ reply: LobbyReply?) -> [Action] {
+    package mutating func commandResult(_ reply: LobbyReply?) -> [Action] {
         guard case .command(let command) = awaiting else {
             assertionFailure("commandResult without an outstanding execute")
             return []
@@ -106,7 +106,7 @@ public struct LobbyConnection: Sendable {
     }
 
     /// Answers `subscribe`: the connection is registered and was sent its `table_list`.
-    public mutating func subscriptionStarted() -> [Action] {
+    package mutating func subscriptionStarted() -> [Action] {
         guard awaiting == .subscription else {
             assertionFailure("subscriptionStarted without an outstanding subscribe")
             return []

@@ -1,16 +1,16 @@
-public import Wire
+package import Wire
 
 /// The body of a lobby event message: one change; the header carries the stream's sequence number.
 ///
 /// `u8 tag` then tag 1 added `i64 after_id | table`, tag 2 updated `table`, tag 3 removed `i64 id`, where
 /// `table = i64 id | str name | i64 participants`.
-public enum LobbyEventBody {
+package enum LobbyEventBody {
     private static let addedTag: UInt8 = 1
     private static let updatedTag: UInt8 = 2
     private static let removedTag: UInt8 = 3
 
     /// Encodes an event.
-    public static func encode(_ event: LobbyEvent) -> [UInt8] {
+    package static func encode(_ event: LobbyEvent) -> [UInt8] {
         var w = ByteWriter(capacity: 32)
         switch event {
         case .tableAdded(let afterID, let table):
@@ -28,7 +28,7 @@ public enum LobbyEventBody {
     }
 
     /// Decodes an event.
-    public static func decode(_ body: [UInt8]) throws(WireError) -> LobbyEvent {
+    package static func decode(_ body: [UInt8]) throws(WireError) -> LobbyEvent {
         var r = ByteReader(body)
         let event: LobbyEvent
         switch try r.readByte() {

@@ -1,5 +1,5 @@
 /// Why the lobby's owner refused a table change: a reply value, answered to the sender only (contracts §4).
-public enum LobbyFailure: Error, Sendable, Hashable {
+package enum LobbyFailure: Error, Sendable, Hashable {
     /// `after_id` names no table (or the lobby is full): `addition_failed{after_id}`.
     case additionFailed(afterID: Int64)
     /// No table has this id: `update_failed{id}`.

@@ -1,10 +1,10 @@
-public import JSON
+package import JSON
 
 /// Field rules shared by the WebSocket decoder and the REST bodies, so both answer the same reasons.
 extension LobbyLimits {
     /// A table name from JSON field `field` (named in the reason, e.g. `table.name`): a non-empty string of at most
     /// `maxNameBytes` UTF-8 bytes.
-    public func name(from value: JSONValue?, field: String) throws(LobbyMessageError) -> String {
+    package func name(from value: JSONValue?, field: String) throws(LobbyMessageError) -> String {
         guard let value else { throw LobbyMessageError(.missingField, "\(field) is missing") }
         guard case .string(let name) = value else {
             throw LobbyMessageError(.invalidField, "\(field) must be a string")
@@ -15,7 +15,7 @@ extension LobbyLimits {
 
     /// A participant count from JSON field `field`: an integer from 0 to `maxParticipants` (`7.0` is `7`, as JSON
     /// does not tell them apart).
-    public func participants(from value: JSONValue?, field: String) throws(LobbyMessageError) -> Int64 {
+    package func participants(from value: JSONValue?, field: String) throws(LobbyMessageError) -> Int64 {
         guard let value else { throw LobbyMessageError(.missingField, "\(field) is missing") }
         guard case .number(let number) = value, number == number.rounded(.towardZero) else {
             throw LobbyMessageError(.invalidField, "\(field) must be an integer")
@@ -31,7 +31,7 @@ extension LobbyLimits {
     /// A table id (or `after_id`) from JSON field `field`: an integer of magnitude at most 2^53. Any such integer is
     /// accepted, so that an unknown one is answered `addition_failed`, `update_failed` or `removal_failed` rather
     /// than `invalid_message`.
-    public func id(from value: JSONValue?, field: String) throws(LobbyMessageError) -> Int64 {
+    package func id(from value: JSONValue?, field: String) throws(LobbyMessageError) -> Int64 {
         guard let value else { throw LobbyMessageError(.missingField, "\(field) is missing") }
         guard case .number(let number) = value, number == number.rounded(.towardZero) else {
             throw LobbyMessageError(.invalidField, "\(field) must be an integer")

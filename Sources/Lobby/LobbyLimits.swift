@@ -1,23 +1,23 @@
 /// Limits of the game lobby (contracts §4 fixes only the name's 256 bytes and participants ≥ 0; the others keep one
 /// connection or one admin from exhausting the single partition that owns the lobby).
-public struct LobbyLimits: Sendable, Hashable {
+package struct LobbyLimits: Sendable, Hashable {
     /// Longest table name in UTF-8 bytes (contracts §4).
-    public var maxNameBytes: Int
+    package var maxNameBytes: Int
     /// Most participants a table may have. The contract only asks for an integer ≥ 0; a bound keeps the value exact
     /// in every JSON client (JavaScript numbers are exact up to 2^53) and in SQLite.
-    public var maxParticipants: Int64
+    package var maxParticipants: Int64
     /// Most tables the lobby holds; adding one more fails with `addition_failed`, since every subscriber receives the
     /// whole list at once.
-    public var maxTables: Int
+    package var maxTables: Int
     /// Longest WebSocket text frame a client may send, in bytes. Server messages are not bounded by it: a full
     /// `table_list` of `maxTables` tables is larger.
-    public var maxMessageBytes: Int
+    package var maxMessageBytes: Int
     /// Longest username or password in UTF-8 bytes; a longer one cannot belong to any user, so logging in with it
     /// fails without asking the fleet.
-    public var maxCredentialBytes: Int
+    package var maxCredentialBytes: Int
 
     /// Creates limits.
-    public init(
+    package init(
         maxNameBytes: Int = 256, maxParticipants: Int64 = 1_000_000_000, maxTables: Int = 10_000,
         maxMessageBytes: Int = 65_536, maxCredentialBytes: Int = 1024
     ) {
@@ -29,10 +29,10 @@ public struct LobbyLimits: Sendable, Hashable {
     }
 
     /// The defaults.
-    public static let `default` = LobbyLimits()
+    package static let `default` = LobbyLimits()
 
     /// Largest id or `after_id` accepted: 2^53, the largest integer every JSON client reads exactly.
-    public static let maxSafeInteger: Int64 = 1 << 53
+    package static let maxSafeInteger: Int64 = 1 << 53
 
     /// Why `name` is not a valid table name, or nil if it is.
     func problem(name: String) -> String? {

@@ -12,37 +12,37 @@
 /// A gateway answers `subscribe_tables` with `tables` as soon as `hasList`, even during a resync: every subscriber
 /// then holds the same list, so what the resync answers applies to the new one too. Before the first snapshot it
 /// keeps subscribers waiting; that snapshot answers `.sendTableList`, which sends them their first list.
-public struct LobbyMirror: Sendable {
+package struct LobbyMirror: Sendable {
     /// One numbered event of the lobby's stream, decoded.
-    public struct Event: Sendable, Hashable {
+    package struct Event: Sendable, Hashable {
         /// Its sequence number.
-        public var sequence: UInt64
+        package var sequence: UInt64
         /// The change, or nil if the body could not be decoded (the mirror then resyncs).
-        public var change: LobbyEvent?
+        package var change: LobbyEvent?
 
         /// Creates an event.
-        public init(sequence: UInt64, change: LobbyEvent?) {
+        package init(sequence: UInt64, change: LobbyEvent?) {
             self.sequence = sequence
             self.change = change
         }
     }
 
     /// What the caller must do after `received(_:at:)`.
-    public struct Delivery: Sendable, Hashable {
+    package struct Delivery: Sendable, Hashable {
         /// Events to send to every subscriber, in this order (as `LobbyServerMessage(event)`).
-        public var forward: [LobbyEvent]
+        package var forward: [LobbyEvent]
         /// Whether a snapshot must be requested now.
-        public var needsSnapshot: Bool
+        package var needsSnapshot: Bool
 
         /// Creates a delivery.
-        public init(forward: [LobbyEvent] = [], needsSnapshot: Bool = false) {
+        package init(forward: [LobbyEvent] = [], needsSnapshot: Bool = false) {
             self.forward = forward
             self.needsSnapshot = needsSnapshot
         }
     }
 
     /// What the caller must do after `snapshotArrived(sequence:tables:at:)`.
-    public enum Resync: Sendable, Hashable {
+    package enum Resync: Sendable, Hashable {
         /// Send every subscriber (and every one waiting for its first list) `table_list` with `tables`.
         case sendTableList
         /// Subscribers' lists were right: send them these events, in order (none when the snapshot was not wanted).
@@ -61,10 +61,10 @@ public struct LobbyMirror: Sendable {
     }
 
     /// The tables as applied so far (what subscribers were sent). Empty until the first snapshot.
-    public private(set) var tables: [LobbyTable] = []
+    package private(set) var tables: [LobbyTable] = []
     private var sync = Sync.unknown
     /// Whether `tables` was filled from a snapshot (and so what subscribers were sent); false only before the first.
-    public private(set) var hasList = false
+    package private(set) var hasList = false
     /// A snapshot not answered within this is asked for again.
     private let retry: Duration
 
@@ -73,22 +73,22 @@ public struct LobbyMirror: Sendable {
     private static let staleWindow: UInt64 = 1 << 20
 
     /// An empty mirror that asks again for a snapshot unanswered after `retry`.
-    public init(retry: Duration = .seconds(5)) { self.retry = retry }
+    package init(retry: Duration = .seconds(5)) { self.retry = retry }
 
     /// Whether every event up to `sequence` is applied with none missing (false before the first snapshot and
     /// during a resync).
-    public var isSynced: Bool {
+    package var isSynced: Bool {
         if case .synced = sync { true } else { false }
     }
 
     /// The sequence of the last event applied, while synced.
-    public var sequence: UInt64? {
+    package var sequence: UInt64? {
         if case .synced(let sequence) = sync { sequence } else { nil }
     }
 
     /// Applies events in arrival order: returns those to forward to subscribers, and whether a snapshot must be
     /// requested now (after which the rest of the batch is held).
-    public mutating func received(_ events: [Event], at now: ContinuousClock.Instant) -> Delivery {
+    package mutating func received(_ events: [Event], at now: ContinuousClock.Instant) -> Delivery {
         var delivery = Delivery()
         for event in events {
             switch sync {
@@ -116,7 +116,7 @@ public struct LobbyMirror: Sendable {
 
     /// Whether a snapshot must be requested now: never asked for, or asked for more than `retry` ago. Call it
     /// periodically (and once at start).
-    public mutating func due(at now: ContinuousClock.Instant) -> Bool {
+    package mutating func due(at now: ContinuousClock.Instant) -> Bool {
         switch sync {
         case .unknown:
             sync = .resyncing(since: now, held: [])
@@ -131,7 +131,7 @@ public struct LobbyMirror: Sendable {
 
     /// Replaces the tables with a snapshot taken at `sequence` (`LobbyReply.tables`), then applies the held events
     /// newer than it; says what subscribers must be sent.
-    public mutating func snapshotArrived(
+    package mutating func snapshotArrived(
         sequence: UInt64, tables snapshot: [LobbyTable], at now: ContinuousClock.Instant
     )
         -> Resync
@@ -157,7 +157,7 @@ public struct LobbyMirror: Sendable {
     }
 
     /// A snapshot request failed: `due(at:)` answers true again at once.
-    public mutating func snapshotFailed() {
+    package mutating func snapshotFailed() {
         if case .resyncing = sync { sync = .unknown }
     }
 }

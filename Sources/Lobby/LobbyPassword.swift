@@ -5,31 +5,31 @@ import _CryptoExtras
 /// A stored password: PBKDF2-HMAC-SHA256 of the password with a random salt, kept as the self-describing string
 /// `pbkdf2-sha256$<iterations>$<salt base64>$<key base64>` (contracts §4: passwords are stored hashed). The string
 /// carries its iteration count, so raising `defaultIterations` later needs no migration.
-public struct LobbyPassword: Sendable, Hashable {
+package struct LobbyPassword: Sendable, Hashable {
     /// PBKDF2 iterations.
-    public let iterations: Int
+    package let iterations: Int
     /// The salt.
-    public let salt: [UInt8]
+    package let salt: [UInt8]
     /// The derived key (`keyByteCount` bytes).
-    public let key: [UInt8]
+    package let key: [UInt8]
 
     /// Iterations for new passwords. Below OWASP's current advice for PBKDF2-HMAC-SHA256 (600 000) because every
     /// login runs it on the lobby's single owner: one derivation takes about 55 ms of one core here in a debug build
     /// (less in release), per login or failed attempt.
-    public static let defaultIterations = 100_000
+    package static let defaultIterations = 100_000
     /// Most iterations a stored string may ask for, so a corrupt or hostile one cannot stall the owner.
-    public static let maxIterations = 10_000_000
+    package static let maxIterations = 10_000_000
     /// Bytes of salt for new passwords.
-    public static let saltByteCount = 16
+    package static let saltByteCount = 16
     /// Longest salt accepted from a stored string.
-    public static let maxSaltByteCount = 64
+    package static let maxSaltByteCount = 64
     /// Bytes of derived key (one SHA-256 block).
-    public static let keyByteCount = 32
+    package static let keyByteCount = 32
     /// The scheme that opens the stored string.
-    public static let scheme = "pbkdf2-sha256"
+    package static let scheme = "pbkdf2-sha256"
 
     /// Hashes `password` with `salt` (tests and fixtures; new passwords take a random salt).
-    public init(hashing password: String, salt: [UInt8], iterations: Int = defaultIterations)
+    package init(hashing password: String, salt: [UInt8], iterations: Int = defaultIterations)
         throws(LobbyPasswordError)
     {
         try Self.check(iterations: iterations, salt: salt)
@@ -40,7 +40,7 @@ public struct LobbyPassword: Sendable, Hashable {
     }
 
     /// Hashes `password` with a new random `saltByteCount`-byte salt drawn from `generator`.
-    public init<Generator: RandomNumberGenerator>(
+    package init<Generator: RandomNumberGenerator>(
         hashing password: String, iterations: Int = defaultIterations, using generator: inout Generator
     ) throws(LobbyPasswordError) {
         var salt: [UInt8] = []
@@ -50,13 +50,13 @@ public struct LobbyPassword: Sendable, Hashable {
     }
 
     /// Hashes `password` with a salt from the system's secure generator.
-    public init(hashing password: String, iterations: Int = defaultIterations) throws(LobbyPasswordError) {
+    package init(hashing password: String, iterations: Int = defaultIterations) throws(LobbyPasswordError) {
         var generator = SystemRandomNumberGenerator()
         try self.init(hashing: password, iterations: iterations, using: &generator)
     }
 
     /// Reads a stored string; throws unless it is exactly what `stored` writes.
-    public init(stored: String) throws(LobbyPasswordError) {
+    package init(stored: String) throws(LobbyPasswordError) {
         let parts = stored.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == Self.scheme else {
             throw LobbyPasswordError(.malformed, "expected \(Self.scheme)$<iterations>$<salt>$<key>")
@@ -80,13 +80,13 @@ public struct LobbyPassword: Sendable, Hashable {
     }
 
     /// The string to store: `pbkdf2-sha256$<iterations>$<salt base64>$<key base64>`.
-    public var stored: String {
+    package var stored: String {
         "\(Self.scheme)$\(iterations)$\(Base64.encode(salt))$\(Base64.encode(key))"
     }
 
     /// Whether `password` is this one. Takes the same time whatever matches: the whole key is derived and every
     /// byte compared.
-    public func verify(_ password: String) -> Bool {
+    package func verify(_ password: String) -> Bool {
         guard
             let candidate = try? Self.pbkdf2SHA256(
                 password: Array(password.utf8), salt: salt, iterations: iterations, byteCount: key.count)
@@ -95,7 +95,7 @@ public struct LobbyPassword: Sendable, Hashable {
     }
 
     /// PBKDF2 (RFC 8018 §5.2) with HMAC-SHA256, through swift-crypto's BoringSSL binding.
-    public static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, byteCount: Int)
+    package static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, byteCount: Int)
         throws(LobbyPasswordError) -> [UInt8]
     {
         guard iterations >= 1, iterations <= UInt32.max else {
@@ -115,7 +115,7 @@ public struct LobbyPassword: Sendable, Hashable {
 
     /// Whether `a` and `b` hold the same bytes, in time that depends only on their lengths: every byte is compared,
     /// with no early exit, so the time taken does not reveal how long a matching prefix was.
-    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for i in 0..<a.count { difference |= a[i] ^ b[i] }

@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// The lobby owner's answer to a `LobbyCommand`.
-public enum LobbyReply: Sendable, Hashable {
+package enum LobbyReply: Sendable, Hashable {
     /// Answers `list`: the tables, and the sequence number of the last event published before this reply.
     case tables(sequence: UInt64, tables: [LobbyTable])
     /// Answers a successful `add`, `update` or `remove`: `event` was published, with `sequence`, before this reply
@@ -27,7 +27,7 @@ public enum LobbyReply: Sendable, Hashable {
     /// `u64 sequence | event body`, 3 failed `failure`, 4 authenticated `u8 type (0 none, 1 admin, 2 user)`,
     /// 5 user set (nothing), 6 credentials `u8 type (0 unknown user, then nothing more; 1 admin, 2 user) | str
     /// username | str stored hash`.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 32)
         switch self {
         case .tables(let sequence, let tables):
@@ -61,7 +61,7 @@ public enum LobbyReply: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

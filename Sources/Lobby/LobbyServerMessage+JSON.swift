@@ -1,19 +1,19 @@
-public import JSON
+package import JSON
 
 extension LobbyServerMessage {
     /// The message as compact UTF-8 JSON, `$type` first: `{"$type":"table_removed","id":1}`, with `<`, `>` and `&`
     /// escaped: the original lobby's sample client inserts messages into its page as HTML.
-    public var jsonBytes: [UInt8] {
+    package var jsonBytes: [UInt8] {
         var w = JSONWriter(capacity: 64, escapingHTML: true)
         write(to: &w)
         return w.bytes
     }
 
     /// The message as a JSON text frame.
-    public var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
+    package var jsonText: String { String(decoding: jsonBytes, as: UTF8.self) }
 
     /// Writes the message as one JSON object (for a caller composing a larger document).
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.key("$type")
         w.value(type)

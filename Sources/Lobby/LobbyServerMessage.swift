@@ -1,7 +1,7 @@
-public import JSON
+package import JSON
 
 /// A message the lobby sends on a WebSocket (contracts §4); `jsonText` is the frame.
-public enum LobbyServerMessage: Sendable, Hashable {
+package enum LobbyServerMessage: Sendable, Hashable {
     /// `login_successful{user_type}`.
     case loginSuccessful(userType: LobbyUserType)
     /// `login_failed`.
@@ -30,7 +30,7 @@ public enum LobbyServerMessage: Sendable, Hashable {
     case invalidMessage(reason: String)
 
     /// The message announcing `event` to subscribers.
-    public init(_ event: LobbyEvent) {
+    package init(_ event: LobbyEvent) {
         switch event {
         case .tableAdded(let afterID, let table): self = .tableAdded(afterID: afterID, table: table)
         case .tableUpdated(let table): self = .tableUpdated(table: table)
@@ -39,7 +39,7 @@ public enum LobbyServerMessage: Sendable, Hashable {
     }
 
     /// The message answering a refused change to its sender.
-    public init(_ failure: LobbyFailure) {
+    package init(_ failure: LobbyFailure) {
         switch failure {
         case .additionFailed(let afterID): self = .additionFailed(afterID: afterID)
         case .updateFailed(let id): self = .updateFailed(id: id)
@@ -49,7 +49,7 @@ public enum LobbyServerMessage: Sendable, Hashable {
     }
 
     /// The message's `$type`.
-    public var type: String {
+    package var type: String {
         switch self {
         case .loginSuccessful: "login_successful"
         case .loginFailed: "login_failed"

@@ -3,16 +3,16 @@
 ///
 /// Ids are assigned from `nextID` and never reused, even after a removal, so that a late `table_removed` or
 /// `update_table` can never hit a newer table that took the old id.
-public struct LobbyState: Sendable, Hashable {
+package struct LobbyState: Sendable, Hashable {
     /// The tables, in list order.
-    public private(set) var tables: [LobbyTable]
+    package private(set) var tables: [LobbyTable]
     /// The id the next added table gets.
-    public private(set) var nextID: Int64
+    package private(set) var nextID: Int64
     /// Limits applied to every change.
-    public var limits: LobbyLimits
+    package var limits: LobbyLimits
 
     /// The lobby on first start: the contract's two tables, ids 1 and 2.
-    public static let initial = LobbyState(
+    package static let initial = LobbyState(
         uncheckedTables: [
             LobbyTable(id: 1, name: "table - James Bond", participants: 7),
             LobbyTable(id: 2, name: "table - Mission Impossible", participants: 4),
@@ -21,7 +21,7 @@ public struct LobbyState: Sendable, Hashable {
 
     /// A state loaded from storage; nil when it is inconsistent (two tables with one id, an id at or above
     /// `nextID`, or `nextID` below 1), so that the owner reports a corrupt store instead of serving it.
-    public init?(tables: [LobbyTable], nextID: Int64, limits: LobbyLimits = .default) {
+    package init?(tables: [LobbyTable], nextID: Int64, limits: LobbyLimits = .default) {
         guard nextID >= 1, Set(tables.map(\.id)).count == tables.count, tables.allSatisfy({ $0.id < nextID }) else {
             return nil
         }
@@ -35,11 +35,11 @@ public struct LobbyState: Sendable, Hashable {
     }
 
     /// The table with `id`, if listed.
-    public func table(id: Int64) -> LobbyTable? { tables.first { $0.id == id } }
+    package func table(id: Int64) -> LobbyTable? { tables.first { $0.id == id } }
 
     /// Adds a table after `afterID` (−1: first) with the next id. Fails with `additionFailed` when `afterID` names no
     /// table or the lobby already holds `limits.maxTables` tables.
-    public mutating func add(afterID: Int64, name: String, participants: Int64) -> Result<LobbyEvent, LobbyFailure> {
+    package mutating func add(afterID: Int64, name: String, participants: Int64) -> Result<LobbyEvent, LobbyFailure> {
         if let reason = limits.problem(name: name) ?? limits.problem(participants: participants) {
             return .failure(.invalid(reason: reason))
         }
@@ -58,7 +58,7 @@ public struct LobbyState: Sendable, Hashable {
 
     /// Replaces the name and participant count of table `id`. Fails with `updateFailed` when no table has `id`. An
     /// update that changes nothing is still published: it is what the admin asked, and replaying it is harmless.
-    public mutating func update(id: Int64, name: String, participants: Int64) -> Result<LobbyEvent, LobbyFailure> {
+    package mutating func update(id: Int64, name: String, participants: Int64) -> Result<LobbyEvent, LobbyFailure> {
         if let reason = limits.problem(name: name) ?? limits.problem(participants: participants) {
             return .failure(.invalid(reason: reason))
         }
@@ -67,7 +67,7 @@ public struct LobbyState: Sendable, Hashable {
     }
 
     /// Removes table `id`. Fails with `removalFailed` when no table has `id`.
-    public mutating func remove(id: Int64) -> Result<LobbyEvent, LobbyFailure> {
+    package mutating func remove(id: Int64) -> Result<LobbyEvent, LobbyFailure> {
         guard table(id: id) != nil else { return .failure(.removalFailed(id: id)) }
         return .success(commit(.tableRemoved(id: id)))
     }

@@ -1,8 +1,8 @@
-public import JSON
+package import JSON
 
 extension LobbyTable {
     /// Writes `{"id":1,"name":"…","participants":7}`.
-    public func write(to w: inout JSONWriter) {
+    package func write(to w: inout JSONWriter) {
         w.beginObject()
         w.key("id")
         w.value(integer: id)
@@ -14,7 +14,7 @@ extension LobbyTable {
     }
 
     /// The table as compact UTF-8 JSON (the body of REST's `201 Created` and `200` answers).
-    public var jsonBytes: [UInt8] {
+    package var jsonBytes: [UInt8] {
         var w = JSONWriter(capacity: 64 + name.utf8.count, escapingHTML: true)
         write(to: &w)
         return w.bytes

@@ -1,14 +1,14 @@
 /// One lobby table: `{"id": 1, "name": "table - James Bond", "participants": 7}` (contracts §4).
-public struct LobbyTable: Sendable, Hashable {
+package struct LobbyTable: Sendable, Hashable {
     /// The id the server assigned.
-    public var id: Int64
+    package var id: Int64
     /// The table's name: non-empty, at most `LobbyLimits.maxNameBytes` UTF-8 bytes.
-    public var name: String
+    package var name: String
     /// How many participants sit at it.
-    public var participants: Int64
+    package var participants: Int64
 
     /// Creates a table.
-    public init(id: Int64, name: String, participants: Int64) {
+    package init(id: Int64, name: String, participants: Int64) {
         self.id = id
         self.name = name
         self.participants = participants

@@ -1,14 +1,14 @@
 /// A lobby user as stored: name, hashed password and type.
-public struct LobbyUser: Sendable, Hashable {
+package struct LobbyUser: Sendable, Hashable {
     /// The login name.
-    public var username: String
+    package var username: String
     /// The hashed password.
-    public var password: LobbyPassword
+    package var password: LobbyPassword
     /// Admin or user.
-    public var type: LobbyUserType
+    package var type: LobbyUserType
 
     /// Creates a user.
-    public init(username: String, password: LobbyPassword, type: LobbyUserType) {
+    package init(username: String, password: LobbyPassword, type: LobbyUserType) {
         self.username = username
         self.password = password
         self.type = type

@@ -1,5 +1,5 @@
 /// A lobby user's type (contracts §4): only an admin may add, update or remove tables.
-public enum LobbyUserType: String, Sendable, Hashable, CaseIterable {
+package enum LobbyUserType: String, Sendable, Hashable, CaseIterable {
     /// May use privileged commands.
     case admin
     /// May log in, ping and subscribe.

@@ -1,26 +1,26 @@
 /// The lobby's users by name, and the login check (contracts §4: `admin`/`admin` and `user`/`user` exist on first
 /// start; more can be configured).
-public struct LobbyUsers: Sendable, Hashable {
+package struct LobbyUsers: Sendable, Hashable {
     /// Every user by name.
-    public private(set) var byName: [String: LobbyUser]
+    package private(set) var byName: [String: LobbyUser]
     /// Limits for usernames and passwords.
-    public let limits: LobbyLimits
+    package let limits: LobbyLimits
 
     /// The users of a first start, with their passwords: `admin`/`admin` (admin) and `user`/`user` (user).
-    public static let defaultCredentials: [(username: String, password: String, type: LobbyUserType)] = [
+    package static let defaultCredentials: [(username: String, password: String, type: LobbyUserType)] = [
         ("admin", "admin", .admin), ("user", "user", .user),
     ]
 
     /// A directory holding `users` (a later one replaces an earlier one of the same name; invalid names are left
     /// out, as `set` does).
-    public init(_ users: [LobbyUser] = [], limits: LobbyLimits = .default) {
+    package init(_ users: [LobbyUser] = [], limits: LobbyLimits = .default) {
         byName = [:]
         self.limits = limits
         for user in users { set(user) }
     }
 
     /// The users of a first start, their passwords hashed with salts from `generator`.
-    public static func defaults<Generator: RandomNumberGenerator>(
+    package static func defaults<Generator: RandomNumberGenerator>(
         iterations: Int = LobbyPassword.defaultIterations, using generator: inout Generator
     ) throws(LobbyPasswordError) -> LobbyUsers {
         var users: [LobbyUser] = []
@@ -34,7 +34,7 @@ public struct LobbyUsers: Sendable, Hashable {
     /// Adds or replaces a user. Returns false, changing nothing, when the username is empty or longer than
     /// `limits.maxCredentialBytes` (such a name could never log in).
     @discardableResult
-    public mutating func set(_ user: LobbyUser) -> Bool {
+    package mutating func set(_ user: LobbyUser) -> Bool {
         guard !user.username.isEmpty, user.username.utf8.count <= limits.maxCredentialBytes else { return false }
         byName[user.username] = user
         return true
@@ -42,7 +42,7 @@ public struct LobbyUsers: Sendable, Hashable {
 
     /// The user's type when `password` is right, else nil. An unknown name costs the same derivation as a known
     /// one, so the time taken does not tell which names exist.
-    public func authenticate(username: String, password: String) -> LobbyUserType? {
+    package func authenticate(username: String, password: String) -> LobbyUserType? {
         guard let user = byName[username] else {
             let iterations = byName.values.first?.password.iterations ?? LobbyPassword.defaultIterations
             _ = try? LobbyPassword.pbkdf2SHA256(

@@ -5,13 +5,13 @@
 /// Locking a name lets a stranger keep its owner out for a while, which is the accepted price (every lock is
 /// counted and logged): a gateway that remembers a recent successful login (its credential cache) still lets the
 /// owner in, and the lockout is short.
-public struct LoginThrottle: Sendable {
+package struct LoginThrottle: Sendable {
     /// Failures in a row before a name is locked.
-    public let maxFailures: Int
+    package let maxFailures: Int
     /// How long a locked name stays locked.
-    public let lockout: Duration
+    package let lockout: Duration
     /// Names tracked at most; past it the entries whose last failure is oldest are forgotten.
-    public let maxNames: Int
+    package let maxNames: Int
 
     private struct Entry: Sendable {
         var failures: Int
@@ -21,21 +21,21 @@ public struct LoginThrottle: Sendable {
     private var entries: [String: Entry] = [:]
 
     /// A throttle with the given limits.
-    public init(maxFailures: Int = 5, lockout: Duration = .seconds(30), maxNames: Int = 10_000) {
+    package init(maxFailures: Int = 5, lockout: Duration = .seconds(30), maxNames: Int = 10_000) {
         self.maxFailures = max(1, maxFailures)
         self.lockout = lockout
         self.maxNames = max(1, maxNames)
     }
 
     /// Whether a login for `username` may be checked now (false: refuse it unchecked).
-    public func allows(_ username: String, at now: Int64) -> Bool {
+    package func allows(_ username: String, at now: Int64) -> Bool {
         guard let until = entries[username]?.lockedUntil else { return true }
         return now >= until
     }
 
     /// Records a wrong password (or unknown name); returns true when this failure locked the name.
     @discardableResult
-    public mutating func failed(_ username: String, at now: Int64) -> Bool {
+    package mutating func failed(_ username: String, at now: Int64) -> Bool {
         var entry = entries[username] ?? Entry(failures: 0, last: now, lockedUntil: nil)
         if let until = entry.lockedUntil, now >= until {
             // The lock ran out: a fresh run of attempts, one failure from locking again.
@@ -55,12 +55,12 @@ public struct LoginThrottle: Sendable {
     }
 
     /// Records a successful login: the name starts afresh.
-    public mutating func succeeded(_ username: String) {
+    package mutating func succeeded(_ username: String) {
         entries[username] = nil
     }
 
     /// Names tracked now.
-    public var trackedNames: Int { entries.count }
+    package var trackedNames: Int { entries.count }
 
     private mutating func forgetOldest() {
         let drop = entries.sorted { $0.value.last < $1.value.last }.prefix(max(1, maxNames / 2))

@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A presence command, as a gateway sends it to a partition.
-public enum PresenceCommand: Sendable, Hashable {
+package enum PresenceCommand: Sendable, Hashable {
     /// Record a ping now (the worker's clock decides the time).
     case ping(user: PresenceUserID, status: PresenceStatus)
     /// Remove every user of the partition.
@@ -14,7 +14,7 @@ public enum PresenceCommand: Sendable, Hashable {
     private static let snapshotTag: UInt8 = 3
 
     /// Encodes the body frame (docs/protocol.md §6.3).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 32)
         switch self {
         case .ping(let user, let status):
@@ -30,7 +30,7 @@ public enum PresenceCommand: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

@@ -1,14 +1,14 @@
 /// One user as the list shows it: `{"user": "1", "status": "busy", "time": 1676735121}` (contracts §3).
-public struct PresenceEntry: Sendable, Hashable {
+package struct PresenceEntry: Sendable, Hashable {
     /// The user.
-    public var user: PresenceUserID
+    package var user: PresenceUserID
     /// The status now: what the user last sent, or `away`.
-    public var status: PresenceStatus
+    package var status: PresenceStatus
     /// The time of the user's last ping, in whole seconds since the epoch (unchanged when the user turns away).
-    public var time: Int64
+    package var time: Int64
 
     /// Creates an entry.
-    public init(user: PresenceUserID, status: PresenceStatus, time: Int64) {
+    package init(user: PresenceUserID, status: PresenceStatus, time: Int64) {
         self.user = user
         self.status = status
         self.time = time
@@ -16,7 +16,7 @@ public struct PresenceEntry: Sendable, Hashable {
 }
 
 /// A change to the presence set of one partition, as workers publish it and gateways apply it.
-public enum PresenceChange: Sendable, Hashable {
+package enum PresenceChange: Sendable, Hashable {
     /// The user is listed with this entry (new, pinged again, or turned away).
     case upsert(PresenceEntry)
     /// The user is no longer listed (expired or cleared).
@@ -24,23 +24,23 @@ public enum PresenceChange: Sendable, Hashable {
 }
 
 /// How many listed users have each status.
-public struct PresenceCounts: Sendable, Hashable {
+package struct PresenceCounts: Sendable, Hashable {
     /// Users available.
-    public var available: Int
+    package var available: Int
     /// Users busy.
-    public var busy: Int
+    package var busy: Int
     /// Users away.
-    public var away: Int
+    package var away: Int
 
     /// Creates counts.
-    public init(available: Int = 0, busy: Int = 0, away: Int = 0) {
+    package init(available: Int = 0, busy: Int = 0, away: Int = 0) {
         self.available = available
         self.busy = busy
         self.away = away
     }
 
     /// Counts `status` once more (or, with `by: -1`, once less).
-    public mutating func add(_ status: PresenceStatus, by delta: Int = 1) {
+    package mutating func add(_ status: PresenceStatus, by delta: Int = 1) {
         switch status {
         case .available: available += delta
         case .busy: busy += delta

@@ -1,9 +1,9 @@
-public import Wire
+package import Wire
 
 /// The body of a presence event: one partition's changes, in order (docs/protocol.md §6.3).
-public enum PresenceEvent {
+package enum PresenceEvent {
     /// Encodes changes.
-    public static func encode(_ changes: [PresenceChange]) -> [UInt8] {
+    package static func encode(_ changes: [PresenceChange]) -> [UInt8] {
         var w = ByteWriter(capacity: 16 + changes.count * 24)
         w.write(UInt32(changes.count))
         for change in changes {
@@ -20,7 +20,7 @@ public enum PresenceEvent {
     }
 
     /// Decodes changes.
-    public static func decode(_ body: [UInt8]) throws(WireError) -> [PresenceChange] {
+    package static func decode(_ body: [UInt8]) throws(WireError) -> [PresenceChange] {
         var r = ByteReader(body)
         let count = try r.readUInt32()
         var changes: [PresenceChange] = []

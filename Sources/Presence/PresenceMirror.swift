@@ -5,18 +5,18 @@
 /// late, a worker restarted, the partition moved) puts the partition in resync: the caller asks for a snapshot,
 /// events that arrive meanwhile are held, and once the snapshot arrives the held ones newer than it are applied
 /// (the ZeroMQ guide's Clustered Hashmap pattern).
-public struct PresenceMirror: Sendable {
+package struct PresenceMirror: Sendable {
     /// One partition's event, decoded.
-    public struct Event: Sendable, Hashable {
+    package struct Event: Sendable, Hashable {
         /// The partition.
-        public var partition: UInt16
+        package var partition: UInt16
         /// Its sequence number.
-        public var sequence: UInt64
+        package var sequence: UInt64
         /// Its changes, or nil if the body could not be decoded (the partition is then resynced).
-        public var changes: [PresenceChange]?
+        package var changes: [PresenceChange]?
 
         /// Creates an event.
-        public init(partition: UInt16, sequence: UInt64, changes: [PresenceChange]?) {
+        package init(partition: UInt16, sequence: UInt64, changes: [PresenceChange]?) {
             self.partition = partition
             self.sequence = sequence
             self.changes = changes
@@ -30,9 +30,9 @@ public struct PresenceMirror: Sendable {
     }
 
     /// Every partition's entries as applied so far.
-    public private(set) var view = PresenceView()
+    package private(set) var view = PresenceView()
     /// Set when the view changed; the broadcaster clears it.
-    public var changed = false
+    package var changed = false
     private var sync: [UInt16: Sync] = [:]
     private var partitionCount = 0
     /// A snapshot not answered within this is asked for again.
@@ -43,10 +43,10 @@ public struct PresenceMirror: Sendable {
     private static let staleWindow: UInt64 = 1 << 20
 
     /// An empty mirror that asks again for snapshots unanswered after `retry`.
-    public init(retry: Duration = .seconds(5)) { self.retry = retry }
+    package init(retry: Duration = .seconds(5)) { self.retry = retry }
 
     /// Whether every partition is synced, so that lists and counts are complete.
-    public var isSynced: Bool {
+    package var isSynced: Bool {
         partitionCount > 0
             && (0..<partitionCount).allSatisfy { p in
                 if case .synced? = sync[UInt16(p)] { true } else { false }
@@ -54,7 +54,7 @@ public struct PresenceMirror: Sendable {
     }
 
     /// Applies events in arrival order; returns the partitions whose snapshot must be requested now.
-    public mutating func received(_ events: [Event], at now: ContinuousClock.Instant) -> [UInt16] {
+    package mutating func received(_ events: [Event], at now: ContinuousClock.Instant) -> [UInt16] {
         var resync: [UInt16] = []
         for event in events {
             let p = event.partition
@@ -77,7 +77,7 @@ public struct PresenceMirror: Sendable {
 
     /// Notes the fleet's partition count and returns the partitions whose snapshot must be requested now: never
     /// synced, or asked for more than `retry` ago.
-    public mutating func due(partitionCount count: Int, at now: ContinuousClock.Instant) -> [UInt16] {
+    package mutating func due(partitionCount count: Int, at now: ContinuousClock.Instant) -> [UInt16] {
         partitionCount = count
         var due: [UInt16] = []
         for p in 0..<UInt16(clamping: count) {
@@ -96,7 +96,7 @@ public struct PresenceMirror: Sendable {
     }
 
     /// Replaces partition `p` with a snapshot taken at `sequence`, then applies the held events newer than it.
-    public mutating func snapshotArrived(_ p: UInt16, sequence: UInt64, entries: [PresenceEntry]) {
+    package mutating func snapshotArrived(_ p: UInt16, sequence: UInt64, entries: [PresenceEntry]) {
         guard case .resyncing(_, let held) = sync[p] ?? .unknown else { return }
         view.replace(partition: p, with: entries)
         changed = true
@@ -114,7 +114,7 @@ public struct PresenceMirror: Sendable {
     }
 
     /// A snapshot request failed: ask again at the next round.
-    public mutating func snapshotFailed(_ p: UInt16) { sync[p] = .unknown }
+    package mutating func snapshotFailed(_ p: UInt16) { sync[p] = .unknown }
 
     private mutating func apply(_ event: Event) {
         guard let changes = event.changes, !changes.isEmpty else { return }

@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A worker's answer to a `PresenceCommand`.
-public enum PresenceReply: Sendable, Hashable {
+package enum PresenceReply: Sendable, Hashable {
     /// The ping is committed; its change (if any) was published before this reply.
     case pinged
     /// The partition is empty; the removals were published before this reply.
@@ -14,7 +14,7 @@ public enum PresenceReply: Sendable, Hashable {
     private static let snapshotTag: UInt8 = 3
 
     /// Encodes the body frame (docs/protocol.md §6.3).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 16)
         switch self {
         case .pinged:
@@ -31,7 +31,7 @@ public enum PresenceReply: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

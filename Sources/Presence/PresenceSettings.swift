@@ -1,18 +1,18 @@
 /// The presence settings, read from the environment under the original server's names (contracts §3).
-public struct PresenceSettings: Sendable, Hashable {
+package struct PresenceSettings: Sendable, Hashable {
     /// `ACCESS_KEY`: the key every user endpoint requires.
-    public var accessKey: String
+    package var accessKey: String
     /// `ACCESS_KEY_SYSTEM`: the key `/database/clear` requires.
-    public var systemKey: String
+    package var systemKey: String
     /// `STATUS_UPDATE_INTERVAL`: longest time between two broadcasts of the list and counts.
-    public var updateInterval: Duration
+    package var updateInterval: Duration
     /// `STATUS_LIFETIME_ACTIVE`: time without a ping after which a user turns away.
-    public var lifetimeActive: Duration
+    package var lifetimeActive: Duration
     /// `STATUS_LIFETIME_AWAY`: time an away user stays listed before being removed.
-    public var lifetimeAway: Duration
+    package var lifetimeAway: Duration
 
     /// Creates settings; the defaults are the original's.
-    public init(
+    package init(
         accessKey: String = "1", systemKey: String = "777", updateInterval: Duration = .seconds(3),
         lifetimeActive: Duration = .seconds(10), lifetimeAway: Duration = .seconds(20)
     ) {
@@ -24,12 +24,12 @@ public struct PresenceSettings: Sendable, Hashable {
     }
 
     /// The environment variables this type reads.
-    public static let environmentNames = [
+    package static let environmentNames = [
         "ACCESS_KEY", "ACCESS_KEY_SYSTEM", "STATUS_UPDATE_INTERVAL", "STATUS_LIFETIME_ACTIVE", "STATUS_LIFETIME_AWAY",
     ]
 
     /// Settings from `environment`; unset variables keep their defaults. Durations are seconds (fractions allowed).
-    public init(environment: [String: String]) throws(PresenceSettingsError) {
+    package init(environment: [String: String]) throws(PresenceSettingsError) {
         self.init()
         func seconds(_ name: String, default value: Duration) throws(PresenceSettingsError) -> Duration {
             guard let text = environment[name] else { return value }
@@ -47,12 +47,12 @@ public struct PresenceSettings: Sendable, Hashable {
 }
 
 /// An environment variable whose value is not a positive number of seconds.
-public struct PresenceSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct PresenceSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The variable.
-    public var name: String
+    package var name: String
     /// Its value.
-    public var value: String
+    package var value: String
 
     /// Says which variable and why.
-    public var description: String { "\(name)=\(value) is not a positive number of seconds" }
+    package var description: String { "\(name)=\(value) is not a positive number of seconds" }
 }

@@ -5,37 +5,37 @@
 /// record becomes `lifetimeActive` after its last ping, and the record is removed `lifetimeAway` later. `sweep`
 /// turns the passing of time into changes, and `nextDeadline` says when the next one is due, so the owner needs
 /// one timer per partition rather than a poll.
-public struct PresenceState: Sendable {
+package struct PresenceState: Sendable {
     /// One user's stored record.
-    public struct Record: Sendable, Hashable {
+    package struct Record: Sendable, Hashable {
         /// What the user last sent: `available` or `busy`.
-        public var status: PresenceStatus
+        package var status: PresenceStatus
         /// When, in milliseconds since the epoch.
-        public var lastPing: Int64
+        package var lastPing: Int64
 
         /// Creates a record.
-        public init(status: PresenceStatus, lastPing: Int64) {
+        package init(status: PresenceStatus, lastPing: Int64) {
             self.status = status
             self.lastPing = lastPing
         }
     }
 
     /// Every listed user's record.
-    public private(set) var records: [PresenceUserID: Record] = [:]
+    package private(set) var records: [PresenceUserID: Record] = [:]
     /// The status each user was last published with, so that turning away is published once.
     private var published: [PresenceUserID: PresenceStatus] = [:]
     private let active: Int64
     private let away: Int64
 
     /// An empty partition with the settings' lifetimes.
-    public init(settings: PresenceSettings) {
+    package init(settings: PresenceSettings) {
         active = Self.milliseconds(settings.lifetimeActive)
         away = Self.milliseconds(settings.lifetimeAway)
     }
 
     /// A partition holding `records` as loaded from storage. Records that expired while the partition was closed
     /// stay until the first sweep (due at once), which removes them and publishes their removal.
-    public init(settings: PresenceSettings, records: [PresenceUserID: Record]) {
+    package init(settings: PresenceSettings, records: [PresenceUserID: Record]) {
         self.init(settings: settings)
         self.records = records
         for (user, record) in records { published[user] = record.status }
@@ -43,7 +43,7 @@ public struct PresenceState: Sendable {
 
     /// Records a ping. Returns the change to publish, or nil when the user's entry is unchanged (same status, same
     /// second).
-    public mutating func ping(_ user: PresenceUserID, status: PresenceStatus, at now: Int64) -> PresenceChange? {
+    package mutating func ping(_ user: PresenceUserID, status: PresenceStatus, at now: Int64) -> PresenceChange? {
         precondition(status != .away, "clients send available or busy")
         let before = records[user].map { entry(user, $0, status: published[user] ?? $0.status) }
         let record = Record(status: status, lastPing: now)
@@ -54,7 +54,7 @@ public struct PresenceState: Sendable {
     }
 
     /// The changes due at `now`: users turning away and users removed.
-    public mutating func sweep(at now: Int64) -> [PresenceChange] {
+    package mutating func sweep(at now: Int64) -> [PresenceChange] {
         var changes: [PresenceChange] = []
         for (user, record) in records {
             switch status(of: record, at: now) {
@@ -73,14 +73,14 @@ public struct PresenceState: Sendable {
     }
 
     /// When the next change is due (milliseconds since the epoch), or nil with no user listed.
-    public var nextDeadline: Int64? {
+    package var nextDeadline: Int64? {
         records.lazy.map { user, record in
             record.lastPing + (self.published[user] == .away ? self.active + self.away : self.active)
         }.min()
     }
 
     /// Removes every user.
-    public mutating func clear() -> [PresenceChange] {
+    package mutating func clear() -> [PresenceChange] {
         defer {
             records = [:]
             published = [:]
@@ -89,7 +89,7 @@ public struct PresenceState: Sendable {
     }
 
     /// Every listed user as last published.
-    public var entries: [PresenceEntry] {
+    package var entries: [PresenceEntry] {
         records.map { user, record in entry(user, record, status: published[user] ?? record.status) }
     }
 

@@ -1,5 +1,5 @@
 /// A user's presence status (contracts §3).
-public enum PresenceStatus: String, Sendable, Hashable, CaseIterable {
+package enum PresenceStatus: String, Sendable, Hashable, CaseIterable {
     /// Online and available (sent by clients).
     case available
     /// Online but busy (sent by clients).
@@ -8,7 +8,7 @@ public enum PresenceStatus: String, Sendable, Hashable, CaseIterable {
     case away
 
     /// A status a client may send: `available` or `busy`.
-    public init?(clientValue: String) {
+    package init?(clientValue: String) {
         switch clientValue {
         case "available": self = .available
         case "busy": self = .busy

@@ -1,19 +1,19 @@
-public import JSON
+package import JSON
 
 /// A presence user id: the id a client sent, as a string (`7` and `"7"` are the same user), ordered as the
 /// contract lists users: ids that are non-negative integers written without leading zeros come first, in numeric
 /// order, then every other id in byte order (contracts §3).
-public struct PresenceUserID: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct PresenceUserID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The id's text.
-    public let text: String
+    package let text: String
     /// Whether `text` is a canonical non-negative integer (`0`, `7`, `123`; not `007`, `-1`, `1.5`).
-    public let isNumeric: Bool
+    package let isNumeric: Bool
 
     /// Longest id in UTF-8 bytes.
-    public static let maxBytes = 256
+    package static let maxBytes = 256
 
     /// An id from its text; nil if empty or longer than `maxBytes`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let bytes = text.utf8
         guard !bytes.isEmpty, bytes.count <= Self.maxBytes else { return nil }
         self.text = text
@@ -22,7 +22,7 @@ public struct PresenceUserID: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// The id in a request body: a string, or a number written as JavaScript writes it (`7`, `1.5`, `-3`).
-    public init?(json: JSONValue) {
+    package init?(json: JSONValue) {
         switch json {
         case .string(let s): self.init(s)
         case .number(let n): self.init(formatJSONNumber(n))
@@ -31,10 +31,10 @@ public struct PresenceUserID: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// The id's text.
-    public var description: String { text }
+    package var description: String { text }
 
     /// Numeric ids first, by value; then the others by their UTF-8 bytes.
-    public static func < (lhs: PresenceUserID, rhs: PresenceUserID) -> Bool {
+    package static func < (lhs: PresenceUserID, rhs: PresenceUserID) -> Bool {
         switch (lhs.isNumeric, rhs.isNumeric) {
         case (true, false): return true
         case (false, true): return false

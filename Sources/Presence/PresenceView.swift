@@ -1,15 +1,15 @@
 /// Every partition's presence entries put together: what a gateway lists, counts and broadcasts, kept current
 /// from the changes the workers publish, so that no request has to ask every partition.
-public struct PresenceView: Sendable {
+package struct PresenceView: Sendable {
     private var partitions: [UInt16: [PresenceUserID: PresenceEntry]] = [:]
     /// Counts kept up to date with every change, so counting is O(1).
-    public private(set) var counts = PresenceCounts()
+    package private(set) var counts = PresenceCounts()
 
     /// An empty view.
-    public init() {}
+    package init() {}
 
     /// Applies one partition's changes.
-    public mutating func apply(_ changes: [PresenceChange], partition: UInt16) {
+    package mutating func apply(_ changes: [PresenceChange], partition: UInt16) {
         var entries = partitions[partition] ?? [:]
         for change in changes {
             switch change {
@@ -24,18 +24,18 @@ public struct PresenceView: Sendable {
     }
 
     /// Replaces one partition's entries with a snapshot (after a gap, or when the gateway starts).
-    public mutating func replace(partition: UInt16, with snapshot: [PresenceEntry]) {
+    package mutating func replace(partition: UInt16, with snapshot: [PresenceEntry]) {
         for old in partitions[partition]?.values ?? [:].values { counts.add(old.status, by: -1) }
         partitions[partition] = nil
         apply(snapshot.map { .upsert($0) }, partition: partition)
     }
 
     /// The listed users with `status` (nil: all), in the contract's order (numeric ids first).
-    public func list(_ status: PresenceStatus? = nil) -> [PresenceEntry] {
+    package func list(_ status: PresenceStatus? = nil) -> [PresenceEntry] {
         partitions.values.flatMap { $0.values }.filter { status == nil || $0.status == status }
             .sorted { $0.user < $1.user }
     }
 
     /// How many users are listed.
-    public var userCount: Int { counts.available + counts.busy + counts.away }
+    package var userCount: Int { counts.available + counts.busy + counts.away }
 }

@@ -1,5 +1,5 @@
 /// Why an Engine.IO session ended.
-public enum EngineIOCloseReason: String, Sendable, Hashable, CustomStringConvertible {
+package enum EngineIOCloseReason: String, Sendable, Hashable, CustomStringConvertible {
     /// The client sent `1` (JS reason "transport close").
     case clientClose
     /// The session's WebSocket closed or hit EOF (JS "transport close").
@@ -22,5 +22,5 @@ public enum EngineIOCloseReason: String, Sendable, Hashable, CustomStringConvert
     case serverClose
 
     /// The reason's name, e.g. `pingTimeout`.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

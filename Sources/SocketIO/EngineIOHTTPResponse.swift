@@ -2,16 +2,16 @@
 ///
 /// Headers other than `Content-Type` are the caller's: the reference server adds `Content-Length` and, on polling
 /// bodies, `Cache-Control: no-store`.
-public struct EngineIOHTTPResponse: Sendable, Hashable {
+package struct EngineIOHTTPResponse: Sendable, Hashable {
     /// The status code.
-    public var status: Int
+    package var status: Int
     /// The `Content-Type` header, or nil for a response without a body.
-    public var contentType: String?
+    package var contentType: String?
     /// The body, UTF-8.
-    public var body: String
+    package var body: String
 
     /// Creates a response.
-    public init(status: Int, contentType: String?, body: String) {
+    package init(status: Int, contentType: String?, body: String) {
         self.status = status
         self.contentType = contentType
         self.body = body
@@ -19,17 +19,17 @@ public struct EngineIOHTTPResponse: Sendable, Hashable {
 
     /// A GET answer carrying `packets` joined by 0x1E: `200`, `text/plain; charset=UTF-8`. Never empty: the JS
     /// client decodes an empty body as an error and closes (§1.4).
-    public static func packets(_ packets: [EngineIOPacket]) -> EngineIOHTTPResponse {
+    package static func packets(_ packets: [EngineIOPacket]) -> EngineIOHTTPResponse {
         EngineIOHTTPResponse(
             status: 200, contentType: "text/plain; charset=UTF-8", body: EngineIOPayload.encode(packets))
     }
 
     /// The answer to an accepted POST: `200`, `text/html`, `ok` (the JS client requires status 200 exactly).
-    public static let ok = EngineIOHTTPResponse(status: 200, contentType: "text/html", body: "ok")
+    package static let ok = EngineIOHTTPResponse(status: 200, contentType: "text/html", body: "ok")
 
     /// `400` with an empty body: the reference server's answer to a second concurrent GET (§4.4).
-    public static let badRequest = EngineIOHTTPResponse(status: 400, contentType: nil, body: "")
+    package static let badRequest = EngineIOHTTPResponse(status: 400, contentType: nil, body: "")
 
     /// `413` with an empty body: a POST over `maxPayload` (§1.11).
-    public static let payloadTooLarge = EngineIOHTTPResponse(status: 413, contentType: nil, body: "")
+    package static let payloadTooLarge = EngineIOHTTPResponse(status: 413, contentType: nil, body: "")
 }

@@ -2,7 +2,7 @@ import Base64Coding
 
 extension EngineIOPacket {
     /// The packet's text form, as it appears in a polling body: type digit + data, or `b` + base64 for binary.
-    public var text: String {
+    package var text: String {
         switch self {
         case .open(let json): "0" + json
         case .close: "1"
@@ -16,13 +16,13 @@ extension EngineIOPacket {
     }
 
     /// The packet as one WebSocket frame: a binary message as a binary frame, everything else as its text form.
-    public var webSocketFrame: EngineIOFrame {
+    package var webSocketFrame: EngineIOFrame {
         if case .message(.binary(let bytes)) = self { return .binary(bytes) }
         return .text(text)
     }
 
     /// Decodes one packet's text form (one element of a polling body, or a WebSocket text frame).
-    public init(text: String) throws(EngineIOParseError) {
+    package init(text: String) throws(EngineIOParseError) {
         guard let first = text.utf8.first else {
             throw EngineIOParseError(code: .emptyPacket, reason: "empty packet")
         }
@@ -48,7 +48,7 @@ extension EngineIOPacket {
     }
 
     /// Decodes one WebSocket frame: a binary frame is always a binary message; a text frame is a packet's text form.
-    public init(webSocketFrame frame: EngineIOFrame) throws(EngineIOParseError) {
+    package init(webSocketFrame frame: EngineIOFrame) throws(EngineIOParseError) {
         switch frame {
         case .binary(let bytes): self = .message(.binary(bytes))
         case .text(let text): try self.init(text: text)

@@ -4,7 +4,7 @@ import JSON
 ///
 /// Only the data that a packet type can meaningfully carry is kept: `1`, `5` and `6` decode with any trailing
 /// data ignored, as the reference parser does.
-public enum EngineIOPacket: Sendable, Hashable {
+package enum EngineIOPacket: Sendable, Hashable {
     /// `0`: the handshake, carrying the open JSON object as text; sent by the server only.
     case open(String)
     /// `1`: close the session.
@@ -24,7 +24,7 @@ public enum EngineIOPacket: Sendable, Hashable {
 extension EngineIOPacket {
     /// The open packet of a new session: sid, upgrades, the heartbeat timings in milliseconds and maxPayload, in the
     /// reference server's key order (§1.3).
-    public static func handshake(
+    package static func handshake(
         sessionID: String, upgrades: [String], configuration: EngineIOConfiguration
     ) -> EngineIOPacket {
         var writer = JSONWriter(capacity: 128)

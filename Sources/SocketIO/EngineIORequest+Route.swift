@@ -7,7 +7,7 @@ extension EngineIORequest {
     ///   - sessionTransport: the current transport of the session with that id (polling until the upgrade
     ///     completes), or nil when no live session has it (``EngineIOSession/transport``).
     ///   - allowHandshake: the application's veto on new sessions (JS `allowRequest`); false answers 403 code 4.
-    public func route(
+    package func route(
         sessionTransport: (String) -> EngineIOTransport?,
         allowHandshake: (EngineIORequest) -> Bool = { _ in true }
     ) -> EngineIORoute {

@@ -1,7 +1,7 @@
 /// The parts of an HTTP request on `/socket.io/` that decide what it is (protocol reference §1.1).
-public struct EngineIORequest: Sendable, Hashable {
+package struct EngineIORequest: Sendable, Hashable {
     /// The HTTP method, as far as Engine.IO distinguishes them.
-    public enum Method: Sendable, Hashable {
+    package enum Method: Sendable, Hashable {
         /// GET: a handshake, a poll, or a WebSocket upgrade.
         case get
         /// POST: client → server packets.
@@ -11,16 +11,16 @@ public struct EngineIORequest: Sendable, Hashable {
     }
 
     /// The request's method.
-    public var method: Method
+    package var method: Method
     /// Decoded query parameters (`EIO`, `transport`, `sid`, `j`; others are ignored), first value per name.
-    public var query: [String: String]
+    package var query: [String: String]
     /// Whether the request carries `Upgrade: websocket` / `Connection: Upgrade`; only meaningful on a GET.
-    public var isWebSocketUpgrade: Bool
+    package var isWebSocketUpgrade: Bool
     /// The `Origin` header, if any: only checked for characters a header may not hold.
-    public var origin: String?
+    package var origin: String?
 
     /// Creates a request description.
-    public init(method: Method, query: [String: String], isWebSocketUpgrade: Bool = false, origin: String? = nil) {
+    package init(method: Method, query: [String: String], isWebSocketUpgrade: Bool = false, origin: String? = nil) {
         self.method = method
         self.query = query
         self.isWebSocketUpgrade = isWebSocketUpgrade

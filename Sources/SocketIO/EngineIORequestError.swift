@@ -1,42 +1,42 @@
 import JSON
 
 /// A refused Engine.IO request, with the reference server's answer (protocol reference §1.6).
-public struct EngineIORequestError: Error, Sendable, Hashable {
+package struct EngineIORequestError: Error, Sendable, Hashable {
     /// The class of refusal, matchable; ``number`` is the JS error code sent in the body.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         /// The JS `code` field, or nil for a refusal JS answers without a JSON body.
-        public let number: Int?
+        package let number: Int?
         /// The JS `message` field.
-        public let message: String
+        package let message: String
 
         /// `0 Transport unknown`: `transport` missing or not `polling`/`websocket`.
-        public static let transportUnknown = Code(number: 0, message: "Transport unknown")
+        package static let transportUnknown = Code(number: 0, message: "Transport unknown")
         /// `1 Session ID unknown`: `sid` never existed, expired or closed.
-        public static let sessionIDUnknown = Code(number: 1, message: "Session ID unknown")
+        package static let sessionIDUnknown = Code(number: 1, message: "Session ID unknown")
         /// `2 Bad handshake method`: no `sid` and the method is not GET.
-        public static let badHandshakeMethod = Code(number: 2, message: "Bad handshake method")
+        package static let badHandshakeMethod = Code(number: 2, message: "Bad handshake method")
         /// `3 Bad request`: transport mismatch, `transport=websocket` without upgrade headers, bad `Origin`, JSONP.
-        public static let badRequest = Code(number: 3, message: "Bad request")
+        package static let badRequest = Code(number: 3, message: "Bad request")
         /// `4 Forbidden`: the handshake hook refused (HTTP 403).
-        public static let forbidden = Code(number: 4, message: "Forbidden")
+        package static let forbidden = Code(number: 4, message: "Forbidden")
         /// `5 Unsupported protocol version`: handshake without `EIO=4`.
-        public static let unsupportedProtocolVersion = Code(number: 5, message: "Unsupported protocol version")
+        package static let unsupportedProtocolVersion = Code(number: 5, message: "Unsupported protocol version")
         /// A known session asked with a method other than GET or POST: JS answers 500 with an empty body.
-        public static let methodNotAllowed = Code(number: nil, message: "Method not allowed")
+        package static let methodNotAllowed = Code(number: nil, message: "Method not allowed")
 
         /// `<number> <message>`.
-        public var description: String { number.map { "\($0) \(message)" } ?? message }
+        package var description: String { number.map { "\($0) \(message)" } ?? message }
     }
 
     /// The class of refusal.
-    public var code: Code
+    package var code: Code
     /// What to answer: JSON `{"code":N,"message":"…"}` for HTTP requests, the bare message as `text/html` for a
     /// WebSocket upgrade request (JS writes a raw `HTTP/1.1 400 Bad Request` with `Connection: close` and destroys
     /// the socket).
-    public var response: EngineIOHTTPResponse
+    package var response: EngineIOHTTPResponse
 
     /// The refusal `code` of an ordinary HTTP request, or of a WebSocket upgrade request when `webSocket`.
-    public init(_ code: Code, webSocket: Bool = false) {
+    package init(_ code: Code, webSocket: Bool = false) {
         self.code = code
         if webSocket {
             response = EngineIOHTTPResponse(status: 400, contentType: "text/html", body: code.message)

@@ -1,5 +1,5 @@
 /// What an Engine.IO request is, once classified by ``EngineIORequest/route(sessionTransport:allowHandshake:)``.
-public enum EngineIORoute: Sendable, Hashable {
+package enum EngineIORoute: Sendable, Hashable {
     /// No `sid`: open a new session on this transport. Polling: answer with
     /// ``EngineIOSession/handshake(id:transport:configuration:at:)``'s response. WebSocket: accept the upgrade (101),
     /// then send the handshake's open packet as the first frame.

@@ -1,6 +1,6 @@
 extension EngineIOSession {
     /// One thing the caller must do, in the order given.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Answer the HTTP request passed to this very call (a POST's `ok`, an immediate GET answer, a refusal).
         case respond(EngineIOHTTPResponse)
         /// Keep the GET passed to this call open: a later ``releasePoll(_:)`` from any call answers it.

@@ -2,7 +2,7 @@ extension EngineIOSession {
     /// A polling GET (§1.4): answered at once when packets are queued, otherwise held. A second GET while one is
     /// held gets 400 with an empty body, the first is released with `1`, and the session closes (§4.4). After the
     /// upgrade the answer is 400 code 3; once closed, 400 code 1.
-    public mutating func handlePollGET(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func handlePollGET(at now: ContinuousClock.Instant) -> [Action] {
         switch phase {
         case .closed:
             return [.respond(EngineIORequestError(.sessionIDUnknown).response)]
@@ -38,7 +38,7 @@ extension EngineIOSession {
     /// decode, or a client ping, closes the session after the packets before it were applied; the POST then gets
     /// 400 code 3 (the protocol test suite expects 400). A `1` closes it, releasing a held GET with `6`, and the
     /// POST gets `ok`.
-    public mutating func handlePollPOST(
+    package mutating func handlePollPOST(
         body: [UInt8], contentType: String? = nil, at now: ContinuousClock.Instant
     ) -> [Action] {
         switch phase {

@@ -2,12 +2,12 @@ extension EngineIOSession {
     /// Sends a message to the client: a frame at once on the WebSocket, otherwise queued (releasing a held GET).
     /// Dropped once the session is closing or closed. Queuing past `maxQueuedPackets` closes the session as a slow
     /// consumer.
-    public mutating func send(_ message: EngineIOMessage) -> [Action] {
+    package mutating func send(_ message: EngineIOMessage) -> [Action] {
         emit(.message(message))
     }
 
     /// Sends several messages; on polling a held GET is released once, with all of them.
-    public mutating func send(contentsOf messages: some Sequence<EngineIOMessage>) -> [Action] {
+    package mutating func send(contentsOf messages: some Sequence<EngineIOMessage>) -> [Action] {
         var actions: [Action] = []
         for message in messages {
             actions += emit(.message(message), releasingPoll: false)
@@ -19,7 +19,7 @@ extension EngineIOSession {
     /// Closes the session from the server side (JS `socket.close()`). On the WebSocket it is closed at once, without
     /// `1`, as JS does. On polling `1` is queued after anything pending: a held GET takes it now, otherwise the next
     /// GET does (state `closing`) or `closeTimeout` ends the session. A probe WebSocket is closed.
-    public mutating func close(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func close(at now: ContinuousClock.Instant) -> [Action] {
         switch phase {
         case .closed, .closing:
             return []

@@ -2,7 +2,7 @@ extension EngineIOSession {
     /// Runs whatever is due at `now`: the upgrade timeout (the probe is closed, polling continues), the ping timeout
     /// (the session closes; a held GET gets `1`), the next ping (queued like any packet, so during an upgrade it goes
     /// out on polling), and the end of a server close on polling. Calling it early or twice is harmless.
-    public mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
         switch phase {
         case .closed:
             return []

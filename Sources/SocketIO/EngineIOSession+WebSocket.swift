@@ -2,7 +2,7 @@ extension EngineIOSession {
     /// A WebSocket upgrade for this session was accepted (101) as socket `webSocket` (§1.9 step 1). On polling it
     /// becomes the probe and the upgrade timeout starts; otherwise (already upgrading or upgraded, closing) it is
     /// closed at once, as JS does.
-    public mutating func webSocketOpened(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func webSocketOpened(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
         guard case .polling = phase else { return [.closeWebSocket(webSocket, code: 1000)] }
         phase = .upgrading(probe: webSocket, probed: false, deadline: now + configuration.upgradeTimeout)
         return []
@@ -12,7 +12,7 @@ extension EngineIOSession {
     /// released with `6`; `5` → the session moves to the WebSocket and the queue is flushed as frames; anything else
     /// aborts the upgrade (the probe is closed, polling continues). On the session's WebSocket: packets are applied;
     /// a message over `maxPayload` or a bad packet closes the session. Frames from other sockets are ignored.
-    public mutating func webSocketFrame(
+    package mutating func webSocketFrame(
         _ frame: EngineIOFrame, from webSocket: Int, at now: ContinuousClock.Instant
     ) -> [Action] {
         switch phase {
@@ -40,7 +40,7 @@ extension EngineIOSession {
 
     /// Socket `webSocket` closed or hit EOF. The session's WebSocket → the session closes ("transport close"); the
     /// probe → the upgrade is abandoned and polling continues; any other socket is ignored.
-    public mutating func webSocketClosed(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func webSocketClosed(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
         switch phase {
         case .upgrading(let probe, _, _) where probe == webSocket:
             phase = .polling

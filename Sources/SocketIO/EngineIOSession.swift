@@ -9,9 +9,9 @@
 /// the final `1` has been collected by a GET. There is one outbound FIFO, shared by both transports, and at most one
 /// held GET. WebSockets are named by caller-chosen integers so a late event from a socket the session already let go
 /// of is recognised and ignored.
-public struct EngineIOSession: Sendable {
+package struct EngineIOSession: Sendable {
     /// The public view of where the session is in its life cycle.
-    public enum State: Sendable, Hashable {
+    package enum State: Sendable, Hashable {
         /// On HTTP long-polling.
         case polling
         /// On polling, with a probe WebSocket open that has not sent `5` yet.
@@ -25,7 +25,7 @@ public struct EngineIOSession: Sendable {
     }
 
     /// How the handshake arrived.
-    public enum Handshake: Sendable, Hashable {
+    package enum Handshake: Sendable, Hashable {
         /// A polling GET: answered with the open packet, `upgrades: ["websocket"]`.
         case polling
         /// A WebSocket without `sid` (already accepted with 101), named by the caller: the open packet, with
@@ -43,9 +43,9 @@ public struct EngineIOSession: Sendable {
     }
 
     /// The session id (`sid`): 20 URL-safe characters, see ``SocketIOIdentifier``.
-    public let id: String
+    package let id: String
     /// The session's settings.
-    public let configuration: EngineIOConfiguration
+    package let configuration: EngineIOConfiguration
 
     var phase: Phase
     /// Outbound packets not yet written: only non-empty on polling (between GETs) or while upgrading.
@@ -66,7 +66,7 @@ public struct EngineIOSession: Sendable {
 
     /// Opens a session: for polling the actions answer the handshake GET with the open packet; for a WebSocket they
     /// send it as the first frame. The first ping is due `pingInterval` after `now`.
-    public static func handshake(
+    package static func handshake(
         id: String, transport: Handshake, configuration: EngineIOConfiguration = .default,
         at now: ContinuousClock.Instant
     ) -> (session: EngineIOSession, actions: [Action]) {
@@ -83,7 +83,7 @@ public struct EngineIOSession: Sendable {
     }
 
     /// Where the session is in its life cycle.
-    public var state: State {
+    package var state: State {
         switch phase {
         case .polling: .polling
         case .upgrading: .upgrading
@@ -95,7 +95,7 @@ public struct EngineIOSession: Sendable {
 
     /// The transport requests must use (polling until the upgrade completes), or nil once closed: the lookup
     /// ``EngineIORequest/route(sessionTransport:allowHandshake:)`` needs.
-    public var transport: EngineIOTransport? {
+    package var transport: EngineIOTransport? {
         switch phase {
         case .polling, .upgrading, .closing: .polling
         case .webSocket: .websocket
@@ -105,7 +105,7 @@ public struct EngineIOSession: Sendable {
 
     /// The earliest time ``tick(at:)`` has something to do (ping, ping timeout, upgrade timeout, close timeout), or
     /// nil once closed. Re-read it after every call: any input may move it.
-    public var nextDeadline: ContinuousClock.Instant? {
+    package var nextDeadline: ContinuousClock.Instant? {
         let heartbeat = pongDeadline ?? nextPingAt
         switch phase {
         case .closed: return nil
@@ -116,7 +116,7 @@ public struct EngineIOSession: Sendable {
     }
 
     /// How many outbound packets wait for a GET (or for the end of an upgrade).
-    public var queuedPacketCount: Int { queue.count }
+    package var queuedPacketCount: Int { queue.count }
 
     /// Answers the held GET with everything queued.
     mutating func releasePoll() -> Action {

@@ -1,5 +1,5 @@
 /// The two Engine.IO transports.
-public enum EngineIOTransport: String, Sendable, Hashable {
+package enum EngineIOTransport: String, Sendable, Hashable {
     /// HTTP long-polling: GET carries server → client packets, POST client → server.
     case polling
     /// One WebSocket, one packet per frame.

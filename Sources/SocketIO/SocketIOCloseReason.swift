@@ -1,5 +1,5 @@
 /// Why the Socket.IO layer asks to close the whole Engine.IO session, as the reference server does.
-public enum SocketIOCloseReason: String, Sendable, Hashable, CustomStringConvertible {
+package enum SocketIOCloseReason: String, Sendable, Hashable, CustomStringConvertible {
     /// A packet that breaks the grammar or validity rules (§2.2: `42{}`, `42abc["x"]`, `4abc`).
     case invalidPacket
     /// A well-formed packet in the wrong state: anything but CONNECT for a namespace not joined (events before
@@ -10,5 +10,5 @@ public enum SocketIOCloseReason: String, Sendable, Hashable, CustomStringConvert
     case connectTimeout
 
     /// The reason's name, e.g. `invalidPacket`.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

@@ -1,4 +1,4 @@
-public import JSON
+package import JSON
 
 /// The Socket.IO v5 server side of one Engine.IO session: a pure state machine over the session's messages
 /// (protocol reference §2, §3).
@@ -9,9 +9,9 @@ public import JSON
 /// client has not joined (events before CONNECT included) closes the Engine.IO session, as the JS server does.
 /// Binary events are never delivered: the header and its attachments are discarded. The caller passes each
 /// inbound ``EngineIOMessage`` to ``receive(_:at:)`` and carries out the returned ``Action``s.
-public struct SocketIOConnection: Sendable {
+package struct SocketIOConnection: Sendable {
     /// Where the connection is.
-    public enum State: Sendable, Hashable {
+    package enum State: Sendable, Hashable {
         /// No namespace joined: waiting for `40`, which must come within the connect timeout the first time.
         case awaitingConnect
         /// Joined to `/` as this socket id: events flow both ways.
@@ -21,7 +21,7 @@ public struct SocketIOConnection: Sendable {
     }
 
     /// One thing the caller must do, in the order given.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Send this message on the Engine.IO session (``EngineIOSession/send(_:)``).
         case send(EngineIOMessage)
         /// The client joined `/`: the application may emit from now on. `auth` is the CONNECT object, if any.
@@ -35,9 +35,9 @@ public struct SocketIOConnection: Sendable {
     }
 
     /// The connection's settings.
-    public let configuration: SocketIOConfiguration
+    package let configuration: SocketIOConfiguration
     /// Where the connection is.
-    public private(set) var state: State
+    package private(set) var state: State
 
     var connectDeadline: ContinuousClock.Instant?
     /// Binary messages still to drop after a BINARY_EVENT or BINARY_ACK header.
@@ -47,7 +47,7 @@ public struct SocketIOConnection: Sendable {
     var random: any RandomNumberGenerator & Sendable
 
     /// Creates the connection of a session opened at `now`; `random` makes socket ids.
-    public init(
+    package init(
         configuration: SocketIOConfiguration = .default,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
         at now: ContinuousClock.Instant
@@ -59,16 +59,16 @@ public struct SocketIOConnection: Sendable {
     }
 
     /// The socket id while connected.
-    public var socketID: String? {
+    package var socketID: String? {
         if case .connected(let socketID) = state { return socketID }
         return nil
     }
 
     /// When ``tick(at:)`` must run next (the connect timeout), or nil.
-    public var nextDeadline: ContinuousClock.Instant? { connectDeadline }
+    package var nextDeadline: ContinuousClock.Instant? { connectDeadline }
 
     /// Applies one inbound Engine.IO message.
-    public mutating func receive(_ message: EngineIOMessage, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func receive(_ message: EngineIOMessage, at now: ContinuousClock.Instant) -> [Action] {
         if case .closed = state { return [] }
         switch message {
         case .binary:
@@ -90,27 +90,27 @@ public struct SocketIOConnection: Sendable {
 
     /// Emits an event to the client: `2["name",…arguments]`. Dropped unless connected, so the accept always
     /// precedes the first event.
-    public mutating func emit(_ name: String, _ arguments: [JSONValue]) -> [Action] {
+    package mutating func emit(_ name: String, _ arguments: [JSONValue]) -> [Action] {
         emit(encoded: SocketIOPacket.event(name, arguments).encoded)
     }
 
     /// Emits an already encoded packet (``SocketIOPacket/encoded``), so that a broadcast is encoded once for all
     /// connections. Dropped unless connected.
-    public mutating func emit(encoded text: String) -> [Action] {
+    package mutating func emit(encoded text: String) -> [Action] {
         guard case .connected = state else { return [] }
         return [.send(.text(text))]
     }
 
     /// Answers the event that carried ack id `id` (only needed when acks are not automatic): `3<id>[…arguments]`.
     /// Ignored for an id that is not owed, so each event gets at most one ack.
-    public mutating func acknowledge(_ id: Int, with arguments: [JSONValue]) -> [Action] {
+    package mutating func acknowledge(_ id: Int, with arguments: [JSONValue]) -> [Action] {
         guard case .connected = state, pendingAcks.remove(id) != nil else { return [] }
         return [.send(.text(SocketIOPacket.ack(id, arguments).encoded))]
     }
 
     /// Makes the socket leave `/` (`1`): the JS client then reports "io server disconnect", does not reconnect,
     /// and closes Engine.IO itself.
-    public mutating func disconnect() -> [Action] {
+    package mutating func disconnect() -> [Action] {
         guard case .connected = state else { return [] }
         state = .awaitingConnect
         pendingAcks.removeAll()
@@ -118,14 +118,14 @@ public struct SocketIOConnection: Sendable {
     }
 
     /// The Engine.IO session ended.
-    public mutating func transportClosed() -> [Action] {
+    package mutating func transportClosed() -> [Action] {
         let wasConnected = socketID != nil
         close()
         return wasConnected ? [.disconnected(.transportClose)] : []
     }
 
     /// Runs the connect timeout if it is due.
-    public mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
         guard let connectDeadline, now >= connectDeadline else { return [] }
         return fail(.connectTimeout)
     }

@@ -1,5 +1,5 @@
 /// Why a socket left the default namespace.
-public enum SocketIODisconnectReason: String, Sendable, Hashable, CustomStringConvertible {
+package enum SocketIODisconnectReason: String, Sendable, Hashable, CustomStringConvertible {
     /// The client sent `41` (JS "client namespace disconnect").
     case clientDisconnect
     /// The application called ``SocketIOConnection/disconnect()`` (JS "server namespace disconnect").
@@ -10,5 +10,5 @@ public enum SocketIODisconnectReason: String, Sendable, Hashable, CustomStringCo
     case invalidPacket
 
     /// The reason's name, e.g. `clientDisconnect`.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

@@ -2,13 +2,13 @@ import Base64Coding
 
 /// Session and socket ids as both reference servers make them: 15 random bytes in URL-safe base64, 20 characters
 /// (`lv_VI97HAXpY6yYWAAAC`). Opaque and unguessable when the generator is a cryptographic one.
-public enum SocketIOIdentifier {
+package enum SocketIOIdentifier {
     /// Random bytes per id.
-    public static let byteCount = 15
+    package static let byteCount = 15
 
     /// A new id from `generator`: `SystemRandomNumberGenerator` in production (cryptographically secure), a seeded
     /// one in tests.
-    public static func make(using generator: inout some RandomNumberGenerator) -> String {
+    package static func make(using generator: inout some RandomNumberGenerator) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         while bytes.count < byteCount {

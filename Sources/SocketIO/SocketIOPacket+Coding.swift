@@ -1,8 +1,8 @@
-public import JSON
+package import JSON
 
 extension SocketIOPacket {
     /// The packet's wire text (without the Engine.IO `4`): compact JSON, non-ASCII written as raw UTF-8 like JS.
-    public var encoded: String {
+    package var encoded: String {
         var text = String(type.rawValue)
         if type == .binaryEvent || type == .binaryAck { text += "\(attachments)-" }
         if namespace != "/" { text += namespace + "," }
@@ -15,7 +15,7 @@ extension SocketIOPacket {
     /// object or nothing; DISCONNECT nothing; EVENT a non-empty array named by a number or a non-reserved string; ACK
     /// an array; CONNECT_ERROR an object or a string. Stricter than JS in one way: an EVENT, ACK or CONNECT_ERROR
     /// must carry its data (JS lets `42` through and then fails later).
-    public init(decoding text: String) throws(SocketIOParseError) {
+    package init(decoding text: String) throws(SocketIOParseError) {
         let bytes = Array(text.utf8)
         guard let first = bytes.first else {
             throw SocketIOParseError(code: .emptyPacket, reason: "empty packet")
@@ -73,7 +73,7 @@ extension SocketIOPacket {
 
     /// The event name and arguments of a valid EVENT or BINARY_EVENT; a numeric name is given as JavaScript
     /// writes the number (`1`, `2.5`), since JS event emitters key listeners by string.
-    public var eventNameAndArguments: (name: String, arguments: [JSONValue])? {
+    package var eventNameAndArguments: (name: String, arguments: [JSONValue])? {
         guard type == .event || type == .binaryEvent, case .array(let elements)? = payload,
             let first = elements.first
         else { return nil }

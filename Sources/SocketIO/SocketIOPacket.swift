@@ -1,10 +1,10 @@
-public import JSON
+package import JSON
 
 /// One Socket.IO v5 packet, carried as the text of one Engine.IO message (protocol reference §2.1–2.2):
 /// `<type>[<attachments>-][<nsp>,][<ackId>][<json>]`.
-public struct SocketIOPacket: Sendable, Hashable {
+package struct SocketIOPacket: Sendable, Hashable {
     /// The packet types of protocol v5.
-    public enum PacketType: Int, Sendable, Hashable, CaseIterable {
+    package enum PacketType: Int, Sendable, Hashable, CaseIterable {
         /// `0`: client asks to join a namespace (optional auth object); server accepts with `{"sid":…}`.
         case connect = 0
         /// `1`: leave a namespace; no data.
@@ -22,7 +22,7 @@ public struct SocketIOPacket: Sendable, Hashable {
     }
 
     /// Most attachments a binary packet may announce: the JS parser's default `maxAttachments`.
-    public static let maxAttachments = 10
+    package static let maxAttachments = 10
 
     /// Event names a client may not use: they are the server's own lifecycle events.
     static let reservedEventNames: Set<String> = [
@@ -30,19 +30,19 @@ public struct SocketIOPacket: Sendable, Hashable {
     ]
 
     /// The packet type.
-    public var type: PacketType
+    package var type: PacketType
     /// The namespace, `/` by default (then omitted on the wire).
-    public var namespace: String
+    package var namespace: String
     /// The number of binary attachments that follow; only for ``PacketType/binaryEvent`` and
     /// ``PacketType/binaryAck``, otherwise 0.
-    public var attachments: Int
+    package var attachments: Int
     /// The ack id: on an event, asks for an ack; on an ack, names the event it answers.
-    public var ackID: Int?
+    package var ackID: Int?
     /// The JSON data, if any.
-    public var payload: JSONValue?
+    package var payload: JSONValue?
 
     /// Creates a packet; see the type's rules in ``PacketType``.
-    public init(
+    package init(
         type: PacketType, namespace: String = "/", attachments: Int = 0, ackID: Int? = nil, payload: JSONValue? = nil
     ) {
         self.type = type
@@ -53,31 +53,31 @@ public struct SocketIOPacket: Sendable, Hashable {
     }
 
     /// An EVENT: `2["name",…arguments]`.
-    public static func event(
+    package static func event(
         _ name: String, _ arguments: [JSONValue], namespace: String = "/", ackID: Int? = nil
     ) -> SocketIOPacket {
         SocketIOPacket(type: .event, namespace: namespace, ackID: ackID, payload: .array([.string(name)] + arguments))
     }
 
     /// An ACK answering event `id`: `3<id>[…arguments]`.
-    public static func ack(_ id: Int, _ arguments: [JSONValue], namespace: String = "/") -> SocketIOPacket {
+    package static func ack(_ id: Int, _ arguments: [JSONValue], namespace: String = "/") -> SocketIOPacket {
         SocketIOPacket(type: .ack, namespace: namespace, ackID: id, payload: .array(arguments))
     }
 
     /// The server's acceptance of a CONNECT: `0{"sid":"<socket id>"}`.
-    public static func connectAccepted(socketID: String, namespace: String = "/") -> SocketIOPacket {
+    package static func connectAccepted(socketID: String, namespace: String = "/") -> SocketIOPacket {
         SocketIOPacket(
             type: .connect, namespace: namespace, payload: .object(JSONObject([("sid", .string(socketID))])))
     }
 
     /// A refused CONNECT: `4<nsp>,{"message":"…"}`.
-    public static func connectError(_ message: String, namespace: String = "/") -> SocketIOPacket {
+    package static func connectError(_ message: String, namespace: String = "/") -> SocketIOPacket {
         SocketIOPacket(
             type: .connectError, namespace: namespace, payload: .object(JSONObject([("message", .string(message))])))
     }
 
     /// A DISCONNECT: `1`, or `1<nsp>,`.
-    public static func disconnect(namespace: String = "/") -> SocketIOPacket {
+    package static func disconnect(namespace: String = "/") -> SocketIOPacket {
         SocketIOPacket(type: .disconnect, namespace: namespace)
     }
 }

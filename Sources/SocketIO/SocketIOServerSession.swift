@@ -1,13 +1,13 @@
-public import JSON
+package import JSON
 
 /// An Engine.IO session with its Socket.IO connection on top: the one value a gateway keeps per client.
 ///
 /// Every input goes to the Engine.IO session; the messages it delivers go through the Socket.IO connection, whose
 /// replies (the CONNECT accept, acks, errors) go back into the session, all within the same call. The caller sees
 /// only transport work (HTTP answers, WebSocket frames) and application events.
-public struct SocketIOServerSession: Sendable {
+package struct SocketIOServerSession: Sendable {
     /// One thing the caller must do, in the order given.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Answer the HTTP request passed to this very call.
         case respond(EngineIOHTTPResponse)
         /// Keep the GET passed to this call open until a ``releasePoll(_:)``.
@@ -29,13 +29,13 @@ public struct SocketIOServerSession: Sendable {
     }
 
     /// The Engine.IO layer.
-    public private(set) var engine: EngineIOSession
+    package private(set) var engine: EngineIOSession
     /// The Socket.IO layer.
-    public private(set) var socket: SocketIOConnection
+    package private(set) var socket: SocketIOConnection
 
     /// Opens a session (see ``EngineIOSession/handshake(id:transport:configuration:at:)``); `random` makes socket
     /// ids.
-    public static func handshake(
+    package static func handshake(
         id: String, transport: EngineIOSession.Handshake, engine: EngineIOConfiguration = .default,
         socket: SocketIOConfiguration = .default,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -49,19 +49,19 @@ public struct SocketIOServerSession: Sendable {
     }
 
     /// The session id.
-    public var id: String { engine.id }
+    package var id: String { engine.id }
 
     /// The WebSocket an event emitted now would go to as one frame and nothing else: set while the socket is
     /// connected to `/` and the session is on the WebSocket transport. A server broadcasting one event to many
     /// sessions may then write `4` followed by the event's packet there itself, encoded once for all of them; the
     /// session is left exactly as ``emit(encoded:at:)`` would have left it.
-    public var eventWebSocket: Int? {
+    package var eventWebSocket: Int? {
         guard case .connected = socket.state, case .webSocket(let webSocket) = engine.phase else { return nil }
         return webSocket
     }
 
     /// The earliest deadline of either layer: arm one timer for it and call ``tick(at:)``.
-    public var nextDeadline: ContinuousClock.Instant? {
+    package var nextDeadline: ContinuousClock.Instant? {
         switch (engine.nextDeadline, socket.nextDeadline) {
         case (let a?, let b?): min(a, b)
         case (let a?, nil): a
@@ -70,64 +70,64 @@ public struct SocketIOServerSession: Sendable {
     }
 
     /// See ``EngineIOSession/handlePollGET(at:)``.
-    public mutating func handlePollGET(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func handlePollGET(at now: ContinuousClock.Instant) -> [Action] {
         pipe(engine.handlePollGET(at: now), at: now)
     }
 
     /// See ``EngineIOSession/handlePollPOST(body:contentType:at:)``.
-    public mutating func handlePollPOST(
+    package mutating func handlePollPOST(
         body: [UInt8], contentType: String? = nil, at now: ContinuousClock.Instant
     ) -> [Action] {
         pipe(engine.handlePollPOST(body: body, contentType: contentType, at: now), at: now)
     }
 
     /// See ``EngineIOSession/webSocketOpened(_:at:)``.
-    public mutating func webSocketOpened(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func webSocketOpened(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
         pipe(engine.webSocketOpened(webSocket, at: now), at: now)
     }
 
     /// See ``EngineIOSession/webSocketFrame(_:from:at:)``.
-    public mutating func webSocketFrame(
+    package mutating func webSocketFrame(
         _ frame: EngineIOFrame, from webSocket: Int, at now: ContinuousClock.Instant
     ) -> [Action] {
         pipe(engine.webSocketFrame(frame, from: webSocket, at: now), at: now)
     }
 
     /// See ``EngineIOSession/webSocketClosed(_:at:)``.
-    public mutating func webSocketClosed(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func webSocketClosed(_ webSocket: Int, at now: ContinuousClock.Instant) -> [Action] {
         pipe(engine.webSocketClosed(webSocket, at: now), at: now)
     }
 
     /// Runs both layers' timers.
-    public mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func tick(at now: ContinuousClock.Instant) -> [Action] {
         let engineActions = pipe(engine.tick(at: now), at: now)
         return engineActions + apply(socket.tick(at: now), at: now)
     }
 
     /// See ``SocketIOConnection/emit(_:_:)``.
-    public mutating func emit(_ name: String, _ arguments: [JSONValue], at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func emit(_ name: String, _ arguments: [JSONValue], at now: ContinuousClock.Instant) -> [Action] {
         apply(socket.emit(name, arguments), at: now)
     }
 
     /// See ``SocketIOConnection/emit(encoded:)``.
-    public mutating func emit(encoded text: String, at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func emit(encoded text: String, at now: ContinuousClock.Instant) -> [Action] {
         apply(socket.emit(encoded: text), at: now)
     }
 
     /// See ``SocketIOConnection/acknowledge(_:with:)``.
-    public mutating func acknowledge(
+    package mutating func acknowledge(
         _ id: Int, with arguments: [JSONValue], at now: ContinuousClock.Instant
     ) -> [Action] {
         apply(socket.acknowledge(id, with: arguments), at: now)
     }
 
     /// See ``SocketIOConnection/disconnect()``.
-    public mutating func disconnect(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func disconnect(at now: ContinuousClock.Instant) -> [Action] {
         apply(socket.disconnect(), at: now)
     }
 
     /// Closes the session from the server side (``EngineIOSession/close(at:)``).
-    public mutating func close(at now: ContinuousClock.Instant) -> [Action] {
+    package mutating func close(at now: ContinuousClock.Instant) -> [Action] {
         pipe(engine.close(at: now), at: now)
     }
 

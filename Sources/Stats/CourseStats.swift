@@ -1,19 +1,19 @@
 /// One user's lifetime statistics in one course: running sums, so a read costs the same however many sessions the
 /// course holds.
-public struct CourseStats: Sendable, Hashable {
+package struct CourseStats: Sendable, Hashable {
     /// Sessions recorded.
-    public var sessions: Int64
+    package var sessions: Int64
     /// Sum of the sessions' modules.
-    public var totalModulesStudied: Int64
+    package var totalModulesStudied: Int64
     /// Sum of averageScore × modules, the numerator of the weighted mean.
-    public var weightedScoreSum: Double
+    package var weightedScoreSum: Double
     /// Sum of the sessions' averageScore, for the plain mean when no session has a module.
-    public var scoreSum: Double
+    package var scoreSum: Double
     /// Sum of the sessions' time, in milliseconds.
-    public var timeStudied: Double
+    package var timeStudied: Double
 
     /// Creates statistics from their sums.
-    public init(
+    package init(
         sessions: Int64 = 0, totalModulesStudied: Int64 = 0, weightedScoreSum: Double = 0, scoreSum: Double = 0,
         timeStudied: Double = 0
     ) {
@@ -25,7 +25,7 @@ public struct CourseStats: Sendable, Hashable {
     }
 
     /// The statistics with `session` counted too.
-    public func adding(_ session: StatsSession) -> CourseStats {
+    package func adding(_ session: StatsSession) -> CourseStats {
         CourseStats(
             sessions: sessions + 1,
             totalModulesStudied: totalModulesStudied + session.totalModulesStudied,
@@ -36,7 +36,7 @@ public struct CourseStats: Sendable, Hashable {
 
     /// The sessions' averageScore weighted by their modules; the plain mean when every session has 0 modules
     /// (contracts §2); 0 for no session.
-    public var averageScore: Double {
+    package var averageScore: Double {
         if totalModulesStudied > 0 { return weightedScoreSum / Double(totalModulesStudied) }
         return sessions > 0 ? scoreSum / Double(sessions) : 0
     }

@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A learning-stats command, as a gateway sends it to the partition of its `X-User-Id`.
-public enum StatsCommand: Sendable, Hashable {
+package enum StatsCommand: Sendable, Hashable {
     /// Record a session (idempotent: an identical retry changes nothing).
     case record(user: StatsID, course: StatsID, session: StatsSession)
     /// Read one course's lifetime statistics.
@@ -10,7 +10,7 @@ public enum StatsCommand: Sendable, Hashable {
     case session(user: StatsID, course: StatsID, session: StatsID)
 
     /// The user the command is about.
-    public var user: StatsID {
+    package var user: StatsID {
         switch self {
         case .record(let user, _, _), .course(let user, _), .session(let user, _, _): user
         }
@@ -18,14 +18,14 @@ public enum StatsCommand: Sendable, Hashable {
 
     /// The key that picks the partition: the user id's canonical text, so every spelling of one id lands on the
     /// same partition.
-    public var partitionKey: String { user.description }
+    package var partitionKey: String { user.description }
 
     private static let recordTag: UInt8 = 1
     private static let courseTag: UInt8 = 2
     private static let sessionTag: UInt8 = 3
 
     /// Encodes the body frame (docs/protocol.md §6.2).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 80)
         switch self {
         case .record(let user, let course, let session):
@@ -47,7 +47,7 @@ public enum StatsCommand: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         let user = try StatsID.read(from: &r)

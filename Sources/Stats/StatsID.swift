@@ -3,20 +3,20 @@
 ///
 /// Any hex digits are accepted; the version and variant bits are not checked, because the original swagger asks
 /// only for "uuid" and clients commonly send v4, v7 or nil ids alike.
-public struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The first 8 bytes, big-endian.
-    public var high: UInt64
+    package var high: UInt64
     /// The last 8 bytes, big-endian.
-    public var low: UInt64
+    package var low: UInt64
 
     /// Creates an id from its two halves.
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// Parses `8-4-4-4-12` hex digits; nil for anything else (no braces, no `urn:uuid:` prefix, no whitespace).
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         var high: UInt64 = 0
         var low: UInt64 = 0
         var digits = 0
@@ -40,7 +40,7 @@ public struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Creates an id from exactly 16 bytes.
-    public init?(bytes: some Collection<UInt8>) {
+    package init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
@@ -51,7 +51,7 @@ public struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The 16 bytes, big-endian: the storage and wire form, which sorts like the text.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(16)
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: high >> shift)) }
@@ -60,7 +60,7 @@ public struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The lowercase canonical text.
-    public var description: String {
+    package var description: String {
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(36)
@@ -73,7 +73,7 @@ public struct StatsID: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Orders like the canonical text.
-    public static func < (lhs: StatsID, rhs: StatsID) -> Bool {
+    package static func < (lhs: StatsID, rhs: StatsID) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 

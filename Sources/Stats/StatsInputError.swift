@@ -1,8 +1,8 @@
 /// Why a learning-stats request is refused before it reaches the fleet: a 400 (or 413) whose `message` is the
 /// JSON body's `error` (contracts §2).
-public struct StatsInputError: Error, Sendable, Hashable {
+package struct StatsInputError: Error, Sendable, Hashable {
     /// Matchable reason.
-    public enum Code: Sendable, Hashable {
+    package enum Code: Sendable, Hashable {
         /// `X-User-Id` is missing or not a UUID.
         case userID
         /// A path id is not a UUID.
@@ -16,21 +16,21 @@ public struct StatsInputError: Error, Sendable, Hashable {
     }
 
     /// The reason.
-    public var code: Code
+    package var code: Code
     /// The text of the `error` field.
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     /// `X-User-Id` missing or malformed.
-    public static let userID = StatsInputError(.userID, "X-User-Id header must be a UUID")
+    package static let userID = StatsInputError(.userID, "X-User-Id header must be a UUID")
 
     /// The path parameter `name` is not a UUID.
-    public static func pathID(_ name: String) -> StatsInputError {
+    package static func pathID(_ name: String) -> StatsInputError {
         StatsInputError(.pathID, "\(name) must be a UUID")
     }
 }

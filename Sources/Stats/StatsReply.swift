@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A worker's answer to a `StatsCommand`.
-public enum StatsReply: Sendable, Hashable {
+package enum StatsReply: Sendable, Hashable {
     /// The session is committed (or was already, identical): answer it with 201.
     case recorded(StatsSession)
     /// The session id is already recorded with a different body: 409.
@@ -17,7 +17,7 @@ public enum StatsReply: Sendable, Hashable {
     private static let sessionTag: UInt8 = 4
 
     /// Encodes the body frame (docs/protocol.md §6.2).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 48)
         switch self {
         case .recorded(let session):
@@ -38,7 +38,7 @@ public enum StatsReply: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

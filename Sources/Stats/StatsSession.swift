@@ -1,16 +1,16 @@
 /// One study session as stored and answered (contracts §2).
-public struct StatsSession: Sendable, Hashable {
+package struct StatsSession: Sendable, Hashable {
     /// The session's id.
-    public var sessionID: StatsID
+    package var sessionID: StatsID
     /// Modules studied in the session (a whole number, ≥ 0).
-    public var totalModulesStudied: Int64
+    package var totalModulesStudied: Int64
     /// The session's average score (≥ 0).
-    public var averageScore: Double
+    package var averageScore: Double
     /// Time studied in milliseconds (≥ 0, may be fractional).
-    public var timeStudied: Double
+    package var timeStudied: Double
 
     /// Creates a session.
-    public init(sessionID: StatsID, totalModulesStudied: Int64, averageScore: Double, timeStudied: Double) {
+    package init(sessionID: StatsID, totalModulesStudied: Int64, averageScore: Double, timeStudied: Double) {
         self.sessionID = sessionID
         self.totalModulesStudied = totalModulesStudied
         self.averageScore = averageScore

@@ -1,19 +1,19 @@
-public import JSON
+package import JSON
 
 /// Turns the POST body into a session, or says which field is wrong and why (contracts §2).
 ///
 /// Stricter than the swagger, as the contract decides: all four fields are required and every number is ≥ 0;
 /// `totalModulesStudied` must be whole (`3.0` counts as 3, since JSON does not tell them apart). Unknown fields are
 /// ignored.
-public struct StatsValidator: Sendable {
+package struct StatsValidator: Sendable {
     /// Limits applied.
-    public var limits: StatsLimits
+    package var limits: StatsLimits
 
     /// Creates a validator.
-    public init(limits: StatsLimits = .default) { self.limits = limits }
+    package init(limits: StatsLimits = .default) { self.limits = limits }
 
     /// Validates a request body.
-    public func session<Bytes: Collection<UInt8>>(from body: Bytes) -> Result<StatsSession, StatsInputError> {
+    package func session<Bytes: Collection<UInt8>>(from body: Bytes) -> Result<StatsSession, StatsInputError> {
         guard body.count <= limits.maxBodyBytes else {
             return .failure(StatsInputError(.tooLarge, "body is larger than \(limits.maxBodyBytes) bytes"))
         }
@@ -27,7 +27,7 @@ public struct StatsValidator: Sendable {
     }
 
     /// Validates a parsed body.
-    public func session(from value: JSONValue) -> Result<StatsSession, StatsInputError> {
+    package func session(from value: JSONValue) -> Result<StatsSession, StatsInputError> {
         guard case .object(let object) = value else {
             return .failure(StatsInputError(.notAnObject, "body must be a JSON object"))
         }

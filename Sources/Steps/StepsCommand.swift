@@ -1,14 +1,14 @@
-public import Wire
+package import Wire
 
 /// A step-tracker command, as a gateway sends it to the partition's worker.
-public enum StepsCommand: Sendable, Hashable {
+package enum StepsCommand: Sendable, Hashable {
     /// Apply an update (exactly once per `updateID` and user).
     case update(StepsUpdate)
     /// Read one user's state.
     case get(username: String)
 
     /// The key that picks the partition.
-    public var username: String {
+    package var username: String {
         switch self {
         case .update(let u): u.username
         case .get(let name): name
@@ -19,7 +19,7 @@ public enum StepsCommand: Sendable, Hashable {
     private static let getTag: UInt8 = 2
 
     /// Encodes the body frame (docs/protocol.md §6.1).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 96)
         switch self {
         case .update(let u):
@@ -36,7 +36,7 @@ public enum StepsCommand: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

@@ -1,7 +1,7 @@
-public import Wire
+package import Wire
 
 /// A worker's answer to a `StepsCommand`.
-public enum StepsReply: Sendable, Hashable {
+package enum StepsReply: Sendable, Hashable {
     /// The update is committed (`duplicate`: it had been before).
     case updated(duplicate: Bool)
     /// The user's state, or nil for an unknown user.
@@ -11,7 +11,7 @@ public enum StepsReply: Sendable, Hashable {
     private static let userTag: UInt8 = 2
 
     /// Encodes the body frame (docs/protocol.md §6.1).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 32)
         switch self {
         case .updated(let duplicate):
@@ -31,7 +31,7 @@ public enum StepsReply: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding body: [UInt8]) throws(WireError) {
+    package init(decoding body: [UInt8]) throws(WireError) {
         var r = ByteReader(body)
         let tag = try r.readByte()
         switch tag {

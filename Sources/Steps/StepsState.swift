@@ -1,7 +1,7 @@
 /// The step tracker's transition function for one user: pure, so storage and tests share it.
-public enum StepsState {
+package enum StepsState {
     /// What applying one update does.
-    public enum Transition: Sendable, Hashable {
+    package enum Transition: Sendable, Hashable {
         /// The update was applied: store `user`, remember the id with sequence `user.appliedCount`, and forget
         /// remembered ids with a sequence at or below `forgetThrough` (outside the dedupe window); 0 or less means
         /// nothing to forget this time.
@@ -12,7 +12,7 @@ public enum StepsState {
 
     /// Applies `update` to `current` (nil for an unknown user). `alreadyApplied` says whether the update's id is
     /// among the user's remembered ids.
-    public static func apply(
+    package static func apply(
         _ update: StepsUpdate, to current: UserSteps?, alreadyApplied: Bool, limits: StepsLimits = .default
     ) -> Transition {
         if alreadyApplied { return .duplicate }

@@ -1,15 +1,15 @@
-public import JSON
+package import JSON
 
 /// Turns one WebSocket text frame into a valid update or a rejection (contracts §1).
-public struct StepsValidator: Sendable {
+package struct StepsValidator: Sendable {
     /// Limits applied.
-    public var limits: StepsLimits
+    package var limits: StepsLimits
 
     /// Creates a validator.
-    public init(limits: StepsLimits = .default) { self.limits = limits }
+    package init(limits: StepsLimits = .default) { self.limits = limits }
 
     /// Validates a frame's bytes (read in place when contiguous, e.g. a native `String`'s `utf8`).
-    public func validate<Bytes: Collection<UInt8>>(_ frame: Bytes) -> Result<StepsUpdate, StepsRejection> {
+    package func validate<Bytes: Collection<UInt8>>(_ frame: Bytes) -> Result<StepsUpdate, StepsRejection> {
         let value: JSONValue
         do {
             value = try JSONParser.parse(frame)
@@ -20,7 +20,7 @@ public struct StepsValidator: Sendable {
     }
 
     /// Validates a parsed value.
-    public func validate(_ value: JSONValue) -> Result<StepsUpdate, StepsRejection> {
+    package func validate(_ value: JSONValue) -> Result<StepsUpdate, StepsRejection> {
         guard case .object(let object) = value else {
             return .failure(StepsRejection(updateID: nil, error: "update must be a JSON object"))
         }

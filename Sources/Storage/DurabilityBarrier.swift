@@ -9,19 +9,19 @@
     /// the last commits; a commit becomes durable once a barrier that started after it returns. Nothing is
     /// acknowledged before that. `syncfs` writes back the whole file system, so a data folder that shares its file
     /// system with heavy writers makes each barrier slower (docs/operations.md).
-    public final class DurabilityBarrier: Sendable {
+    package final class DurabilityBarrier: Sendable {
         /// The failure of a barrier, with the errno of `syncfs`.
-        public struct Failure: Error, Sendable, CustomStringConvertible {
+        package struct Failure: Error, Sendable, CustomStringConvertible {
             /// The errno `syncfs` or `open` set.
-            public let code: Int32
+            package let code: Int32
             /// Describes the failure.
-            public var description: String { "syncfs failed: errno \(code)" }
+            package var description: String { "syncfs failed: errno \(code)" }
         }
 
         private let descriptor: Int32
 
         /// Opens the folder whose file system the barrier flushes.
-        public init(directory: String) throws(Failure) {
+        package init(directory: String) throws(Failure) {
             let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard fd >= 0 else { throw Failure(code: errno) }
             descriptor = fd
@@ -30,7 +30,7 @@
         deinit { close(descriptor) }
 
         /// Blocks until every write issued before the call is on stable storage.
-        public func sync() throws(Failure) {
+        package func sync() throws(Failure) {
             while cfs_syncfs(descriptor) != 0 {
                 guard errno == EINTR else { throw Failure(code: errno) }
             }

@@ -1,15 +1,15 @@
 import Foundation
-public import GRDB
-public import Lobby
+package import GRDB
+package import Lobby
 
 /// Applies lobby commands inside the lobby partition's transaction. The table list lives in memory
 /// (`PartitionMemory.lobby`, one writer) and in `lobby_tables`; users are read from `lobby_users` at each login, so
 /// a user changed by `switchyard lobby-user` counts at once.
-public enum LobbyRepository {
+package enum LobbyRepository {
     /// Applies `commands` in order. Returns one reply per command and the events to publish, each with its
     /// sequence number. A `list` is answered with the tables and sequence as of the end of the transaction, so
     /// that it covers every event published with it.
-    public static func apply(
+    package static func apply(
         _ commands: [LobbyCommand], in db: Database, state: inout LobbyState?, sequence: inout UInt64
     ) throws -> (replies: [LobbyReply], events: [(sequence: UInt64, event: LobbyEvent)]) {
         var lobby = try state ?? load(in: db)
@@ -59,7 +59,7 @@ public enum LobbyRepository {
     }
 
     /// Sets a user's password and type directly in a lobby partition file (`switchyard lobby-user`).
-    public static func setUser(
+    package static func setUser(
         _ username: String, _ hash: LobbyPassword, _ type: LobbyUserType, in db: Database
     ) throws {
         try seedIfNeeded(in: db)

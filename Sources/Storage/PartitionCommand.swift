@@ -1,10 +1,10 @@
-public import Lobby
-public import Presence
-public import Stats
-public import Steps
+package import Lobby
+package import Presence
+package import Stats
+package import Steps
 
 /// A command of any product, as one partition transaction applies it.
-public enum PartitionCommand: Sendable, Hashable {
+package enum PartitionCommand: Sendable, Hashable {
     /// A step-tracker command.
     case steps(StepsCommand)
     /// A learning-stats command.
@@ -18,7 +18,7 @@ public enum PartitionCommand: Sendable, Hashable {
 
     /// Whether the command only reads: a transaction of such commands writes nothing that a durability barrier
     /// would have to cover.
-    public var isReadOnly: Bool {
+    package var isReadOnly: Bool {
         switch self {
         case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot), .lobby(.list), .lobby(.credentials):
             true
@@ -29,7 +29,7 @@ public enum PartitionCommand: Sendable, Hashable {
 }
 
 /// The answer to a `PartitionCommand`.
-public enum PartitionReply: Sendable, Hashable {
+package enum PartitionReply: Sendable, Hashable {
     /// A step-tracker reply.
     case steps(StepsReply)
     /// A learning-stats reply.
@@ -42,7 +42,7 @@ public enum PartitionReply: Sendable, Hashable {
     case none
 
     /// The reply's body frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         switch self {
         case .steps(let reply): reply.encoded()
         case .stats(let reply): reply.encoded()

@@ -1,21 +1,21 @@
-public import Dispatch
+package import Dispatch
 import Foundation
-public import GRDB
+package import GRDB
 
 /// One partition's SQLite database (WAL), opened by the worker that owns the partition.
 ///
 /// Only one process may own a partition at a time; within it this type serialises every transaction on GRDB's
 /// writer queue, so a batch of commands is one transaction (group commit).
-public final class PartitionDatabase: Sendable {
+package final class PartitionDatabase: Sendable {
     /// The partition this file belongs to.
-    public let partition: UInt16
+    package let partition: UInt16
     /// Where the file lives (`:memory:` for tests).
-    public let path: String
+    package let path: String
     private let queue: DatabaseQueue
 
     /// Opens (creating if needed) the partition's file and migrates it. Transactions run on `writeTargetQueue` when
     /// given (a worker shares a few such queues among its partitions to bound its commit threads).
-    public init(
+    package init(
         path: String, partition: UInt16, durability: Durability = .full, writeTargetQueue: DispatchQueue? = nil
     ) throws {
         self.partition = partition
@@ -37,7 +37,7 @@ public final class PartitionDatabase: Sendable {
     }
 
     /// The file name of partition `p` inside a data folder: `p-0007.sqlite`.
-    public static func fileName(partition p: UInt16) -> String {
+    package static func fileName(partition p: UInt16) -> String {
         let digits = String(p)
         return "p-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits + ".sqlite"
     }
@@ -45,7 +45,7 @@ public final class PartitionDatabase: Sendable {
     /// Runs `body` in one write transaction on the database's writer queue and calls `completion` there with the
     /// outcome, once the transaction is committed (or rolled back). No Swift-concurrency hop: the group-commit
     /// pipeline chains transactions from the completion.
-    public func asyncWrite<T>(
+    package func asyncWrite<T>(
         _ body: @escaping @Sendable (Database) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
@@ -53,12 +53,12 @@ public final class PartitionDatabase: Sendable {
     }
 
     /// Runs `body` in one write transaction on the calling thread.
-    public func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
+    package func writeSync<T>(_ body: (Database) throws -> T) throws -> T {
         try queue.write(body)
     }
 
     /// Checkpoints the WAL and closes the file.
-    public func close() throws {
+    package func close() throws {
         if path != ":memory:" {
             try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }

@@ -3,21 +3,21 @@ import GRDB
 
 /// A partition's file as a whole, for moving it to another host (docs/protocol.md §5.5): a consistent snapshot
 /// on the source, a check and an atomic install on the destination.
-public enum PartitionFile {
+package enum PartitionFile {
     /// Why a file operation failed.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// What went wrong.
-        public var description: String
+        package var description: String
     }
 
     /// The path of partition `p`'s file in `directory`.
-    public static func path(partition p: UInt16, in directory: String) -> String {
+    package static func path(partition p: UInt16, in directory: String) -> String {
         (directory as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: p))
     }
 
     /// Writes a consistent copy of partition `p`'s file to `destination` with SQLite's online backup: committed
     /// transactions still in a `-wal` file (an owner that was killed) are included. False if there is no file.
-    public static func snapshot(partition p: UInt16, in directory: String, to destination: String) throws -> Bool {
+    package static func snapshot(partition p: UInt16, in directory: String, to destination: String) throws -> Bool {
         let source = path(partition: p, in: directory)
         guard FileManager.default.fileExists(atPath: source) else { return false }
         try? FileManager.default.removeItem(atPath: destination)
@@ -33,7 +33,7 @@ public enum PartitionFile {
 
     /// Checks that `path` is a sound SQLite database (`PRAGMA quick_check`). Side files of an earlier attempt are
     /// removed first (a stale `-wal` would be read as part of this copy) and the ones the check makes, after.
-    public static func verify(_ path: String) throws {
+    package static func verify(_ path: String) throws {
         removeSideFiles(of: path)
         defer { removeSideFiles(of: path) }
         var config = Configuration()
@@ -51,7 +51,7 @@ public enum PartitionFile {
 
     /// Puts the verified file `incoming` in place as partition `p`'s file, removing any `-wal`/`-shm` of an older
     /// copy first (SQLite would otherwise apply a stale log to the new file).
-    public static func install(_ incoming: String, partition p: UInt16, in directory: String) throws {
+    package static func install(_ incoming: String, partition p: UInt16, in directory: String) throws {
         let target = path(partition: p, in: directory)
         removeSideFiles(of: target)
         guard rename(incoming, target) == 0 else {

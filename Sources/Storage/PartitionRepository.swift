@@ -1,21 +1,21 @@
-public import GRDB
-public import Lobby
-public import Presence
+package import GRDB
+package import Lobby
+package import Presence
 import Stats
-public import Steps
+package import Steps
 
 /// Applies one partition transaction's commands, whatever their product.
-public enum PartitionRepository {
+package enum PartitionRepository {
     /// What a transaction produced.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// One reply per command, in order.
-        public var replies: [PartitionReply]
+        package var replies: [PartitionReply]
         /// The presence changes made, in order: published as one event once the transaction is durable.
-        public var presenceChanges: [PresenceChange]
+        package var presenceChanges: [PresenceChange]
         /// The lobby's changes, each with its sequence number: published once the transaction is durable.
-        public var lobbyEvents: [(sequence: UInt64, event: LobbyEvent)] = []
+        package var lobbyEvents: [(sequence: UInt64, event: LobbyEvent)] = []
         /// The partition's memory after the transaction, to keep once it has committed.
-        public var memory: PartitionMemory
+        package var memory: PartitionMemory
     }
 
     /// Applies `commands` inside the caller's transaction at time `now` (ms since the epoch) to the partition whose
@@ -24,7 +24,7 @@ public enum PartitionRepository {
     /// Each product's commands are applied in their arrival order. Products share no state, so applying all of one
     /// product's commands before another's gives the same result as the arrival order, and lets each repository
     /// batch its own (the step tracker reads and writes each user once per transaction).
-    public static func apply(
+    package static func apply(
         _ commands: [PartitionCommand], in db: Database, stepsLimits: StepsLimits = .default,
         memory: PartitionMemory, now: Int64
     ) throws -> Outcome {

@@ -1,15 +1,15 @@
 import Foundation
-public import GRDB
-public import Presence
+package import GRDB
+package import Presence
 
 /// Applies presence commands inside a partition transaction, keeping the partition's `PresenceState` and its
 /// table in step.
 ///
 /// The table keeps what a user last sent and when (`away` is derived from the time), so a restarted worker
 /// resumes every timeout where it was.
-public enum PresenceRepository {
+package enum PresenceRepository {
     /// A presence command of a transaction.
-    public enum Command: Sendable, Hashable {
+    package enum Command: Sendable, Hashable {
         /// A command from a gateway.
         case gateway(PresenceCommand)
         /// The worker's own timeout sweep.
@@ -19,7 +19,7 @@ public enum PresenceRepository {
     /// Applies `commands` in order to `state` and the table at time `now` (ms since the epoch). Returns one reply
     /// per command (nil for a sweep) and every change made, in order. Snapshots are answered with the state at
     /// the end of the transaction, so that they include every change published with it.
-    public static func apply(
+    package static func apply(
         _ commands: [Command], in db: Database, state: inout PresenceState, sequence: inout UInt64, now: Int64
     ) throws -> (replies: [PresenceReply?], changes: [PresenceChange]) {
         var changes: [PresenceChange] = []
@@ -61,7 +61,7 @@ public enum PresenceRepository {
 
     /// Reads the partition's records into a state; those that expired while the partition was closed are removed
     /// (and their removal published) by the first sweep.
-    public static func load(in db: Database, settings: PresenceSettings) throws -> PresenceState {
+    package static func load(in db: Database, settings: PresenceSettings) throws -> PresenceState {
         var records: [PresenceUserID: PresenceState.Record] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT user_id, status, last_ping FROM presence_users") {
             let data: Data = row[0]

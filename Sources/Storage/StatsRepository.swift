@@ -1,14 +1,14 @@
 import Foundation
-public import GRDB
-public import Stats
+package import GRDB
+package import Stats
 
 /// Applies learning-stats commands inside a partition transaction.
 ///
 /// A course's statistics are kept as running sums next to its sessions, so reading a course is one row whatever
 /// its number of sessions, and recording a session is one lookup, one insert and one upsert.
-public enum StatsRepository {
+package enum StatsRepository {
     /// Applies `commands` in order inside the caller's transaction and returns one reply per command.
-    public static func apply(_ commands: [StatsCommand], in db: Database) throws -> [StatsReply] {
+    package static func apply(_ commands: [StatsCommand], in db: Database) throws -> [StatsReply] {
         try commands.map { command in
             switch command {
             case .record(let user, let course, let session):
@@ -58,7 +58,7 @@ public enum StatsRepository {
     }
 
     /// One user's statistics in one course, or nil if the user has no session there.
-    public static func course(user: StatsID, course: StatsID, in db: Database) throws -> CourseStats? {
+    package static func course(user: StatsID, course: StatsID, in db: Database) throws -> CourseStats? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(
@@ -74,7 +74,7 @@ public enum StatsRepository {
     }
 
     /// One session, or nil.
-    public static func session(_ id: StatsID, user: StatsID, course: StatsID, in db: Database) throws
+    package static func session(_ id: StatsID, user: StatsID, course: StatsID, in db: Database) throws
         -> StatsSession?
     {
         guard

@@ -1,15 +1,15 @@
 import Foundation
-public import GRDB
-public import Steps
+package import GRDB
+package import Steps
 
 /// Applies step-tracker commands inside a partition transaction.
-public enum StepsRepository {
+package enum StepsRepository {
     /// Applies `commands` in order inside the caller's transaction and returns one reply per command.
     ///
     /// Each user touched is read once and written once per call, however many of its updates the batch holds, and
     /// the dedupe check is the insert of the id itself (`INSERT OR IGNORE`): one statement per update instead of
     /// four, which is what makes a large group commit cheap per update.
-    public static func apply(_ commands: [StepsCommand], in db: Database, limits: StepsLimits = .default) throws
+    package static func apply(_ commands: [StepsCommand], in db: Database, limits: StepsLimits = .default) throws
         -> [StepsReply]
     {
         var replies: [StepsReply] = []
@@ -72,7 +72,7 @@ public enum StepsRepository {
     }
 
     /// One user's state, or nil.
-    public static func user(_ username: String, in db: Database) throws -> UserSteps? {
+    package static func user(_ username: String, in db: Database) throws -> UserSteps? {
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(

@@ -8,31 +8,31 @@ import Foundation
 /// `switchyard fleet …` sends (docs/operations.md, "The control API"). It comes from the environment
 /// (`SWITCHYARD_CONTROL_TOKEN`) or from a file; by default the file is `control.token` in the data folder, made on
 /// first start with 32 random bytes, readable by its owner only.
-public struct ControlToken: Sendable, Hashable {
+package struct ControlToken: Sendable, Hashable {
     /// The token text.
-    public let value: String
+    package let value: String
 
     /// The environment variable that overrides any file.
-    public static let environmentVariable = "SWITCHYARD_CONTROL_TOKEN"
+    package static let environmentVariable = "SWITCHYARD_CONTROL_TOKEN"
     /// The default file name, in the data folder.
-    public static let fileName = "control.token"
+    package static let fileName = "control.token"
 
     /// A token of the given text (at least 16 characters, no spaces).
-    public init?(_ value: String) {
+    package init?(_ value: String) {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.count >= 16, !trimmed.contains(where: \.isWhitespace) else { return nil }
         self.value = trimmed
     }
 
     /// Why no token could be had.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// What went wrong.
-        public let description: String
+        package let description: String
     }
 
     /// The supervisor's token: the environment's, else the file's; a missing file is created with a new random
     /// token (and its folder with it), owner-readable only.
-    public static func resolve(file path: String, environment: [String: String]) throws(Failure) -> ControlToken {
+    package static func resolve(file path: String, environment: [String: String]) throws(Failure) -> ControlToken {
         if let text = environment[environmentVariable] {
             guard let token = ControlToken(text) else {
                 throw Failure(description: "\(environmentVariable) must be at least 16 characters without spaces")
@@ -61,7 +61,7 @@ public struct ControlToken: Sendable, Hashable {
     }
 
     /// The token in `path`, nil if there is no such file.
-    public static func read(file path: String) throws(Failure) -> ControlToken? {
+    package static func read(file path: String) throws(Failure) -> ControlToken? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Failure(description: "cannot read \(path)")
@@ -73,7 +73,7 @@ public struct ControlToken: Sendable, Hashable {
     }
 
     /// Whether an `Authorization` header carries this token (`Bearer <token>`), compared in constant time.
-    public func accepts(_ authorization: String?) -> Bool {
+    package func accepts(_ authorization: String?) -> Bool {
         guard let authorization, authorization.count > 7,
             authorization.prefix(7).lowercased() == "bearer "
         else { return false }

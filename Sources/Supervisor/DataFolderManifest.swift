@@ -58,6 +58,6 @@ struct DataFolderManifest: Sendable, Equatable {
 }
 
 /// The partition count a fleet's data folder was created with, or nil for a folder no fleet has used yet.
-public func dataFolderPartitionCount(_ folder: String) throws -> Int? {
+package func dataFolderPartitionCount(_ folder: String) throws -> Int? {
     try DataFolderManifest.recordedPartitionCount(folder: folder)
 }

@@ -1,14 +1,14 @@
-public import Foundation
-public import Wire
+package import Foundation
+package import Wire
 
 /// What the supervisor knows of the fleet — every process's record, the partition map derived from them, the
 /// partition moves in flight, where each partition's file lives — as a value that takes events (a launch, a hello, a
 /// heartbeat, an exit, an added or removed worker, a reconcile tick at a given time) and returns what they call
 /// for (a map to send and to whom, workers to stop). It reads no clock and does no I/O: `ProcessRegistry` owns one
 /// behind a lock and gives it the time, and the tests drive it directly (`FleetDirectoryTests`).
-public struct FleetDirectory: Sendable {
+package struct FleetDirectory: Sendable {
     /// Life-cycle state of a process.
-    public enum ProcessState: String, Sendable {
+    package enum ProcessState: String, Sendable {
         /// Launched, no hello yet.
         case starting
         /// Said hello.
@@ -20,88 +20,88 @@ public struct FleetDirectory: Sendable {
     }
 
     /// One process's record, as `/health` shows it.
-    public struct Record: Sendable {
+    package struct Record: Sendable {
         /// Process id.
-        public var id: String
+        package var id: String
         /// Role.
-        public var role: ProcessRole
+        package var role: ProcessRole
         /// Operating-system pid of the current incarnation: the one the supervisor started, for its own processes;
         /// the one the process reported in its hello, for processes of other hosts (shown, never signalled).
-        public var pid: Int32?
+        package var pid: Int32?
         /// The pid of the incarnation the supervisor itself started (nil for processes of other hosts, and once it
         /// exited): the only pid it ever signals, so a forged hello cannot make it kill another process.
-        public var spawnedPid: Int32?
+        package var spawnedPid: Int32?
         /// Life-cycle state.
-        public var state: ProcessState
+        package var state: ProcessState
         /// Restarts so far.
-        public var restarts: Int
+        package var restarts: Int
         /// Exits in a row, each soon after its start (`RestartBackoff`); 0 once a run lasted.
-        public var quickExits = 0
+        package var quickExits = 0
         /// How its last exit ended ("exit status 1", "signal 9"), if it has exited.
-        public var lastExit: String?
+        package var lastExit: String?
         /// The last line it wrote to standard error before that exit, if any.
-        public var lastError: String?
+        package var lastError: String?
         /// Wall-clock time of the last heartbeat or hello.
-        public var lastHeartbeat: Date?
+        package var lastHeartbeat: Date?
         /// Monotonic time of the same, for ages.
-        public var lastHeartbeatAt: ContinuousClock.Instant?
+        package var lastHeartbeatAt: ContinuousClock.Instant?
         /// Whether its last heartbeat said it serves.
-        public var ready: Bool
+        package var ready: Bool
         /// Commands or requests it processed (from its heartbeat).
-        public var processed: UInt64
+        package var processed: UInt64
         /// Malformed messages it dropped (from its heartbeat).
-        public var malformed: UInt64
+        package var malformed: UInt64
         /// Outbound messages it dropped (from its heartbeat).
-        public var dropped: UInt64
+        package var dropped: UInt64
         /// Client connections it closed for falling behind (from its heartbeat; gateways).
-        public var slowClientsClosed: UInt64 = 0
+        package var slowClientsClosed: UInt64 = 0
         /// What it did to protect itself from clients (from its heartbeat; gateways).
-        public var edge: [EdgeCounter: UInt64] = [:]
+        package var edge: [EdgeCounter: UInt64] = [:]
         /// Its histograms since it started (from its heartbeat).
-        public var histograms: [MeasureKey: HistogramCounts] = [:]
+        package var histograms: [MeasureKey: HistogramCounts] = [:]
         /// Worker endpoints from its hello.
-        public var commandEndpoint: String
+        package var commandEndpoint: String
         /// Worker endpoints from its hello.
-        public var publishEndpoint: String
+        package var publishEndpoint: String
         /// Partitions it owns (workers).
-        public var partitions: [UInt16]
+        package var partitions: [UInt16]
         /// Partitions whose files it reported open in its last heartbeat (workers; nil before one arrives).
-        public var held: [UInt16]?
+        package var held: [UInt16]?
         /// The newest map epoch its last heartbeat said it had.
-        public var knownEpoch: UInt64 = 0
+        package var knownEpoch: UInt64 = 0
         /// Whether it is being removed: its partitions move away, then it is stopped.
-        public var leaving = false
+        package var leaving = false
         /// The incarnation killed for not answering, if any.
         var killedPid: Int32?
         /// Host label (docs/operations.md, "Several hosts").
-        public var host: String = "local"
+        package var host: String = "local"
         /// Whether it runs on another host: started there, not by this supervisor.
-        public var external = false
+        package var external = false
         /// Partitions it fetched from another host and verified, from its last heartbeat.
-        public var fetched: [UInt16] = []
+        package var fetched: [UInt16] = []
         /// ROUTER identity of the current incarnation.
         var identity: [UInt8]?
     }
 
     /// A partition on its way between two workers: no longer in the old owner's list, not yet in the new one's.
-    public struct PendingMove: Sendable, Hashable {
+    package struct PendingMove: Sendable, Hashable {
         /// The partition.
-        public var partition: UInt16
+        package var partition: UInt16
         /// The worker giving it up.
-        public var from: String
+        package var from: String
         /// The worker taking it.
-        public var to: String
+        package var to: String
         /// The map epoch that took it from `from`; a heartbeat at this epoch or later without it in `held` means
         /// the file is closed.
-        public var releaseEpoch: UInt64
+        package var releaseEpoch: UInt64
         /// When the move started.
-        public var startedAt: ContinuousClock.Instant
+        package var startedAt: ContinuousClock.Instant
     }
 
     /// Why a fleet change was refused. The API chooses the HTTP status (`FleetRoutes`).
-    public struct ChangeError: Error, Sendable, CustomStringConvertible {
+    package struct ChangeError: Error, Sendable, CustomStringConvertible {
         /// What kind of refusal.
-        public enum Reason: Sendable, Equatable {
+        package enum Reason: Sendable, Equatable {
             /// The id is not a valid process id.
             case invalidID
             /// A process with that id exists.
@@ -115,29 +115,29 @@ public struct FleetDirectory: Sendable {
         }
 
         /// What kind of refusal.
-        public var reason: Reason
+        package var reason: Reason
         /// The reason, for the client.
-        public var description: String
+        package var description: String
 
         /// A refusal.
-        public init(_ reason: Reason, _ description: String) {
+        package init(_ reason: Reason, _ description: String) {
             self.reason = reason
             self.description = description
         }
     }
 
     /// What the supervisor must do after `reconcile()`.
-    public struct Reconciliation: Sendable {
+    package struct Reconciliation: Sendable {
         /// Whether the map changed and must go to every process.
-        public var broadcast = false
+        package var broadcast = false
         /// Leaving workers that hold nothing any more: stop them, then `forget` them.
-        public var stop: [String] = []
+        package var stop: [String] = []
         /// Moves finished in this step, with how long each took.
-        public var finished: [(PendingMove, Duration)] = []
+        package var finished: [(PendingMove, Duration)] = []
     }
 
     /// What a heartbeat calls for.
-    public enum HeartbeatAnswer: Sendable, Equatable {
+    package enum HeartbeatAnswer: Sendable, Equatable {
         /// Not from the current incarnation of a known process (or from one taken as gone): no answer, so that
         /// its silence makes it say `hello` again.
         case ignored
@@ -152,11 +152,11 @@ public struct FleetDirectory: Sendable {
     /// Ids in spec order, workers first (added workers before the gateways).
     private var order: [String] = []
     /// The current map epoch.
-    public private(set) var epoch: UInt64 = 1
+    package private(set) var epoch: UInt64 = 1
     /// Partitions in the fleet.
-    public let partitionCount: Int
+    package let partitionCount: Int
     /// Malformed messages the supervisor itself dropped.
-    public private(set) var malformed: UInt64 = 0
+    package private(set) var malformed: UInt64 = 0
     /// Partitions in transit, by partition.
     private var pending: [UInt16: PendingMove] = [:]
     private var rebalanceWanted = false
@@ -167,7 +167,7 @@ public struct FleetDirectory: Sendable {
     /// newest).
     private var unreportedMoveDurations: [Duration] = []
     /// The host whose data folder holds the current file of each partition.
-    public private(set) var home: [UInt16: String] = [:]
+    package private(set) var home: [UInt16: String] = [:]
     private let unresponsiveTimeout: Duration
     private let localHost: String
     /// Workers removed through the API (kept in the saved state).
@@ -178,7 +178,7 @@ public struct FleetDirectory: Sendable {
     /// Records for every process of `spec`: with the partitions and files of `saved` (the state the supervisor
     /// wrote before it last stopped) when given, else with partitions dealt round-robin. `now` starts the moves
     /// `saved` had in flight.
-    public init(spec: FleetSpec, saved: FleetState? = nil, now: ContinuousClock.Instant) {
+    package init(spec: FleetSpec, saved: FleetState? = nil, now: ContinuousClock.Instant) {
         partitionCount = spec.partitionCount
         unresponsiveTimeout = spec.unresponsiveTimeout
         localHost = spec.localHost
@@ -224,7 +224,7 @@ public struct FleetDirectory: Sendable {
     }
 
     /// What must survive a restart of the supervisor: who owns what, where each partition's file is, moves.
-    public var savedState: FleetState {
+    package var savedState: FleetState {
         FleetState(
             epoch: epoch, partitionCount: partitionCount,
             workers: order.compactMap { byID[$0] }.filter { $0.role == .worker }.map {
@@ -247,17 +247,17 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Every record, workers first, in spec order.
-    public var records: [Record] { order.compactMap { byID[$0] } }
+    package var records: [Record] { order.compactMap { byID[$0] } }
 
     /// The current map epoch.
 
     /// Malformed messages the supervisor itself dropped.
 
     /// Counts a malformed control message.
-    public mutating func countMalformed() { malformed &+= 1 }
+    package mutating func countMalformed() { malformed &+= 1 }
 
     /// The current partition map.
-    public var map: PartitionMap {
+    package var map: PartitionMap {
         let workers = order.compactMap { byID[$0] }.filter { $0.role == .worker }.map { r in
             let up = r.state == .running
             return PartitionMap.WorkerEntry(
@@ -284,7 +284,7 @@ public struct FleetDirectory: Sendable {
     /// Sets the processes' public keys the map carries; a change is a new map (a new epoch). Returns whether the keys
     /// changed.
     @discardableResult
-    public mutating func setKeys(_ keys: [String: String]) -> Bool {
+    package mutating func setKeys(_ keys: [String: String]) -> Bool {
         guard self.keys != keys else { return false }
         self.keys = keys
         epoch += 1
@@ -292,25 +292,25 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Partitions in transit, by partition.
-    public var moves: [PendingMove] { pending.values.sorted { $0.partition < $1.partition } }
+    package var moves: [PendingMove] { pending.values.sorted { $0.partition < $1.partition } }
 
     /// Whether a rebalance waits (workers joined or leave, moves not planned yet).
-    public var rebalancePending: Bool { rebalanceWanted }
+    package var rebalancePending: Bool { rebalanceWanted }
 
     /// The durations of the moves finished since the last call, oldest first.
-    public mutating func takeMoveDurations() -> [Duration] {
+    package mutating func takeMoveDurations() -> [Duration] {
         defer { unreportedMoveDurations = [] }
         return unreportedMoveDurations
     }
 
     /// Moves finished since start, and how long the last one took.
-    public var moveStatistics: (finished: Int, last: Duration?) {
+    package var moveStatistics: (finished: Int, last: Duration?) {
         (movesFinished, lastMoveDuration)
     }
 
     /// Adds a worker with no partitions; partitions move to it once it runs. Returns its id (`id`, or the first
     /// free `wN`).
-    public mutating func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
+    package mutating func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
         let chosen: String
         if let id {
             guard Envelope.isValidOrigin(id) else {
@@ -336,7 +336,7 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Marks a worker as leaving: its partitions move to the others, then it is stopped and forgotten.
-    public mutating func removeWorker(id: String) throws(ChangeError) {
+    package mutating func removeWorker(id: String) throws(ChangeError) {
         guard let r = byID[id], r.role == .worker else {
             throw ChangeError(.unknownWorker, "no worker named \(id)")
         }
@@ -350,7 +350,7 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Drops a stopped leaving worker from the records and the map.
-    public mutating func forget(_ id: String) {
+    package mutating func forget(_ id: String) {
         guard byID[id]?.leaving == true else { return }
         byID[id] = nil
         removed.insert(id)
@@ -361,7 +361,7 @@ public struct FleetDirectory: Sendable {
     /// Advances partition moves: hands a partition to its new owner once the old one has closed its file (its
     /// heartbeat at the release epoch no longer lists it, or its process exited), plans the next moves when a
     /// rebalance waits and every staying worker runs, and names leaving workers that hold nothing any more.
-    public mutating func reconcile(now: ContinuousClock.Instant) -> Reconciliation {
+    package mutating func reconcile(now: ContinuousClock.Instant) -> Reconciliation {
         var result = Reconciliation()
         // 0. A worker of another host that has been silent longer than its lease is gone: it stopped serving.
         for (id, r) in byID where r.external && r.state == .running {
@@ -460,7 +460,7 @@ public struct FleetDirectory: Sendable {
     /// Marks a running process as no longer answering, so it is killed once; false if `pid` is not its current
     /// incarnation or was already marked. It stays `running` until its exit is seen: only then are its files
     /// closed for sure.
-    public mutating func markUnresponsive(_ id: String, pid: Int32) -> Bool {
+    package mutating func markUnresponsive(_ id: String, pid: Int32) -> Bool {
         guard let r = byID[id], r.state == .running, r.spawnedPid == pid, r.killedPid != pid else {
             return false
         }
@@ -470,7 +470,7 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Records a launch.
-    public mutating func launched(_ id: String, pid: Int32) {
+    package mutating func launched(_ id: String, pid: Int32) {
         // The child may say hello before this callback runs; its record is then already current.
         byID[id]?.spawnedPid = pid
         if byID[id]?.pid == pid && byID[id]?.state == .running { return }
@@ -481,7 +481,7 @@ public struct FleetDirectory: Sendable {
 
     /// Records an exit; returns true if the map changed (a worker went away).
     @discardableResult
-    public mutating func exited(_ id: String, final: Bool) -> Bool {
+    package mutating func exited(_ id: String, final: Bool) -> Bool {
         guard var r = byID[id] else { return false }
         let wasServing = r.state == .running && r.role == .worker
         r.state = final ? .stopped : .exited
@@ -494,18 +494,18 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Records a restart.
-    public mutating func restarting(_ id: String) { byID[id]?.restarts += 1 }
+    package mutating func restarting(_ id: String) { byID[id]?.restarts += 1 }
 
     /// Records how a process launched by this supervisor ended: how, its last line of standard error, and how many
     /// times in a row it has now ended soon after starting (0 after a run that lasted).
-    public mutating func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
+    package mutating func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
         byID[id]?.lastExit = how
         byID[id]?.lastError = lastError
         byID[id]?.quickExits = quickExits
     }
 
     /// Applies a hello. Returns the identities every map must go to if the map changed, else just the sender's.
-    public mutating func hello(
+    package mutating func hello(
         from id: String, identity: [UInt8], _ hello: HelloMessage, now: ContinuousClock.Instant, date: Date
     ) -> (PartitionMap, [[UInt8]])? {
         guard var r = byID[id], r.role == hello.role else { return nil }
@@ -532,7 +532,7 @@ public struct FleetDirectory: Sendable {
     }
 
     /// Applies a heartbeat; returns the map if the sender's epoch is older than the current one.
-    public mutating func heartbeat(
+    package mutating func heartbeat(
         from id: String, identity: [UInt8], knownEpoch: UInt64, _ beat: HeartbeatMessage, now: ContinuousClock.Instant,
         date: Date
     )

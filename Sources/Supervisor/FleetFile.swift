@@ -1,77 +1,77 @@
-public import Foundation
+package import Foundation
 
 /// A fleet file (docs/operations.md, "Several hosts"): the hosts, workers, gateways and partitions of a fleet that
 /// spans machines. `switchyard supervisor --fleet FILE` reads it; the supervisor launches the processes placed on
 /// its own host (`localHost`) and waits for the others, which their hosts start (deploy/systemd).
-public struct FleetFile: Decodable, Sendable {
+package struct FleetFile: Decodable, Sendable {
     /// A worker: its id and host label.
-    public struct Worker: Decodable, Sendable {
+    package struct Worker: Decodable, Sendable {
         /// Id (`w1`).
-        public var id: String
+        package var id: String
         /// Host label; workers with the same label share a data folder.
-        public var host: String?
+        package var host: String?
     }
 
     /// A gateway: its id, host label, listen address and ports (each defaults to the contract's port).
-    public struct Gateway: Decodable, Sendable {
+    package struct Gateway: Decodable, Sendable {
         /// Id (`g1`).
-        public var id: String
+        package var id: String
         /// Host label.
-        public var host: String?
+        package var host: String?
         /// Address the product listeners bind to.
-        public var listen: String?
+        package var listen: String?
         /// Step tracker REST port.
-        public var stepsHTTP: Int?
+        package var stepsHTTP: Int?
         /// Step tracker WebSocket port.
-        public var stepsWS: Int?
+        package var stepsWS: Int?
         /// Learning stats port.
-        public var stats: Int?
+        package var stats: Int?
         /// Presence port.
-        public var presence: Int?
+        package var presence: Int?
         /// Lobby port.
-        public var lobby: Int?
+        package var lobby: Int?
     }
 
     /// Where `/health`, `/metrics` and the fleet API listen.
-    public struct Health: Decodable, Sendable {
+    package struct Health: Decodable, Sendable {
         /// Address.
-        public var host: String?
+        package var host: String?
         /// Port.
-        public var port: Int?
+        package var port: Int?
     }
 
     /// Partition count; fixed once the data folders exist.
-    public var partitions: Int?
+    package var partitions: Int?
     /// The supervisor's data folder (its own host's partition files and `fleet-state.json`).
-    public var data: String?
+    package var data: String?
     /// The control endpoint the supervisor binds and every process connects to; a concrete address, reachable
     /// from every host.
-    public var control: String?
+    package var control: String?
     /// Health listener.
-    public var health: Health?
+    package var health: Health?
     /// The supervisor's own host label (default `local`).
-    public var localHost: String?
+    package var localHost: String?
     /// The address of the supervisor's host that the other hosts reach: the workers it launches bind their ZeroMQ
     /// sockets there (default `127.0.0.1`, which only processes of this host reach).
-    public var localAddress: String?
+    package var localAddress: String?
     /// A process of the supervisor's host silent this long is killed; a worker of another host, taken as gone.
-    public var unresponsiveTimeoutMs: Int?
+    package var unresponsiveTimeoutMs: Int?
     /// Workers.
-    public var workers: [Worker]
+    package var workers: [Worker]
     /// Gateways.
-    public var gateways: [Gateway]
+    package var gateways: [Gateway]
 
     /// Reads and checks a fleet file.
-    public static func load(_ path: String) throws -> FleetFile {
+    package static func load(_ path: String) throws -> FleetFile {
         let file = try JSONDecoder().decode(FleetFile.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         try file.validate()
         return file
     }
 
     /// Why a fleet file is refused.
-    public struct Invalid: Error, CustomStringConvertible {
+    package struct Invalid: Error, CustomStringConvertible {
         /// The reason.
-        public var description: String
+        package var description: String
     }
 
     func validate() throws(Invalid) {
@@ -87,7 +87,7 @@ public struct FleetFile: Decodable, Sendable {
     }
 
     /// `base` (from the command line) with this file's topology.
-    public func apply(to base: FleetSpec) -> FleetSpec {
+    package func apply(to base: FleetSpec) -> FleetSpec {
         var spec = base
         let local = localHost ?? "local"
         spec.localHost = local

@@ -1,34 +1,34 @@
-public import Fleet
+package import Fleet
 import Foundation
-public import ZeroMQ
+package import ZeroMQ
 
 /// The fleet's keys on the supervisor's host: `keys/` in its data folder, owner-only (docs/operations.md, "Fleet
 /// keys"). It holds the supervisor's key pair (`supervisor.key`), a key file per process the supervisor launches
 /// (`<id>.key`, made on first start and passed to the process), and the public key of each process of another host
 /// (`<id>.pub`: that host holds the secret, issued by `switchyard keys issue`). What is in the folder is what the
 /// fleet lets in: the supervisor reads it again whenever it changes.
-public struct FleetKeyFolder: Sendable {
+package struct FleetKeyFolder: Sendable {
     /// The folder's name in the data folder.
-    public static let folderName = "keys"
+    package static let folderName = "keys"
     /// The supervisor's own id in the folder (its key file is `supervisor.key`).
-    public static let supervisorID = "supervisor"
+    package static let supervisorID = "supervisor"
 
     /// The folder's path.
-    public let path: String
+    package let path: String
 
     /// The key folder of the data folder `dataDirectory`.
-    public init(dataDirectory: String) {
+    package init(dataDirectory: String) {
         path = (dataDirectory as NSString).appendingPathComponent(Self.folderName)
     }
 
     /// Path of the secret key file of process `id`.
-    public func keyFile(of id: String) -> String { (path as NSString).appendingPathComponent("\(id).key") }
+    package func keyFile(of id: String) -> String { (path as NSString).appendingPathComponent("\(id).key") }
 
     /// Path of the public key file of process `id` of another host.
-    public func publicKeyFile(of id: String) -> String { (path as NSString).appendingPathComponent("\(id).pub") }
+    package func publicKeyFile(of id: String) -> String { (path as NSString).appendingPathComponent("\(id).pub") }
 
     /// The supervisor's key pair, made on first use.
-    public func supervisorKeys() throws(FleetKeyFile.Failure) -> ZMQCurveKeyPair {
+    package func supervisorKeys() throws(FleetKeyFile.Failure) -> ZMQCurveKeyPair {
         try ensureFolder()
         let file = keyFile(of: Self.supervisorID)
         if FileManager.default.fileExists(atPath: file) { return try FleetKeyFile.load(file).keys }
@@ -39,7 +39,7 @@ public struct FleetKeyFolder: Sendable {
 
     /// The key file of process `id` of this host, made (with the supervisor's public key) if it has none; its path
     /// is what the process is started with (`--key-file`).
-    public func localKeyFile(of id: String) throws(FleetKeyFile.Failure) -> String {
+    package func localKeyFile(of id: String) throws(FleetKeyFile.Failure) -> String {
         let supervisor = try supervisorKeys()
         let file = keyFile(of: id)
         if FileManager.default.fileExists(atPath: file),
@@ -53,7 +53,7 @@ public struct FleetKeyFolder: Sendable {
 
     /// A new key for process `id` of another host: its public key is recorded here (`<id>.pub`, replacing any
     /// earlier key of `id`), and the returned file, with the secret, is for that host alone; it is not kept here.
-    public func issue(for id: String) throws(FleetKeyFile.Failure) -> FleetKeyFile {
+    package func issue(for id: String) throws(FleetKeyFile.Failure) -> FleetKeyFile {
         guard id != Self.supervisorID else {
             throw FleetKeyFile.Failure(description: "the supervisor's key is its own")
         }
@@ -65,7 +65,7 @@ public struct FleetKeyFolder: Sendable {
     }
 
     /// Replaces the key of process `id` of this host with a new one (the supervisor restarts the process with it).
-    public func rotateLocal(_ id: String) throws(FleetKeyFile.Failure) {
+    package func rotateLocal(_ id: String) throws(FleetKeyFile.Failure) {
         guard FileManager.default.fileExists(atPath: keyFile(of: id)) else {
             throw FleetKeyFile.Failure(description: "\(id) has no key file in \(path)")
         }
@@ -75,11 +75,11 @@ public struct FleetKeyFolder: Sendable {
     }
 
     /// Whether process `id` has a key of another host here (`<id>.pub`).
-    public func isIssued(_ id: String) -> Bool { FileManager.default.fileExists(atPath: publicKeyFile(of: id)) }
+    package func isIssued(_ id: String) -> Bool { FileManager.default.fileExists(atPath: publicKeyFile(of: id)) }
 
     /// Every process's public key by id (the supervisor's excluded), and a line for each file that could not be
     /// read (such a process is not let in).
-    public func publicKeys() -> (keys: [String: String], problems: [String]) {
+    package func publicKeys() -> (keys: [String: String], problems: [String]) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return ([:], []) }
         var keys: [String: String] = [:]
         var problems: [String] = []
@@ -114,7 +114,7 @@ public struct FleetKeyFolder: Sendable {
 
     /// Changes whenever a key file is added, replaced or removed (files are replaced by renaming, which touches the
     /// folder), so the supervisor reads the folder again only then.
-    public func stamp() -> Double? {
+    package func stamp() -> Double? {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date)?.timeIntervalSince1970
     }
 

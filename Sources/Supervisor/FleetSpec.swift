@@ -1,26 +1,26 @@
 import Wire
 
 /// What the supervisor launches and how it wires it (docs/operations.md, "The fleet").
-public struct FleetSpec: Sendable {
+package struct FleetSpec: Sendable {
     /// One gateway process.
-    public struct GatewaySpec: Sendable {
+    package struct GatewaySpec: Sendable {
         /// Process id (`g1`).
-        public var id: String
+        package var id: String
         /// Address its listeners bind to.
-        public var listenHost: String
+        package var listenHost: String
         /// Step tracker REST port.
-        public var stepsHTTPPort: Int
+        package var stepsHTTPPort: Int
         /// Step tracker WebSocket port.
-        public var stepsWebSocketPort: Int
+        package var stepsWebSocketPort: Int
         /// Learning stats REST port.
-        public var statsHTTPPort: Int
+        package var statsHTTPPort: Int
         /// Presence REST and Socket.IO port.
-        public var presencePort: Int
+        package var presencePort: Int
         /// Lobby WebSocket and REST port.
-        public var lobbyPort: Int
+        package var lobbyPort: Int
 
         /// Creates a gateway spec.
-        public init(
+        package init(
             id: String, listenHost: String, stepsHTTPPort: Int, stepsWebSocketPort: Int, statsHTTPPort: Int,
             presencePort: Int, lobbyPort: Int = 9000
         ) {
@@ -35,69 +35,69 @@ public struct FleetSpec: Sendable {
     }
 
     /// Partition count, fixed at fleet creation.
-    public var partitionCount: Int
+    package var partitionCount: Int
     /// Worker ids (`w1`, `w2`, …).
-    public var workerIDs: [String]
+    package var workerIDs: [String]
     /// Gateways.
-    public var gateways: [GatewaySpec]
+    package var gateways: [GatewaySpec]
     /// Folder of the partition files.
-    public var dataDirectory: String
+    package var dataDirectory: String
     /// Where the supervisor's control ROUTER binds; a `*` port is resolved and passed to the children.
-    public var controlEndpoint: String
+    package var controlEndpoint: String
     /// Host of the health endpoint.
-    public var healthHost: String
+    package var healthHost: String
     /// Port of `/health` and `/metrics`.
-    public var healthPort: Int
+    package var healthPort: Int
     /// The `switchyard` binary the children run.
-    public var executable: String
+    package var executable: String
     /// Extra arguments given to every worker (durability, limits).
-    public var workerArguments: [String]
+    package var workerArguments: [String]
     /// Extra arguments given to every gateway.
-    public var gatewayArguments: [String]
+    package var gatewayArguments: [String]
     /// Products the gateways serve (`steps`, `stats`), for the endpoints the supervisor announces.
-    public var products: [String]
+    package var products: [String]
     /// Heartbeat period of every process.
-    public var heartbeatInterval: Duration
+    package var heartbeatInterval: Duration
     /// A process whose last heartbeat is older than this is unhealthy.
-    public var heartbeatTimeout: Duration
+    package var heartbeatTimeout: Duration
     /// A process of this host whose last heartbeat is older than this is killed (and so restarted); a worker of
     /// another host this silent is taken as gone (its `--lease-ms` MUST be shorter, so it has stopped serving).
-    public var unresponsiveTimeout: Duration = .seconds(10)
+    package var unresponsiveTimeout: Duration = .seconds(10)
     /// The control API's bearer token (nil: the API is open, for tests of the supervisor alone).
-    public var controlToken: ControlToken?
+    package var controlToken: ControlToken?
     /// Whether `/health` and `/metrics` need the control token too.
-    public var protectHealth = false
+    package var protectHealth = false
     /// Largest frame accepted on the supervisor's ZeroMQ sockets (its children get the same setting).
-    public var maxWireMessageBytes = WireConstants.defaultMaxMessageBytes
+    package var maxWireMessageBytes = WireConstants.defaultMaxMessageBytes
     /// The address the workers this supervisor launches bind their command and reply sockets to (a free port each).
-    public var workerBindHost = "127.0.0.1"
+    package var workerBindHost = "127.0.0.1"
     /// ZeroMQ links without CURVE (`--insecure-links`, for debugging only): no keys, anyone who reaches an endpoint
     /// is a peer.
-    public var insecureLinks = false
+    package var insecureLinks = false
     /// Where each process runs; processes not listed run on `localHost`.
-    public var placements: [String: Placement] = [:]
+    package var placements: [String: Placement] = [:]
     /// The host label of the supervisor's own host: its processes are launched by the supervisor, the others are
     /// started on their hosts (systemd) and connect to the control endpoint.
-    public var localHost = "local"
+    package var localHost = "local"
 
     /// Where a process runs.
-    public struct Placement: Sendable, Hashable {
+    package struct Placement: Sendable, Hashable {
         /// Host label; workers with the same label share a data folder, so partitions move between them without
         /// copying the file.
-        public var host: String
+        package var host: String
 
         /// Creates a placement.
-        public init(host: String) { self.host = host }
+        package init(host: String) { self.host = host }
     }
 
     /// The host label of process `id`.
-    public func host(of id: String) -> String { placements[id]?.host ?? localHost }
+    package func host(of id: String) -> String { placements[id]?.host ?? localHost }
 
     /// Whether the supervisor launches process `id` (it runs on the supervisor's host).
-    public func launches(_ id: String) -> Bool { host(of: id) == localHost }
+    package func launches(_ id: String) -> Bool { host(of: id) == localHost }
 
     /// Creates a spec.
-    public init(
+    package init(
         partitionCount: Int, workerIDs: [String], gateways: [GatewaySpec], dataDirectory: String,
         controlEndpoint: String, healthHost: String, healthPort: Int, executable: String,
         workerArguments: [String] = [], gatewayArguments: [String] = [],

@@ -1,22 +1,22 @@
-public import Foundation
+package import Foundation
 
 /// What the supervisor writes to `fleet-state.json` in its data folder whenever partitions change hands or a file
 /// changes host, and reads when it starts again (docs/operations.md, "Data and backups"): without it a restarted
 /// supervisor would deal partitions round-robin again and could send one to a host whose copy is stale.
-public struct FleetState: Codable, Sendable, Equatable {
+package struct FleetState: Codable, Sendable, Equatable {
     /// One worker.
-    public struct Worker: Codable, Sendable, Equatable {
+    package struct Worker: Codable, Sendable, Equatable {
         /// Id.
-        public var id: String
+        package var id: String
         /// Host label.
-        public var host: String
+        package var host: String
         /// Partitions it owns.
-        public var partitions: [UInt16]
+        package var partitions: [UInt16]
         /// Whether it was being removed.
-        public var leaving: Bool
+        package var leaving: Bool
 
         /// Creates an entry.
-        public init(id: String, host: String, partitions: [UInt16], leaving: Bool) {
+        package init(id: String, host: String, partitions: [UInt16], leaving: Bool) {
             self.id = id
             self.host = host
             self.partitions = partitions
@@ -25,38 +25,38 @@ public struct FleetState: Codable, Sendable, Equatable {
     }
 
     /// A move not finished when the state was written.
-    public typealias Move = PartitionPlanner.Move
+    package typealias Move = PartitionPlanner.Move
 
     /// Where a partition's current file is.
-    public struct Home: Codable, Sendable, Equatable {
+    package struct Home: Codable, Sendable, Equatable {
         /// Partition.
-        public var partition: UInt16
+        package var partition: UInt16
         /// Host label.
-        public var host: String
+        package var host: String
     }
 
     /// Format version.
-    public var version = 1
+    package var version = 1
     /// The map epoch when written; a restarted supervisor continues above it.
-    public var epoch: UInt64
+    package var epoch: UInt64
     /// Partition count.
-    public var partitionCount: Int
+    package var partitionCount: Int
     /// Workers in order.
-    public var workers: [Worker]
+    package var workers: [Worker]
     /// Host of each partition's current file.
-    public var homes: [Home]
+    package var homes: [Home]
     /// Moves in progress.
-    public var moves: [Move]
+    package var moves: [Move]
     /// Whether a rebalance was waiting.
-    public var rebalancePending: Bool
+    package var rebalancePending: Bool
     /// Workers removed through the API: not added back because the command line or fleet file still names them.
-    public var removed: [String] = []
+    package var removed: [String] = []
 
     /// Host by partition.
-    public var home: [UInt16: String] { Dictionary(homes.map { ($0.partition, $0.host) }, uniquingKeysWith: { $1 }) }
+    package var home: [UInt16: String] { Dictionary(homes.map { ($0.partition, $0.host) }, uniquingKeysWith: { $1 }) }
 
     /// Creates a state.
-    public init(
+    package init(
         epoch: UInt64, partitionCount: Int, workers: [Worker], home: [(UInt16, String)], moves: [Move],
         rebalancePending: Bool, removed: [String] = []
     ) {
@@ -70,10 +70,10 @@ public struct FleetState: Codable, Sendable, Equatable {
     }
 
     /// The file name in the supervisor's data folder.
-    public static let fileName = "fleet-state.json"
+    package static let fileName = "fleet-state.json"
 
     /// Reads the state in `folder`, nil if there is none.
-    public static func load(folder: String) throws -> FleetState? {
+    package static func load(folder: String) throws -> FleetState? {
         let url = URL(fileURLWithPath: folder).appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         return try JSONDecoder().decode(FleetState.self, from: Data(contentsOf: url))
@@ -84,7 +84,7 @@ public struct FleetState: Codable, Sendable, Equatable {
     }
 
     /// Decodes a state; `removed` is optional.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         version = try c.decode(Int.self, forKey: .version)
         epoch = try c.decode(UInt64.self, forKey: .epoch)
@@ -98,7 +98,7 @@ public struct FleetState: Codable, Sendable, Equatable {
 
     /// Writes the state to `folder` atomically and durably: a temporary file, fsynced, renamed over the old one,
     /// then the folder fsynced, so a power cut leaves the old state or the new one.
-    public func save(folder: String) throws {
+    package func save(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent(Self.fileName)
         let temporary = path + ".tmp"
         let encoder = JSONEncoder()

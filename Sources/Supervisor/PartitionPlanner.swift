@@ -1,17 +1,17 @@
 /// Decides which partitions move when workers join or leave: the fewest moves that leave every remaining worker
 /// with ⌊P/n⌋ or ⌈P/n⌉ partitions. Pure, so the rules are unit-tested.
-public enum PartitionPlanner {
+package enum PartitionPlanner {
     /// One partition's move.
-    public struct Move: Codable, Sendable, Hashable {
+    package struct Move: Codable, Sendable, Hashable {
         /// The partition.
-        public var partition: UInt16
+        package var partition: UInt16
         /// Its current owner.
-        public var from: String
+        package var from: String
         /// Its next owner.
-        public var to: String
+        package var to: String
 
         /// Creates a move.
-        public init(partition: UInt16, from: String, to: String) {
+        package init(partition: UInt16, from: String, to: String) {
             self.partition = partition
             self.from = from
             self.to = to
@@ -22,7 +22,7 @@ public enum PartitionPlanner {
     /// that stay or join, in order). Workers in `assignment` but not in `members` give up every partition. A worker
     /// keeps its lowest-numbered partitions and gives its highest away, so a plan is deterministic; the workers
     /// that already hold the most keep the ⌈P/n⌉ shares.
-    public static func moves(assignment: [(id: String, partitions: [UInt16])], members: [String]) -> [Move] {
+    package static func moves(assignment: [(id: String, partitions: [UInt16])], members: [String]) -> [Move] {
         guard !members.isEmpty else { return [] }
         let total = assignment.reduce(0) { $0 + $1.partitions.count }
         let base = total / members.count

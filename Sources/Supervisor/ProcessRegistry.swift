@@ -1,86 +1,86 @@
-public import Foundation
+package import Foundation
 import Synchronization
-public import Wire
+package import Wire
 
 /// The supervisor's one `FleetDirectory`, behind a lock, given the time of each event. Readers take a `snapshot`
 /// (one lock, one consistent view: `/health` and `/metrics` read nothing else).
-public final class ProcessRegistry: Sendable {
+package final class ProcessRegistry: Sendable {
     /// A process's record.
-    public typealias Record = FleetDirectory.Record
+    package typealias Record = FleetDirectory.Record
     /// A partition on its way between two workers.
-    public typealias PendingMove = FleetDirectory.PendingMove
+    package typealias PendingMove = FleetDirectory.PendingMove
     /// Why a fleet change was refused.
-    public typealias ChangeError = FleetDirectory.ChangeError
+    package typealias ChangeError = FleetDirectory.ChangeError
     /// What the supervisor must do after `reconcile`.
-    public typealias Reconciliation = FleetDirectory.Reconciliation
+    package typealias Reconciliation = FleetDirectory.Reconciliation
     /// What a heartbeat calls for.
-    public typealias HeartbeatAnswer = FleetDirectory.HeartbeatAnswer
+    package typealias HeartbeatAnswer = FleetDirectory.HeartbeatAnswer
 
     private let directory: Mutex<FleetDirectory>
 
     /// Records for every process of `spec`, from `saved` when given (see `FleetDirectory.init`).
-    public init(spec: FleetSpec, saved: FleetState? = nil) {
+    package init(spec: FleetSpec, saved: FleetState? = nil) {
         directory = Mutex(FleetDirectory(spec: spec, saved: saved, now: .now))
     }
 
     /// The whole directory as it is now.
-    public var snapshot: FleetDirectory { directory.withLock { $0 } }
+    package var snapshot: FleetDirectory { directory.withLock { $0 } }
 
     /// What must survive a restart of the supervisor.
-    public var savedState: FleetState { directory.withLock { $0.savedState } }
+    package var savedState: FleetState { directory.withLock { $0.savedState } }
     /// The host whose data folder holds the current file of each partition.
-    public var home: [UInt16: String] { directory.withLock { $0.home } }
+    package var home: [UInt16: String] { directory.withLock { $0.home } }
     /// Every record, workers first, in spec order.
-    public var records: [Record] { directory.withLock { $0.records } }
+    package var records: [Record] { directory.withLock { $0.records } }
     /// The current map epoch.
-    public var epoch: UInt64 { directory.withLock { $0.epoch } }
+    package var epoch: UInt64 { directory.withLock { $0.epoch } }
     /// The current partition map.
-    public var map: PartitionMap { directory.withLock { $0.map } }
+    package var map: PartitionMap { directory.withLock { $0.map } }
     /// Partitions in transit.
-    public var moves: [PendingMove] { directory.withLock { $0.moves } }
+    package var moves: [PendingMove] { directory.withLock { $0.moves } }
 
     /// Counts a malformed control message.
-    public func countMalformed() { directory.withLock { $0.countMalformed() } }
+    package func countMalformed() { directory.withLock { $0.countMalformed() } }
     /// Sets the processes' public keys the map carries; returns whether they changed (a new epoch).
     @discardableResult
-    public func setKeys(_ keys: [String: String]) -> Bool { directory.withLock { $0.setKeys(keys) } }
+    package func setKeys(_ keys: [String: String]) -> Bool { directory.withLock { $0.setKeys(keys) } }
     /// The durations of the moves finished since the last call, oldest first.
-    public func takeMoveDurations() -> [Duration] { directory.withLock { $0.takeMoveDurations() } }
+    package func takeMoveDurations() -> [Duration] { directory.withLock { $0.takeMoveDurations() } }
     /// Adds a worker with no partitions; returns its id.
-    public func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
+    package func addWorker(id: String?, host: String? = nil) throws(ChangeError) -> String {
         try directory.withLock { directory throws(ChangeError) in try directory.addWorker(id: id, host: host) }
     }
     /// Marks a worker as leaving.
-    public func removeWorker(id: String) throws(ChangeError) {
+    package func removeWorker(id: String) throws(ChangeError) {
         try directory.withLock { directory throws(ChangeError) in try directory.removeWorker(id: id) }
     }
     /// Drops a stopped leaving worker.
-    public func forget(_ id: String) { directory.withLock { $0.forget(id) } }
+    package func forget(_ id: String) { directory.withLock { $0.forget(id) } }
     /// Advances partition moves at `now`.
-    public func reconcile(now: ContinuousClock.Instant = .now) -> Reconciliation {
+    package func reconcile(now: ContinuousClock.Instant = .now) -> Reconciliation {
         directory.withLock { $0.reconcile(now: now) }
     }
     /// Marks a running process as no longer answering; false if `pid` is not its incarnation or already marked.
-    public func markUnresponsive(_ id: String, pid: Int32) -> Bool {
+    package func markUnresponsive(_ id: String, pid: Int32) -> Bool {
         directory.withLock { $0.markUnresponsive(id, pid: pid) }
     }
     /// Records a launch.
-    public func launched(_ id: String, pid: Int32) { directory.withLock { $0.launched(id, pid: pid) } }
+    package func launched(_ id: String, pid: Int32) { directory.withLock { $0.launched(id, pid: pid) } }
     /// Records an exit; returns true if the map changed.
     @discardableResult
-    public func exited(_ id: String, final: Bool) -> Bool { directory.withLock { $0.exited(id, final: final) } }
+    package func exited(_ id: String, final: Bool) -> Bool { directory.withLock { $0.exited(id, final: final) } }
     /// Records a restart.
-    public func restarting(_ id: String) { directory.withLock { $0.restarting(id) } }
+    package func restarting(_ id: String) { directory.withLock { $0.restarting(id) } }
     /// Records how a process launched here ended.
-    public func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
+    package func ended(_ id: String, how: String, lastError: String?, quickExits: Int) {
         directory.withLock { $0.ended(id, how: how, lastError: lastError, quickExits: quickExits) }
     }
     /// Applies a hello, now.
-    public func hello(from id: String, identity: [UInt8], _ hello: HelloMessage) -> (PartitionMap, [[UInt8]])? {
+    package func hello(from id: String, identity: [UInt8], _ hello: HelloMessage) -> (PartitionMap, [[UInt8]])? {
         directory.withLock { $0.hello(from: id, identity: identity, hello, now: .now, date: Date()) }
     }
     /// Applies a heartbeat, now.
-    public func heartbeat(from id: String, identity: [UInt8], knownEpoch: UInt64, _ beat: HeartbeatMessage)
+    package func heartbeat(from id: String, identity: [UInt8], knownEpoch: UInt64, _ beat: HeartbeatMessage)
         -> HeartbeatAnswer
     {
         directory.withLock {

@@ -1,17 +1,17 @@
 /// When to restart a process that exited: at once after a long healthy run, then with doubling delays while it
 /// keeps dying young.
-public struct RestartBackoff: Sendable, Hashable {
+package struct RestartBackoff: Sendable, Hashable {
     /// Delay after the first quick death.
-    public var initial: Duration
+    package var initial: Duration
     /// Largest delay.
-    public var maximum: Duration
+    package var maximum: Duration
     /// A run at least this long counts as healthy and resets the delay.
-    public var stableAfter: Duration
+    package var stableAfter: Duration
     /// Consecutive quick deaths so far.
-    public private(set) var quickDeaths = 0
+    package private(set) var quickDeaths = 0
 
     /// Creates a policy.
-    public init(
+    package init(
         initial: Duration = .milliseconds(200), maximum: Duration = .seconds(10), stableAfter: Duration = .seconds(10)
     ) {
         self.initial = initial
@@ -20,7 +20,7 @@ public struct RestartBackoff: Sendable, Hashable {
     }
 
     /// Records an exit after running for `uptime` and returns how long to wait before the restart.
-    public mutating func delayAfterExit(uptime: Duration) -> Duration {
+    package mutating func delayAfterExit(uptime: Duration) -> Duration {
         if uptime >= stableAfter {
             quickDeaths = 0
             return .zero

@@ -5,35 +5,35 @@ import NIOPosix
 
 /// A small HTTP/1.1 client for the supervisor's API (`switchyard fleet …`): one request per connection, plain HTTP
 /// on the operator's network, bodies of a few kilobytes.
-public struct SupervisorClient: Sendable {
+package struct SupervisorClient: Sendable {
     /// A response: status and body.
-    public struct Response: Sendable {
+    package struct Response: Sendable {
         /// HTTP status code.
-        public var status: Int
+        package var status: Int
         /// Body bytes.
-        public var body: [UInt8]
+        package var body: [UInt8]
         /// The body as text.
-        public var text: String { String(decoding: body, as: UTF8.self) }
+        package var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     /// Why a request failed before a response arrived.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// What went wrong.
-        public var description: String
+        package var description: String
     }
 
     /// Largest response body read.
     static let maxBodyBytes = 16 << 20
 
     /// Host of the supervisor's HTTP listener.
-    public var host: String
+    package var host: String
     /// Its port.
-    public var port: Int
+    package var port: Int
     /// Deadline of one request.
-    public var timeout: Duration
+    package var timeout: Duration
 
     /// Creates a client for `url` (`http://host:port`).
-    public init(url: String, timeout: Duration = .seconds(10)) throws {
+    package init(url: String, timeout: Duration = .seconds(10)) throws {
         guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host
         else { throw Failure(description: "\(url) is not an http://host:port URL") }
         self.host = host
@@ -42,7 +42,7 @@ public struct SupervisorClient: Sendable {
     }
 
     /// Sends `method path` with an optional JSON body and, if given, the control token as a bearer token.
-    public func send(_ method: String, _ path: String, json: String? = nil, bearer: String? = nil) async throws
+    package func send(_ method: String, _ path: String, json: String? = nil, bearer: String? = nil) async throws
         -> Response
     {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

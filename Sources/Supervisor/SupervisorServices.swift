@@ -1,14 +1,14 @@
 import Fleet
 import Foundation
-public import Hummingbird
-public import Logging
-public import ServiceLifecycle
+package import Hummingbird
+package import Logging
+package import ServiceLifecycle
 import Wire
 import ZeroMQ
 
 /// Builds the supervisor's services: the health/metrics listener and the fleet runner (control socket + children).
 /// The runner is last, so on SIGTERM it drains the children before the health listener stops.
-public func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws -> [any Service] {
+package func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws -> [any Service] {
     let saved = try FleetState.load(folder: spec.dataDirectory)
     if let saved {
         logger.info(

@@ -19,7 +19,7 @@ import FuzzTargets
 
     /// The executable's entry point in a fuzzing build.
     @_cdecl("SwitchyardFuzz_main")
-    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    package func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
         var count = argc
         var arguments = argv
         return runDriver(&count, &arguments) { data, size in fuzzOne(data, size) }
@@ -27,7 +27,7 @@ import FuzzTargets
 
     /// One input (built with `-sanitize=fuzzer -DFUZZING`).
     @_cdecl("LLVMFuzzerTestOneInput")
-    public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    package func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if selected == nil {
             let name = getenv("SWITCHYARD_FUZZ_TARGET").map { String(cString: $0) } ?? ""
             guard let target = FuzzTarget(rawValue: name) else {

@@ -2,7 +2,7 @@
 /// on its ZeroMQ links) or of how its links carry traffic (batches), carried in the heartbeat's long form
 /// (docs/protocol.md §5.2) and shown in `/health` and `/metrics`. The raw value is the wire code; a receiver skips
 /// codes it does not know, so a newer gateway may report counters an older supervisor ignores.
-public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
+package enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     /// A request header not complete within the header timeout (answered 408, closed).
     case headerTimeout = 1
     /// A request body that made no progress within the body timeout (answered 408, closed).
@@ -74,22 +74,22 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     case lobbyCommandsApplied = 33
 
     /// The state counter of the connections open on `product`'s ports.
-    public static func openConnections(of product: ProductCode) -> EdgeCounter? {
+    package static func openConnections(of product: ProductCode) -> EdgeCounter? {
         perProduct(first: .stepsConnections, product)
     }
 
     /// The count of client messages taken in on `product`'s ports.
-    public static func messagesIn(of product: ProductCode) -> EdgeCounter? {
+    package static func messagesIn(of product: ProductCode) -> EdgeCounter? {
         perProduct(first: .stepsMessagesIn, product)
     }
 
     /// The count of messages sent to `product`'s clients.
-    public static func messagesOut(of product: ProductCode) -> EdgeCounter? {
+    package static func messagesOut(of product: ProductCode) -> EdgeCounter? {
         perProduct(first: .stepsMessagesOut, product)
     }
 
     /// The count of `product`'s commands a worker applied.
-    public static func commandsApplied(of product: ProductCode) -> EdgeCounter? {
+    package static func commandsApplied(of product: ProductCode) -> EdgeCounter? {
         perProduct(first: .stepsCommandsApplied, product)
     }
 
@@ -100,7 +100,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// For a counter kept once per product, that product (the `product` label of its `/metrics` family).
-    public var product: ProductCode? {
+    package var product: ProductCode? {
         let groups: [EdgeCounter] = [.stepsConnections, .stepsMessagesIn, .stepsMessagesOut, .stepsCommandsApplied]
         for first in groups where (first.rawValue..<first.rawValue + 4).contains(rawValue) {
             return ProductCode(rawValue: ProductCode.steps.rawValue + rawValue - first.rawValue)
@@ -110,26 +110,26 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
 
     /// The lobby's first-start accounts, in the bit order of `defaultPasswordAccounts` (the same as
     /// `LobbyUsers.defaultCredentials`, which a test holds them to).
-    public static let firstStartAccounts = ["admin", "user"]
+    package static let firstStartAccounts = ["admin", "user"]
 
     /// The first-start accounts a `defaultPasswordAccounts` value names.
-    public static func firstStartAccounts(in mask: UInt64) -> [String] {
+    package static func firstStartAccounts(in mask: UInt64) -> [String] {
         firstStartAccounts.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
     }
 
     /// The counters a worker reports.
-    public static let workerCounters: [EdgeCounter] = [
+    package static let workerCounters: [EdgeCounter] = [
         .linkRefused, .batchReceived, .batchedMessageReceived, .stepsCommandsApplied, .statsCommandsApplied,
         .presenceCommandsApplied, .lobbyCommandsApplied,
     ]
 
     /// The counters a gateway reports: all but the commands applied, which only workers count.
-    public static let gatewayCounters: [EdgeCounter] = allCases.filter {
+    package static let gatewayCounters: [EdgeCounter] = allCases.filter {
         !(EdgeCounter.stepsCommandsApplied.rawValue...EdgeCounter.lobbyCommandsApplied.rawValue).contains($0.rawValue)
     }
 
     /// The name in `/health` (camel case) and, in snake case, in `/metrics`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .headerTimeout: "headerTimeouts"
         case .bodyTimeout: "bodyTimeouts"
@@ -168,7 +168,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// Whether the value is a state (a gauge in `/metrics`) rather than a count (a counter, `…_total`).
-    public var isState: Bool {
+    package var isState: Bool {
         switch self {
         case .defaultPasswordAccounts, .stepsConnections, .statsConnections, .presenceConnections, .lobbyConnections:
             true
@@ -177,7 +177,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// The HELP text of its `/metrics` family.
-    public var help: String {
+    package var help: String {
         switch self {
         case .headerTimeout: "Requests whose header was not complete within the header timeout (408, closed)."
         case .bodyTimeout: "Request bodies that made no progress within the body timeout (408, closed)."
@@ -209,7 +209,7 @@ public enum EdgeCounter: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// The Prometheus series name (a count's counter adds `_total`).
-    public var metricName: String {
+    package var metricName: String {
         switch self {
         case .headerTimeout: "switchyard_edge_header_timeouts"
         case .bodyTimeout: "switchyard_edge_body_timeouts"

@@ -1,6 +1,6 @@
 extension Envelope {
     /// Encodes the header frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: WireConstants.fixedHeaderSize + origin.utf8.count)
         w.write(WireConstants.magic.0)
         w.write(WireConstants.magic.1)
@@ -19,7 +19,7 @@ extension Envelope {
     }
 
     /// Decodes a header frame, rejecting anything the protocol does not allow.
-    public init(decoding frame: [UInt8]) throws(WireError) {
+    package init(decoding frame: [UInt8]) throws(WireError) {
         var r = ByteReader(frame)
         guard frame.count >= WireConstants.fixedHeaderSize else {
             throw WireError(.truncated, "header of \(frame.count) bytes")
@@ -60,7 +60,7 @@ extension Envelope {
     }
 
     /// Whether `id` may name a process on the wire: 1–64 bytes of `[A-Za-z0-9._-]`.
-    public static func isValidOrigin(_ id: String) -> Bool {
+    package static func isValidOrigin(_ id: String) -> Bool {
         let bytes = id.utf8
         guard !bytes.isEmpty, bytes.count <= WireConstants.maxOriginLength else { return false }
         return bytes.allSatisfy { b in
@@ -70,12 +70,12 @@ extension Envelope {
     }
 
     /// The PUB/SUB topic frame that carries `product`'s events to every gateway: `E/<product code>/`.
-    public static func eventTopic(for product: ProductCode) -> [UInt8] {
+    package static func eventTopic(for product: ProductCode) -> [UInt8] {
         WireConstants.eventTopicPrefix + Array(String(product.rawValue).utf8) + [0x2F]
     }
 
     /// The PUB/SUB topic frame that carries replies to the process `origin`: `R/<origin>/`.
-    public static func replyTopic(for origin: String) -> [UInt8] {
+    package static func replyTopic(for origin: String) -> [UInt8] {
         WireConstants.replyTopicPrefix + Array(origin.utf8) + [0x2F]
     }
 }

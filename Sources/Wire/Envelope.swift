@@ -1,24 +1,24 @@
 /// The header frame every wire message carries (docs/protocol.md §3).
-public struct Envelope: Sendable, Hashable {
+package struct Envelope: Sendable, Hashable {
     /// What the message is.
-    public var kind: MessageKind
+    package var kind: MessageKind
     /// Which product it belongs to.
-    public var product: ProductCode
+    package var product: ProductCode
     /// Transport status; `.ok` except in replies.
-    public var status: ReplyStatus
+    package var status: ReplyStatus
     /// Partition the command addresses (0 for control traffic).
-    public var partition: UInt16
+    package var partition: UInt16
     /// Partition-map epoch the sender acted on.
-    public var epoch: UInt64
+    package var epoch: UInt64
     /// Chosen by the origin; echoed unchanged in the reply.
-    public var correlation: UInt64
+    package var correlation: UInt64
     /// Per-stream sequence number for events; 0 where unused.
-    public var sequence: UInt64
+    package var sequence: UInt64
     /// Id of the process that sent the command (a reply's topic names it).
-    public var origin: String
+    package var origin: String
 
     /// Creates an envelope.
-    public init(
+    package init(
         kind: MessageKind, product: ProductCode = .fleet, status: ReplyStatus = .ok, partition: UInt16 = 0,
         epoch: UInt64 = 0, correlation: UInt64 = 0, sequence: UInt64 = 0, origin: String
     ) {
@@ -33,7 +33,7 @@ public struct Envelope: Sendable, Hashable {
     }
 
     /// The envelope of the reply to this command: same correlation, product and partition.
-    public func reply(kind: MessageKind = .reply, status: ReplyStatus, epoch: UInt64, origin: String) -> Envelope {
+    package func reply(kind: MessageKind = .reply, status: ReplyStatus, epoch: UInt64, origin: String) -> Envelope {
         Envelope(
             kind: kind, product: product, status: status, partition: partition, epoch: epoch,
             correlation: correlation, sequence: 0, origin: origin)

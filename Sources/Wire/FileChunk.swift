@@ -1,21 +1,21 @@
 /// Body of a `fetch`: the new owner of a partition asks the old owner's host for its file from `offset`
 /// (docs/protocol.md §5.5). The partition is the envelope's.
-public struct FetchRequest: Sendable, Hashable {
+package struct FetchRequest: Sendable, Hashable {
     /// First byte wanted; 0 starts a transfer (the source takes a fresh snapshot of the file).
-    public var offset: UInt64
+    package var offset: UInt64
 
     /// Creates a request.
-    public init(offset: UInt64) { self.offset = offset }
+    package init(offset: UInt64) { self.offset = offset }
 
     /// Encodes the body frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 8)
         w.write(offset)
         return w.bytes
     }
 
     /// Decodes a body frame.
-    public init(decoding frame: [UInt8]) throws(WireError) {
+    package init(decoding frame: [UInt8]) throws(WireError) {
         var r = ByteReader(frame)
         offset = try r.readUInt64()
         try r.expectEnd()
@@ -24,9 +24,9 @@ public struct FetchRequest: Sendable, Hashable {
 
 /// Body of a `chunk`: one piece of a partition file's snapshot, with the whole snapshot's size and SHA-256 so the
 /// receiver can check what it assembled (docs/protocol.md §5.5).
-public struct FileChunk: Sendable, Hashable {
+package struct FileChunk: Sendable, Hashable {
     /// Whether the source could serve the request.
-    public enum Status: UInt8, Sendable, CaseIterable {
+    package enum Status: UInt8, Sendable, CaseIterable {
         /// `bytes` are the snapshot from `offset`.
         case ok = 0
         /// The source worker has the partition open (it owns it or is still closing it): ask again later.
@@ -38,21 +38,21 @@ public struct FileChunk: Sendable, Hashable {
     }
 
     /// Length of `digest`.
-    public static let digestLength = 32
+    package static let digestLength = 32
 
     /// Outcome.
-    public var status: Status
+    package var status: Status
     /// Offset of `bytes` in the snapshot.
-    public var offset: UInt64
+    package var offset: UInt64
     /// Size of the whole snapshot.
-    public var total: UInt64
+    package var total: UInt64
     /// SHA-256 of the whole snapshot (zeros unless `ok`).
-    public var digest: [UInt8]
+    package var digest: [UInt8]
     /// The bytes; empty at the end or unless `ok`.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
 
     /// Creates a chunk.
-    public init(status: Status, offset: UInt64 = 0, total: UInt64 = 0, digest: [UInt8]? = nil, bytes: [UInt8] = []) {
+    package init(status: Status, offset: UInt64 = 0, total: UInt64 = 0, digest: [UInt8]? = nil, bytes: [UInt8] = []) {
         self.status = status
         self.offset = offset
         self.total = total
@@ -61,7 +61,7 @@ public struct FileChunk: Sendable, Hashable {
     }
 
     /// Encodes the body frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 49 + bytes.count)
         w.write(status.rawValue)
         w.write(offset)
@@ -72,7 +72,7 @@ public struct FileChunk: Sendable, Hashable {
     }
 
     /// Decodes a body frame; rejects a chunk that reaches past `total`.
-    public init(decoding frame: [UInt8]) throws(WireError) {
+    package init(decoding frame: [UInt8]) throws(WireError) {
         var r = ByteReader(frame)
         let raw = try r.readByte()
         guard let status = Status(rawValue: raw) else { throw WireError(.badValue, "chunk status \(raw)") }

@@ -1,30 +1,30 @@
 /// Body of a `heartbeat` (docs/protocol.md §5.2). The header's epoch carries the sender's known map epoch.
-public struct HeartbeatMessage: Sendable, Hashable {
+package struct HeartbeatMessage: Sendable, Hashable {
     /// Commands applied since the process started (workers) or requests served (gateways).
-    public var processed: UInt64
+    package var processed: UInt64
     /// Inter-process messages this process dropped as malformed since it started.
-    public var malformed: UInt64
+    package var malformed: UInt64
     /// Outbound messages this process dropped (socket queue over its limit, or unroutable) since it started.
-    public var dropped: UInt64
+    package var dropped: UInt64
     /// Whether the process serves: a worker with its partitions open, a gateway with its listeners bound.
-    public var ready: Bool
+    package var ready: Bool
     /// Client connections the process closed because their outgoing queue passed its limit (gateways).
-    public var slowClientsClosed: UInt64
+    package var slowClientsClosed: UInt64
     /// Partitions whose files the process has open, including ones it is still draining after a map took them
     /// away (workers; empty for gateways). The supervisor hands a moved partition to its new owner only once the
     /// old owner no longer lists it. Nil in the short form, which says nothing about files.
-    public var heldPartitions: [UInt16]?
+    package var heldPartitions: [UInt16]?
     /// Partitions whose file this worker fetched from another host and verified, waiting for the supervisor to
     /// record the new copy as current (a map without their transfer) before it opens them (docs/protocol.md §5.5).
-    public var fetchedPartitions: [UInt16]
+    package var fetchedPartitions: [UInt16]
     /// The gateway's edge counters (docs/protocol.md §5.2); only non-zero ones travel, in the long form.
-    public var edge: [EdgeCounter: UInt64]
+    package var edge: [EdgeCounter: UInt64]
     /// The process's histograms since it started (docs/protocol.md §5.2); only non-empty ones travel, in the long
     /// form.
-    public var histograms: [MeasureKey: HistogramCounts]
+    package var histograms: [MeasureKey: HistogramCounts]
 
     /// Creates a heartbeat.
-    public init(
+    package init(
         processed: UInt64 = 0, malformed: UInt64 = 0, dropped: UInt64 = 0, ready: Bool,
         slowClientsClosed: UInt64 = 0, heldPartitions: [UInt16]? = nil, fetchedPartitions: [UInt16] = [],
         edge: [EdgeCounter: UInt64] = [:], histograms: [MeasureKey: HistogramCounts] = [:]
@@ -41,7 +41,7 @@ public struct HeartbeatMessage: Sendable, Hashable {
     }
 
     /// Encodes the body frame: the long form when `heldPartitions` is set, else the short one.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 39 + 2 * ((heldPartitions?.count ?? 0) + fetchedPartitions.count))
         w.write(processed)
         w.write(malformed)
@@ -83,7 +83,7 @@ public struct HeartbeatMessage: Sendable, Hashable {
     static let maxBuckets = 64
 
     /// Decodes a body frame (an empty body is the supervisor's bare heartbeat).
-    public init(decoding frame: [UInt8]) throws(WireError) {
+    package init(decoding frame: [UInt8]) throws(WireError) {
         if frame.isEmpty {
             self.init(processed: 0, ready: true)
             return

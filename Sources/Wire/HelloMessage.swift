@@ -1,16 +1,16 @@
 /// Body of a `hello`: a process announcing itself to the supervisor (docs/protocol.md §5.1).
-public struct HelloMessage: Sendable, Hashable {
+package struct HelloMessage: Sendable, Hashable {
     /// The process's role.
-    public var role: ProcessRole
+    package var role: ProcessRole
     /// Operating-system pid, for `/health` and for the supervisor's kill.
-    public var pid: UInt32
+    package var pid: UInt32
     /// Where the worker's ROUTER takes commands (empty for gateways).
-    public var commandEndpoint: String
+    package var commandEndpoint: String
     /// Where the worker's PUB sends replies (empty for gateways).
-    public var publishEndpoint: String
+    package var publishEndpoint: String
 
     /// Creates a hello.
-    public init(role: ProcessRole, pid: UInt32, commandEndpoint: String = "", publishEndpoint: String = "") {
+    package init(role: ProcessRole, pid: UInt32, commandEndpoint: String = "", publishEndpoint: String = "") {
         self.role = role
         self.pid = pid
         self.commandEndpoint = commandEndpoint
@@ -18,7 +18,7 @@ public struct HelloMessage: Sendable, Hashable {
     }
 
     /// Encodes the body frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.write(role.rawValue)
         w.write(pid)
@@ -28,7 +28,7 @@ public struct HelloMessage: Sendable, Hashable {
     }
 
     /// Decodes a body frame.
-    public init(decoding frame: [UInt8]) throws(WireError) {
+    package init(decoding frame: [UInt8]) throws(WireError) {
         var r = ByteReader(frame)
         let roleByte = try r.readByte()
         guard let role = ProcessRole(rawValue: roleByte) else { throw WireError(.badValue, "role \(roleByte)") }

@@ -3,7 +3,7 @@
 ///
 /// Values are observed in a whole unit — microseconds for durations, commands for sizes — and each measure has fixed
 /// bucket bounds that sender and receiver share, so a heartbeat carries only counts.
-public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
+package enum Measure: UInt8, Sendable, Hashable, CaseIterable {
     /// Gateway, per product: an HTTP request, from its head read to its response returned (µs).
     case requestDuration = 1
     /// Gateway, per product: a command, from handed to the fleet link to its reply (a step update's ack) (µs).
@@ -17,13 +17,13 @@ public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
     case syncDuration = 5
 
     /// Whether a process of this role keeps the measure once per product (a `product` label).
-    public var isPerProduct: Bool { self == .requestDuration || self == .fleetReplyDuration }
+    package var isPerProduct: Bool { self == .requestDuration || self == .fleetReplyDuration }
 
     /// Whether a worker (rather than a gateway) reports it.
-    public var isWorkers: Bool { !isPerProduct }
+    package var isWorkers: Bool { !isPerProduct }
 
     /// Upper bounds of the buckets, in the measure's unit, ascending; one more bucket above the last (+Inf).
-    public var bounds: [UInt64] {
+    package var bounds: [UInt64] {
         switch self {
         case .transactionCommands: Self.sizeBounds
         default: Self.durationBounds
@@ -31,10 +31,10 @@ public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// Buckets on the wire: one per bound plus +Inf.
-    public var bucketCount: Int { bounds.count + 1 }
+    package var bucketCount: Int { bounds.count + 1 }
 
     /// Decimal places from the observed unit to the metric's: 6 from microseconds to seconds, 0 for counts.
-    public var unitDecimals: Int { self == .transactionCommands ? 0 : 6 }
+    package var unitDecimals: Int { self == .transactionCommands ? 0 : 6 }
 
     /// 50 µs to 10 s, about three per decade.
     static let durationBounds: [UInt64] = [
@@ -45,7 +45,7 @@ public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
     static let sizeBounds: [UInt64] = (0...12).map { 1 << UInt64($0) }
 
     /// The Prometheus family name.
-    public var metricName: String {
+    package var metricName: String {
         switch self {
         case .requestDuration: "switchyard_gateway_request_duration_seconds"
         case .fleetReplyDuration: "switchyard_gateway_fleet_reply_duration_seconds"
@@ -56,7 +56,7 @@ public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
     }
 
     /// The HELP text of its family.
-    public var help: String {
+    package var help: String {
         switch self {
         case .requestDuration: "HTTP requests a gateway served, from request head to response, by product."
         case .fleetReplyDuration:
@@ -70,37 +70,37 @@ public enum Measure: UInt8, Sendable, Hashable, CaseIterable {
 
 /// One histogram as a heartbeat carries it: the count in each bucket (not cumulative; the last is +Inf) and the
 /// sum of the observed values, in the measure's unit.
-public struct HistogramCounts: Sendable, Hashable {
+package struct HistogramCounts: Sendable, Hashable {
     /// Observations per bucket, `Measure.bucketCount` of them.
-    public var buckets: [UInt64]
+    package var buckets: [UInt64]
     /// Sum of every observed value.
-    public var sum: UInt64
+    package var sum: UInt64
 
     /// Counts as given.
-    public init(buckets: [UInt64], sum: UInt64) {
+    package init(buckets: [UInt64], sum: UInt64) {
         self.buckets = buckets
         self.sum = sum
     }
 
     /// Observations in all.
-    public var count: UInt64 { buckets.reduce(0, &+) }
+    package var count: UInt64 { buckets.reduce(0, &+) }
 }
 
 /// Which histogram: a measure, and the product for a per-product one.
-public struct MeasureKey: Sendable, Hashable {
+package struct MeasureKey: Sendable, Hashable {
     /// What is measured.
-    public var measure: Measure
+    package var measure: Measure
     /// The product, for a per-product measure; nil otherwise.
-    public var product: ProductCode?
+    package var product: ProductCode?
 
     /// A key.
-    public init(_ measure: Measure, product: ProductCode? = nil) {
+    package init(_ measure: Measure, product: ProductCode? = nil) {
         self.measure = measure
         self.product = product
     }
 
     /// Every histogram a process of either role may report: per-product measures for each client product.
-    public static let all: [MeasureKey] = Measure.allCases.flatMap { measure in
+    package static let all: [MeasureKey] = Measure.allCases.flatMap { measure in
         measure.isPerProduct
             ? ProductCode.clientProducts.map { MeasureKey(measure, product: $0) } : [MeasureKey(measure)]
     }
@@ -108,10 +108,10 @@ public struct MeasureKey: Sendable, Hashable {
 
 extension ProductCode {
     /// The four products clients use (every code but `fleet`).
-    public static let clientProducts: [ProductCode] = [.steps, .stats, .presence, .lobby]
+    package static let clientProducts: [ProductCode] = [.steps, .stats, .presence, .lobby]
 
     /// The product's name in configuration, `/health` and metric labels.
-    public var name: String {
+    package var name: String {
         switch self {
         case .fleet: "fleet"
         case .steps: "steps"

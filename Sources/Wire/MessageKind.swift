@@ -1,5 +1,5 @@
 /// The kind of a wire message (header byte 3).
-public enum MessageKind: UInt8, Sendable, CaseIterable {
+package enum MessageKind: UInt8, Sendable, CaseIterable {
     /// Gateway → worker: apply or read something in one partition.
     case command = 1
     /// Worker → gateway (over PUB, topic = origin): the answer to one command.
@@ -27,7 +27,7 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
 }
 
 /// The product a command belongs to (header byte 4).
-public enum ProductCode: UInt8, Sendable, CaseIterable {
+package enum ProductCode: UInt8, Sendable, CaseIterable {
     /// Fleet control traffic (hello, heartbeat, map, ping).
     case fleet = 0
     /// Step tracker.
@@ -41,7 +41,7 @@ public enum ProductCode: UInt8, Sendable, CaseIterable {
 }
 
 /// Outcome of a command at the transport level (header byte 5 of a reply).
-public enum ReplyStatus: UInt8, Sendable, CaseIterable {
+package enum ReplyStatus: UInt8, Sendable, CaseIterable {
     /// Applied (or read); the body holds the product reply.
     case ok = 0
     /// The worker does not own the partition at this epoch; the gateway retries with a newer map.

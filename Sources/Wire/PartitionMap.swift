@@ -1,18 +1,18 @@
 /// Which worker owns which partition, and where to reach it; versioned by `epoch` (docs/protocol.md §5.3).
-public struct PartitionMap: Sendable, Hashable {
+package struct PartitionMap: Sendable, Hashable {
     /// One worker's entry.
-    public struct WorkerEntry: Sendable, Hashable {
+    package struct WorkerEntry: Sendable, Hashable {
         /// Worker id (`w1`, …).
-        public var id: String
+        package var id: String
         /// The worker's ROUTER endpoint; empty while the worker is not up.
-        public var commandEndpoint: String
+        package var commandEndpoint: String
         /// The worker's PUB endpoint; empty while the worker is not up.
-        public var publishEndpoint: String
+        package var publishEndpoint: String
         /// Partitions the worker owns, ascending.
-        public var partitions: [UInt16]
+        package var partitions: [UInt16]
 
         /// Creates an entry.
-        public init(id: String, commandEndpoint: String, publishEndpoint: String, partitions: [UInt16]) {
+        package init(id: String, commandEndpoint: String, publishEndpoint: String, partitions: [UInt16]) {
             self.id = id
             self.commandEndpoint = commandEndpoint
             self.publishEndpoint = publishEndpoint
@@ -20,26 +20,26 @@ public struct PartitionMap: Sendable, Hashable {
         }
 
         /// Whether the worker can take commands.
-        public var isReachable: Bool { !commandEndpoint.isEmpty && !publishEndpoint.isEmpty }
+        package var isReachable: Bool { !commandEndpoint.isEmpty && !publishEndpoint.isEmpty }
     }
 
     /// Incremented on every change; commands carry the epoch they were routed with.
-    public var epoch: UInt64
+    package var epoch: UInt64
     /// Fixed at fleet creation.
-    public var partitionCount: Int
+    package var partitionCount: Int
     /// Every worker.
-    public var workers: [WorkerEntry]
+    package var workers: [WorkerEntry]
     /// Partitions whose owner must first fetch the file from another host: partition → the command endpoint of a
     /// worker on the host that holds the current copy (docs/protocol.md §5.5). Empty when every owner shares its
     /// partitions' data folder.
-    public var transfers: [UInt16: String]
+    package var transfers: [UInt16: String]
     /// The CURVE public key (Z85) of every process of the fleet, by process id: a gateway connects to a worker with
     /// the worker's key, and a worker lets in the keys listed here (docs/protocol.md §5.3, §7). Empty in a fleet
     /// whose links are insecure.
-    public var keys: [String: String]
+    package var keys: [String: String]
 
     /// Creates a map.
-    public init(
+    package init(
         epoch: UInt64, partitionCount: Int, workers: [WorkerEntry], transfers: [UInt16: String] = [:],
         keys: [String: String] = [:]
     ) {
@@ -51,12 +51,12 @@ public struct PartitionMap: Sendable, Hashable {
     }
 
     /// The entry owning `partition`, if any.
-    public func owner(of partition: UInt16) -> WorkerEntry? {
+    package func owner(of partition: UInt16) -> WorkerEntry? {
         workers.first { $0.partitions.contains(partition) }
     }
 
     /// Owner index per partition (`nil` where unowned), for O(1) routing.
-    public func ownerTable() -> [Int?] {
+    package func ownerTable() -> [Int?] {
         var table = [Int?](repeating: nil, count: partitionCount)
         for (i, w) in workers.enumerated() {
             for p in w.partitions where Int(p) < partitionCount { table[Int(p)] = i }
@@ -65,7 +65,7 @@ public struct PartitionMap: Sendable, Hashable {
     }
 
     /// Deals partitions round-robin over `workerIDs`: partition p goes to worker p mod n.
-    public static func roundRobin(partitionCount: Int, workerIDs: [String]) -> [String: [UInt16]] {
+    package static func roundRobin(partitionCount: Int, workerIDs: [String]) -> [String: [UInt16]] {
         var result: [String: [UInt16]] = [:]
         for id in workerIDs { result[id] = [] }
         guard !workerIDs.isEmpty else { return result }
@@ -74,7 +74,7 @@ public struct PartitionMap: Sendable, Hashable {
     }
 
     /// Encodes the body frame.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 64 + partitionCount * 2)
         w.write(UInt16(partitionCount))
         w.write(UInt16(workers.count))
@@ -102,7 +102,7 @@ public struct PartitionMap: Sendable, Hashable {
     }
 
     /// Decodes a body frame; `epoch` comes from the header. Rejects a partition outside the count or owned twice.
-    public init(decoding frame: [UInt8], epoch: UInt64) throws(WireError) {
+    package init(decoding frame: [UInt8], epoch: UInt64) throws(WireError) {
         var r = ByteReader(frame)
         let count = Int(try r.readUInt16())
         guard count > 0, count <= WireConstants.maxPartitionCount else {

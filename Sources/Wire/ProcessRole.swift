@@ -1,12 +1,12 @@
 /// The role of a fleet process.
-public enum ProcessRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+package enum ProcessRole: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Terminates client protocols; keeps no product state.
     case gateway = 1
     /// Owns partitions and their SQLite files.
     case worker = 2
 
     /// Lower-case name, as in `/health`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .gateway: "gateway"
         case .worker: "worker"

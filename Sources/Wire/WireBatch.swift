@@ -4,18 +4,18 @@
 /// A burst of commands for one worker, or of replies for one gateway, then costs the link one ZeroMQ message and one
 /// CURVE box instead of one per frame of every message. Packing happens only where messages queue: one message
 /// waiting alone is sent as it is.
-public enum WireBatch {
+package enum WireBatch {
     /// Kinds a batch may carry: the command/reply traffic between gateways and workers. Fleet control, file
     /// transfers and batches themselves always travel alone.
-    public static let packableKinds: Set<MessageKind> = [.command, .reply, .ping, .pong, .event]
+    package static let packableKinds: Set<MessageKind> = [.command, .reply, .ping, .pong, .event]
     /// Most messages one batch carries.
-    public static let maxMessages = 1024
+    package static let maxMessages = 1024
     /// Largest body a sender packs into one batch; a message that would push a batch past it starts the next one,
     /// and a message bigger than it travels alone. Far below the receivers' frame limit (`ZMQ_MAXMSGSIZE`).
-    public static let maxBodyBytes = 1 << 20
+    package static let maxBodyBytes = 1 << 20
 
     /// A `batch` message from `origin` carrying `messages` in order.
-    public static func pack(_ messages: [WireMessage], origin: String) -> WireMessage {
+    package static func pack(_ messages: [WireMessage], origin: String) -> WireMessage {
         var w = ByteWriter(capacity: messages.reduce(0) { $0 + $1.packedSize })
         for message in messages { append(header: message.envelope.encoded(), body: message.body, to: &w) }
         return WireMessage(batchEnvelope(count: messages.count, origin: origin), body: w.bytes)
@@ -24,7 +24,7 @@ public enum WireBatch {
     /// The messages of a batch's body, in order. A message whose header breaks a rule of the protocol, or whose kind
     /// may not be packed, is left out and its error returned; the ones after it are still read. A length that runs
     /// past the body ends the reading there (nothing after it can be found), with its error.
-    public static func unpack(_ body: [UInt8]) -> (messages: [WireMessage], errors: [WireError]) {
+    package static func unpack(_ body: [UInt8]) -> (messages: [WireMessage], errors: [WireError]) {
         var messages: [WireMessage] = []
         var errors: [WireError] = []
         var offset = 0
@@ -68,7 +68,7 @@ public enum WireBatch {
     /// frames (a PUB topic, a ROUTER identity) replaced by one batch behind those frames, within `maxMessages` and
     /// `maxBodyBytes`. Order is kept: a message that cannot be packed ends the run before it. For a socket's
     /// outgoing queue (`ZMQSocketOptions.coalesce`).
-    public static func coalesce(_ queued: [[[UInt8]]], routingFrames: Int, origin: String) -> [[[UInt8]]] {
+    package static func coalesce(_ queued: [[[UInt8]]], routingFrames: Int, origin: String) -> [[[UInt8]]] {
         guard queued.count > 1 else { return queued }
         var out: [[[UInt8]]] = []
         out.reserveCapacity(queued.count)

@@ -1,19 +1,19 @@
 /// One wire message: a header frame and a body frame (docs/protocol.md §3). Routing frames (a ROUTER's identity,
 /// a PUB topic) come before these two and are handled by the socket's owner.
-public struct WireMessage: Sendable, Hashable {
+package struct WireMessage: Sendable, Hashable {
     /// The header.
-    public var envelope: Envelope
+    package var envelope: Envelope
     /// The kind-specific body (may be empty).
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Creates a message.
-    public init(_ envelope: Envelope, body: [UInt8] = []) {
+    package init(_ envelope: Envelope, body: [UInt8] = []) {
         self.envelope = envelope
         self.body = body
     }
 
     /// Decodes the last two frames of a multipart message; `routingFrames` is how many frames precede them.
-    public init(frames: [[UInt8]], routingFrames: Int = 0) throws(WireError) {
+    package init(frames: [[UInt8]], routingFrames: Int = 0) throws(WireError) {
         guard frames.count == routingFrames + 2 else {
             throw WireError(.badFrames, "\(frames.count) frames, expected \(routingFrames + 2)")
         }
@@ -21,5 +21,5 @@ public struct WireMessage: Sendable, Hashable {
     }
 
     /// The two frames to send.
-    public var frames: [[UInt8]] { [envelope.encoded(), body] }
+    package var frames: [[UInt8]] { [envelope.encoded(), body] }
 }

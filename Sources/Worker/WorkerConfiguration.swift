@@ -1,53 +1,53 @@
-public import Fleet
-public import Presence
-public import Steps
-public import Storage
+package import Fleet
+package import Presence
+package import Steps
+package import Storage
 import Wire
 
 /// Settings of one worker process (docs/operations.md).
-public struct WorkerConfiguration: Sendable {
+package struct WorkerConfiguration: Sendable {
     /// Worker id, unique in the fleet (`w1`).
-    public var id: String
+    package var id: String
     /// The supervisor's control ROUTER.
-    public var supervisorEndpoint: String
+    package var supervisorEndpoint: String
     /// Where to bind the command ROUTER; `tcp://127.0.0.1:*` picks a free port, reported in `hello`.
-    public var commandEndpoint: String
+    package var commandEndpoint: String
     /// Where to bind the reply/event PUB.
-    public var publishEndpoint: String
+    package var publishEndpoint: String
     /// Folder holding one SQLite file per partition.
-    public var dataDirectory: String
+    package var dataDirectory: String
     /// Commit durability.
-    public var durability: Durability
+    package var durability: Durability
     /// Threads that run the partitions' transactions (each partition is served by one of them, so this also bounds
     /// the fsyncs in flight).
-    public var commitThreads: Int
+    package var commitThreads: Int
     /// With `full` durability, make commits durable with one `syncfs` per commit round (Linux) instead of one fsync
     /// per partition transaction. Off: SQLite's own `synchronous=FULL`.
-    public var roundBarrier: Bool
+    package var roundBarrier: Bool
     /// Heartbeat period towards the supervisor.
-    public var heartbeatInterval: Duration
+    package var heartbeatInterval: Duration
     /// Step-tracker limits (dedupe window, name lengths).
-    public var stepsLimits: StepsLimits
+    package var stepsLimits: StepsLimits
     /// Exit when the launching supervisor is gone.
-    public var exitWhenOrphaned: Bool
+    package var exitWhenOrphaned: Bool
     /// Presence lifetimes; the worker applies the timeouts (contracts §3).
-    public var presenceSettings: PresenceSettings
+    package var presenceSettings: PresenceSettings
     /// How often the worker checks for presence timeouts that are due; a user turns away or is removed at most this
     /// much after its deadline.
-    public var presenceSweepInterval: Duration
+    package var presenceSweepInterval: Duration
     /// Without word from the supervisor for this long, the worker stops serving until it hears again (a worker of
     /// another host; nil for the supervisor's own children, which exit when it is gone).
-    public var lease: Duration?
+    package var lease: Duration?
     /// Host name or address put in the endpoints the worker announces, for a bind address such as `0.0.0.0` that
     /// others cannot connect to.
-    public var advertiseHost: String?
+    package var advertiseHost: String?
     /// Largest frame accepted on any of its ZeroMQ sockets; a peer sending more is disconnected.
-    public var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
+    package var maxWireMessageBytes: Int = WireConstants.defaultMaxMessageBytes
     /// How its ZeroMQ links are secured (CURVE with its key file, or insecure for debugging).
-    public var security: LinkSecurity = .insecure
+    package var security: LinkSecurity = .insecure
 
     /// Creates a configuration with the defaults of `switchyard up`.
-    public init(
+    package init(
         id: String, supervisorEndpoint: String, dataDirectory: String,
         commandEndpoint: String = "tcp://127.0.0.1:*", publishEndpoint: String = "tcp://127.0.0.1:*",
         durability: Durability = .full, commitThreads: Int = 2, roundBarrier: Bool = true,

@@ -1,25 +1,25 @@
 import Fleet
 import Foundation
-public import Logging
-public import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 import Steps
 import Storage
 import Wire
 import ZeroMQ
 
 /// One worker process: receive → decode → apply → commit → reply (docs/architecture.md).
-public struct WorkerService: Service {
+package struct WorkerService: Service {
     private let configuration: WorkerConfiguration
     private let logger: Logger
 
     /// Creates the service.
-    public init(configuration: WorkerConfiguration, logger: Logger) {
+    package init(configuration: WorkerConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
 
     /// Runs until graceful shutdown.
-    public func run() async throws {
+    package func run() async throws {
         let config = configuration
         try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
         let counters = ProcessCounters()

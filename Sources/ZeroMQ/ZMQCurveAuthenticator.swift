@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import Synchronization
 
 /// The ZAP handler (ZeroMQ RFC 27) of one engine: libzmq asks it about every CURVE handshake on the engine's server
@@ -10,11 +10,11 @@ import Synchronization
 ///
 /// It must be running (`run(on:bound:)` has called `bound`) before any `curveServer` socket of the engine binds:
 /// a CURVE server with a ZAP domain but no handler refuses every client, and one with no domain would let any key in.
-public final class ZMQCurveAuthenticator: Sendable {
+package final class ZMQCurveAuthenticator: Sendable {
     /// The ZAP domain set on every CURVE server socket.
-    public static let domain = "switchyard"
+    package static let domain = "switchyard"
     /// Where libzmq sends ZAP requests, in the engine's context.
-    public static let endpoint = "inproc://zeromq.zap.01"
+    package static let endpoint = "inproc://zeromq.zap.01"
 
     /// Binary public key → name.
     private let allowed: Mutex<[[UInt8]: String]>
@@ -42,7 +42,7 @@ public final class ZMQCurveAuthenticator: Sendable {
     /// it is refused: a process learns the keys it lets in from messages (a map), and a peer that connects just
     /// before they arrive must not be turned away, since libzmq does not always retry a refused handshake
     /// (zeromq/libzmq#3519). At most `maxWaiting` wait at once.
-    public init(allowing names: [String: String], grace: Duration = .zero, maxWaiting: Int = 256, logger: Logger) {
+    package init(allowing names: [String: String], grace: Duration = .zero, maxWaiting: Int = 256, logger: Logger) {
         allowed = Mutex(Self.binaryKeys(names))
         self.grace = grace
         self.maxWaiting = maxWaiting
@@ -50,14 +50,14 @@ public final class ZMQCurveAuthenticator: Sendable {
     }
 
     /// An authenticator that lets in `publicKeys`, each known by its own Z85 text.
-    public convenience init(allowing publicKeys: some Sequence<String>, logger: Logger) {
+    package convenience init(allowing publicKeys: some Sequence<String>, logger: Logger) {
         self.init(
             allowing: Dictionary(publicKeys.map { ($0, $0) }, uniquingKeysWith: { first, _ in first }), logger: logger)
     }
 
     /// Lets `publicKey` in from now on, known as `name` (its Z85 text by default); false if it is not a Z85 key.
     @discardableResult
-    public func allow(_ publicKey: String, as name: String? = nil) -> Bool {
+    package func allow(_ publicKey: String, as name: String? = nil) -> Bool {
         guard let key = ZMQCurveKeyPair.binary(publicKey) else { return false }
         allowed.withLock { $0[key] = name ?? publicKey }
         admitWaiting()
@@ -65,27 +65,27 @@ public final class ZMQCurveAuthenticator: Sendable {
     }
 
     /// Lets in exactly the keys of `names` from now on (connections already made stay).
-    public func replace(allowing names: [String: String]) {
+    package func replace(allowing names: [String: String]) {
         let keys = Self.binaryKeys(names)
         allowed.withLock { $0 = keys }
         admitWaiting()
     }
 
     /// Handshakes waiting for their key to be allowed.
-    public var waitingCount: Int { waiting.withLock { $0.count } }
+    package var waitingCount: Int { waiting.withLock { $0.count } }
 
     /// Lets `publicKey` in no more (connections already made stay).
-    public func revoke(_ publicKey: String) {
+    package func revoke(_ publicKey: String) {
         guard let key = ZMQCurveKeyPair.binary(publicKey) else { return }
         allowed.withLock { _ = $0.removeValue(forKey: key) }
     }
 
     /// Handshakes refused so far.
-    public var refused: Int { refusals.load(ordering: .relaxed) }
+    package var refused: Int { refusals.load(ordering: .relaxed) }
 
     /// Binds the ZAP endpoint on `engine`, calls `bound`, and answers every request until the task is cancelled or
     /// the engine shuts down.
-    public func run(on engine: ZMQEngine, bound: @Sendable () -> Void = {}) async throws {
+    package func run(on engine: ZMQEngine, bound: @Sendable () -> Void = {}) async throws {
         let socket = try await bind(on: engine)
         bound()
         await serve(socket, on: engine)
@@ -93,13 +93,13 @@ public final class ZMQCurveAuthenticator: Sendable {
 
     /// Binds the ZAP endpoint on `engine`: from now on libzmq waits for this handler's answers, so the engine's
     /// CURVE server sockets may bind; `serve` must follow.
-    public func bind(on engine: ZMQEngine) async throws -> ZMQSocketID {
+    package func bind(on engine: ZMQEngine) async throws -> ZMQSocketID {
         // A ROUTER rather than the RFC's REP: answers go back by routing id, so requests need not wait in lockstep.
         try await engine.makeSocket(.router, bind: [Self.endpoint])
     }
 
     /// Answers every request on `socket` (from `bind`) until the task is cancelled or the engine shuts down.
-    public func serve(_ socket: ZMQSocketID, on engine: ZMQEngine) async {
+    package func serve(_ socket: ZMQSocketID, on engine: ZMQEngine) async {
         replies.withLock { $0 = (engine, socket) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

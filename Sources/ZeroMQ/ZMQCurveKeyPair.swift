@@ -2,14 +2,14 @@ internal import CZeroMQ
 
 /// A CURVE key pair in Z85 text (40 characters each), as libzmq takes it in `ZMQ_CURVE_*` options and as it is
 /// stored in key files (docs/operations.md, "Fleet keys").
-public struct ZMQCurveKeyPair: Sendable, Hashable {
+package struct ZMQCurveKeyPair: Sendable, Hashable {
     /// The public key: handed to peers (and to the fleet's list of known keys).
-    public let publicKey: String
+    package let publicKey: String
     /// The secret key: never leaves its process's key file.
-    public let secretKey: String
+    package let secretKey: String
 
     /// A new key pair from libzmq's CSPRNG (`zmq_curve_keypair`).
-    public static func generate() throws(ZMQError) -> ZMQCurveKeyPair {
+    package static func generate() throws(ZMQError) -> ZMQCurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41)
         var secretKey = [CChar](repeating: 0, count: 41)
         try zmqCall(where: "zmq_curve_keypair") { zmq_curve_keypair(&publicKey, &secretKey) }
@@ -20,7 +20,7 @@ public struct ZMQCurveKeyPair: Sendable, Hashable {
 
     /// The pair of `secretKey`, its public key derived (`zmq_curve_public`); throws `EINVAL` for a string that is
     /// not a Z85 key.
-    public init(secretKey: String) throws(ZMQError) {
+    package init(secretKey: String) throws(ZMQError) {
         guard Self.binary(secretKey) != nil else {
             throw ZMQError(code: EINVAL, operation: "zmq_curve_public (not a 40-character Z85 key)")
         }
@@ -37,10 +37,10 @@ public struct ZMQCurveKeyPair: Sendable, Hashable {
     }
 
     /// Whether `key` is a Z85 CURVE key (40 characters that decode to 32 bytes).
-    public static func isKey(_ key: String) -> Bool { binary(key) != nil }
+    package static func isKey(_ key: String) -> Bool { binary(key) != nil }
 
     /// The 32 bytes of a Z85 key, or nil; ZAP carries keys in this form.
-    public static func binary(_ key: String) -> [UInt8]? {
+    package static func binary(_ key: String) -> [UInt8]? {
         let text = Array(key.utf8)
         guard text.count == 40 else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
@@ -51,7 +51,7 @@ public struct ZMQCurveKeyPair: Sendable, Hashable {
     }
 
     /// The Z85 text of 32 key bytes.
-    public static func text(_ binary: [UInt8]) -> String? {
+    package static func text(_ binary: [UInt8]) -> String? {
         guard binary.count == 32 else { return nil }
         var text = [CChar](repeating: 0, count: 41)
         guard zmq_z85_encode(&text, binary, 32) != nil else { return nil }

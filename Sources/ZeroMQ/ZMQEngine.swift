@@ -1,6 +1,6 @@
 internal import CZeroMQ
 internal import Foundation
-public import Logging
+package import Logging
 import Synchronization
 
 /// Owns a zmq context and one dedicated I/O thread that owns every socket created through it.
@@ -9,7 +9,7 @@ import Synchronization
 /// they hold a `ZMQSocketID` and hand commands to the thread through a mailbox. Socket operations suspend
 /// until the thread has done them; sends only enqueue and never block; inbound messages arrive on an
 /// `AsyncStream` in batches, because one stream element per message caps fan-in near 0.45 M msg/s here.
-public final class ZMQEngine: Sendable {
+package final class ZMQEngine: Sendable {
     /// Names the thread and tags log lines.
     let name: String
     let mailbox: Mailbox
@@ -20,7 +20,7 @@ public final class ZMQEngine: Sendable {
     ///   or its high-water mark reached); a message past the limit is dropped and counted in `droppedOutbound`.
     /// - Parameter maxMessageSize: `ZMQ_MAXMSGSIZE` for every socket whose options do not set one: a peer that
     ///   sends a larger frame is disconnected before the frame is read into memory (nil: no limit).
-    public init(name: String, logger: Logger, outboundQueueLimit: Int = 1_000_000, maxMessageSize: Int? = nil) {
+    package init(name: String, logger: Logger, outboundQueueLimit: Int = 1_000_000, maxMessageSize: Int? = nil) {
         self.name = name
         self.mailbox = Mailbox()
         var logger = logger
@@ -52,7 +52,7 @@ public final class ZMQEngine: Sendable {
 
     /// Creates a socket on the I/O thread, applies `options`, binds and connects; returns once all of that is done.
     /// On any failure the socket is closed again and the `ZMQError` is thrown.
-    public func makeSocket(
+    package func makeSocket(
         _ type: ZMQSocketType,
         options: ZMQSocketOptions = .init(),
         bind: [String] = [],
@@ -64,34 +64,34 @@ public final class ZMQEngine: Sendable {
     }
 
     /// Binds the socket to another endpoint (`zmq_bind`).
-    public func bind(_ socket: ZMQSocketID, to endpoint: String) async throws {
+    package func bind(_ socket: ZMQSocketID, to endpoint: String) async throws {
         try await submit("zmq_bind(\(endpoint))") { .update(socket, .bind(endpoint), $0) }
     }
 
     /// Connects the socket to another endpoint (`zmq_connect`); succeeds before the peer is reachable.
-    public func connect(_ socket: ZMQSocketID, to endpoint: String) async throws {
+    package func connect(_ socket: ZMQSocketID, to endpoint: String) async throws {
         try await submit("zmq_connect(\(endpoint))") { .update(socket, .connect(endpoint), $0) }
     }
 
     /// Disconnects the socket from an endpoint it connected to (`zmq_disconnect`). Not for a receiving socket
     /// that may hold part of a multipart message from that peer: libzmq 4.3 then aborts on the next receive
     /// (`fq.cpp` `!_more`, zeromq/libzmq#2163); close such a socket instead (as the gateway does per worker link).
-    public func disconnect(_ socket: ZMQSocketID, from endpoint: String) async throws {
+    package func disconnect(_ socket: ZMQSocketID, from endpoint: String) async throws {
         try await submit("zmq_disconnect(\(endpoint))") { .update(socket, .disconnect(endpoint), $0) }
     }
 
     /// Adds a topic prefix to a SUB socket; an empty prefix subscribes to everything.
-    public func subscribe(_ socket: ZMQSocketID, to topic: [UInt8]) async throws {
+    package func subscribe(_ socket: ZMQSocketID, to topic: [UInt8]) async throws {
         try await submit("subscribe") { .update(socket, .subscribe(topic), $0) }
     }
 
     /// Removes a topic prefix from a SUB socket.
-    public func unsubscribe(_ socket: ZMQSocketID, from topic: [UInt8]) async throws {
+    package func unsubscribe(_ socket: ZMQSocketID, from topic: [UInt8]) async throws {
         try await submit("unsubscribe") { .update(socket, .unsubscribe(topic), $0) }
     }
 
     /// `ZMQ_LAST_ENDPOINT`: after binding `tcp://127.0.0.1:*` this names the port the system chose.
-    public func lastEndpoint(_ socket: ZMQSocketID) async throws -> String {
+    package func lastEndpoint(_ socket: ZMQSocketID) async throws -> String {
         try await submit("lastEndpoint") { .lastEndpoint(socket, $0) }
     }
 
@@ -100,14 +100,14 @@ public final class ZMQEngine: Sendable {
     /// Messages to one socket leave in the order they were enqueued. A message is dropped (and counted in
     /// `droppedOutbound`) if the socket is unknown or closed, the engine is shutting down, the socket's
     /// waiting queue is at `outboundQueueLimit`, or libzmq rejects it (e.g. a mandatory ROUTER's unknown peer).
-    public func send(_ message: ZMQMessage, on socket: ZMQSocketID) {
+    package func send(_ message: ZMQMessage, on socket: ZMQSocketID) {
         if !mailbox.enqueue(.send(socket, message)) {
             mailbox.countDropped(1)
         }
     }
 
     /// Enqueues several messages for one socket at the cost of one enqueue; same rules as `send(_:on:)`.
-    public func send(_ messages: [ZMQMessage], on socket: ZMQSocketID) {
+    package func send(_ messages: [ZMQMessage], on socket: ZMQSocketID) {
         guard !messages.isEmpty else { return }
         if !mailbox.enqueue(.sendBatch(socket, messages)) {
             mailbox.countDropped(messages.count)
@@ -118,7 +118,7 @@ public final class ZMQEngine: Sendable {
     /// 4096 messages). Call at most once per socket; libzmq holds messages (up to the receive
     /// high-water mark) until it is called. The stream finishes when the socket closes or the engine shuts down;
     /// if the consumer goes away, the engine stops reading that socket.
-    public func messages(of socket: ZMQSocketID) -> AsyncStream<[ZMQMessage]> {
+    package func messages(of socket: ZMQSocketID) -> AsyncStream<[ZMQMessage]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [ZMQMessage].self, bufferingPolicy: .unbounded)
         let inbox = ZMQInbox(
             deliver: { batch in
@@ -137,7 +137,7 @@ public final class ZMQEngine: Sendable {
     /// cancelled (after which no batch is handed over). This saves the thread hop of a stream per batch; the
     /// handler must be short and never block, since it runs on the thread that serves every socket of the engine.
     /// Call at most once per socket, instead of `messages(of:)`.
-    public func consume(_ socket: ZMQSocketID, handler: @escaping @Sendable ([ZMQMessage]) -> Void) async {
+    package func consume(_ socket: ZMQSocketID, handler: @escaping @Sendable ([ZMQMessage]) -> Void) async {
         let (finished, finish) = AsyncStream.makeStream(of: Never.self)
         let active = Mutex(true)
         let inbox = ZMQInbox(
@@ -161,7 +161,7 @@ public final class ZMQEngine: Sendable {
 
     /// Closes the socket: messages still waiting for libzmq get one last non-blocking attempt, then are dropped;
     /// libzmq keeps delivering what it accepted for up to the linger time. Its stream finishes.
-    public func close(_ socket: ZMQSocketID) async {
+    package func close(_ socket: ZMQSocketID) async {
         await withCheckedContinuation { continuation in
             if !mailbox.enqueue(.close(socket, continuation)) {
                 continuation.resume()
@@ -171,7 +171,7 @@ public final class ZMQEngine: Sendable {
 
     /// Flushes queued sends (for at most the sockets' linger time), closes every socket, terminates the context,
     /// finishes every stream and returns once the I/O thread has ended. Idempotent; later operations throw `ETERM`.
-    public func shutdown() async {
+    package func shutdown() async {
         await withCheckedContinuation { continuation in
             mailbox.requestShutdown(waiter: continuation)
         }
@@ -179,7 +179,7 @@ public final class ZMQEngine: Sendable {
 
     /// Messages dropped on the way out because a socket's queue passed its limit, the socket errored or was
     /// unknown, or the engine was shutting down; for metrics.
-    public var droppedOutbound: Int {
+    package var droppedOutbound: Int {
         mailbox.dropped.load(ordering: .relaxed)
     }
 

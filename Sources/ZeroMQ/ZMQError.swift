@@ -7,51 +7,51 @@ internal import CZeroMQ
 #endif
 
 /// A failed libzmq call (or engine operation) with its errno, matchable by `code`.
-public struct ZMQError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct ZMQError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The errno value as libzmq reports it (`zmq_errno()`); compare with the `ZMQError.Code` constants.
-    public var code: Int32
+    package var code: Int32
     /// The call or engine operation that failed, e.g. `zmq_bind(tcp://…)`.
-    public var operation: String
+    package var operation: String
 
     /// Makes an error; the engine builds these, tests and fakes may too.
-    public init(code: Int32, operation: String) {
+    package init(code: Int32, operation: String) {
         self.code = code
         self.operation = operation
     }
 
     /// `operation: message (code)`, with libzmq's text for the code.
-    public var description: String {
+    package var description: String {
         "\(operation): \(String(cString: zmq_strerror(code))) (\(code))"
     }
 
     /// Well-known codes, named so callers need not import libc or libzmq.
-    public enum Code {
+    package enum Code {
         /// `EAGAIN`: would block.
-        public static let again: Int32 = EAGAIN
+        package static let again: Int32 = EAGAIN
         /// `EINVAL`: bad argument, option or endpoint.
-        public static let invalidArgument: Int32 = EINVAL
+        package static let invalidArgument: Int32 = EINVAL
         /// `EPROTONOSUPPORT`: unknown transport in an endpoint.
-        public static let protocolNotSupported: Int32 = EPROTONOSUPPORT
+        package static let protocolNotSupported: Int32 = EPROTONOSUPPORT
         /// `EADDRINUSE`: endpoint already bound.
-        public static let addressInUse: Int32 = EADDRINUSE
+        package static let addressInUse: Int32 = EADDRINUSE
         /// `EADDRNOTAVAIL`: the address is not local.
-        public static let addressNotAvailable: Int32 = EADDRNOTAVAIL
+        package static let addressNotAvailable: Int32 = EADDRNOTAVAIL
         /// `ENOENT`: e.g. disconnecting from an endpoint never connected.
-        public static let notFound: Int32 = ENOENT
+        package static let notFound: Int32 = ENOENT
         /// `EHOSTUNREACH`: a mandatory ROUTER has no peer with that routing id.
-        public static let hostUnreachable: Int32 = EHOSTUNREACH
+        package static let hostUnreachable: Int32 = EHOSTUNREACH
         /// `ENOTSOCK`: the socket id is unknown or already closed.
-        public static let notSocket: Int32 = ENOTSOCK
+        package static let notSocket: Int32 = ENOTSOCK
         /// `ETERM`: the engine is shutting down or shut down.
-        public static let terminated: Int32 = ETERM
+        package static let terminated: Int32 = ETERM
     }
 
     /// The call would have blocked.
-    public var isAgain: Bool { code == Code.again }
+    package var isAgain: Bool { code == Code.again }
     /// The engine is shutting down or has shut down.
-    public var isTerminated: Bool { code == Code.terminated }
+    package var isTerminated: Bool { code == Code.terminated }
     /// The socket id is unknown or closed.
-    public var isNotSocket: Bool { code == Code.notSocket }
+    package var isNotSocket: Bool { code == Code.notSocket }
     /// A mandatory ROUTER could not route to the peer.
-    public var isHostUnreachable: Bool { code == Code.hostUnreachable }
+    package var isHostUnreachable: Bool { code == Code.hostUnreachable }
 }

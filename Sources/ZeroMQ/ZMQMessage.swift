@@ -1,2 +1,2 @@
 /// One multipart message: its frames, in order; frames may be empty.
-public typealias ZMQMessage = [[UInt8]]
+package typealias ZMQMessage = [[UInt8]]

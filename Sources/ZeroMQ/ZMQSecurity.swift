@@ -1,5 +1,5 @@
 /// How a socket authenticates its peers and encrypts its traffic (ZMTP security mechanisms, RFC 26 CURVE).
-public enum ZMQSecurity: Sendable, Hashable {
+package enum ZMQSecurity: Sendable, Hashable {
     /// No security mechanism (ZMTP NULL): anyone who reaches the endpoint is a peer.
     case none
     /// The CURVE server side (the socket that binds): its key pair; which clients are let in is the engine's

@@ -1,5 +1,5 @@
 /// Opaque handle of a socket owned by a `ZMQEngine`; the socket itself never leaves the engine's I/O thread.
-public struct ZMQSocketID: Sendable, Hashable, CustomStringConvertible {
+package struct ZMQSocketID: Sendable, Hashable, CustomStringConvertible {
     /// Unique within one engine, never reused.
     let rawValue: UInt64
 
@@ -8,5 +8,5 @@ public struct ZMQSocketID: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `socket#N`, for logs.
-    public var description: String { "socket#\(rawValue)" }
+    package var description: String { "socket#\(rawValue)" }
 }

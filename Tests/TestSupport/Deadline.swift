@@ -1,16 +1,16 @@
 import Synchronization
 
 /// Thrown when a test body outlives its deadline.
-public struct DeadlineExceeded: Error, CustomStringConvertible {
+package struct DeadlineExceeded: Error, CustomStringConvertible {
     /// The deadline that passed.
-    public let seconds: Double
+    package let seconds: Double
     /// What the failure says.
-    public var description: String { "test body did not finish within \(seconds) s" }
+    package var description: String { "test body did not finish within \(seconds) s" }
 }
 
 /// Runs `body`, failing with `DeadlineExceeded` after `seconds` instead of hanging the test run. The body runs in
 /// an unstructured task, so even a body stuck in a non-cancellable await cannot hold the test past its deadline.
-public func withDeadline<T: Sendable>(
+package func withDeadline<T: Sendable>(
     seconds: Double = 10,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {

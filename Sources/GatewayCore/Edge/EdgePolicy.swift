@@ -1,14 +1,14 @@
-public import Fleet
+package import Fleet
 import Synchronization
 import Wire
 
 /// What every connection guard of one gateway shares: the limits, the process-wide connection budget and the
 /// counters that `/health` and `/metrics` show.
-public final class EdgePolicy: Sendable {
+package final class EdgePolicy: Sendable {
     /// The per-connection limits.
-    public let limits: EdgeLimits
+    package let limits: EdgeLimits
     /// Client connections held open at most, across every port.
-    public let maxConnections: Int
+    package let maxConnections: Int
     /// How long a connection the guard answered and closed for writing stays open to let the answer arrive before
     /// the client's own bytes could turn the close into a reset.
     let linger: Duration = .seconds(1)
@@ -22,7 +22,7 @@ public final class EdgePolicy: Sendable {
     private let queued = Atomic<Int>(0)
 
     /// A policy for a gateway with `descriptors` file descriptors.
-    public init(limits: EdgeLimits, descriptors: Int, counters: ProcessCounters) {
+    package init(limits: EdgeLimits, descriptors: Int, counters: ProcessCounters) {
         self.limits = limits
         self.maxConnections = limits.connectionLimit(descriptors: descriptors)
         self.maxLingering = max(8, limits.descriptorReserve / 2)
@@ -30,7 +30,7 @@ public final class EdgePolicy: Sendable {
     }
 
     /// Whether the gateway sheds new work now (set by the `OverloadMonitor`).
-    public var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
+    package var isOverloaded: Bool { overloaded.load(ordering: .relaxed) }
 
     /// Whether either overload measure is watched at all.
     var watchesOverload: Bool { limits.shedLag != nil || limits.shedQueuedBytes != nil }
@@ -49,7 +49,7 @@ public final class EdgePolicy: Sendable {
     package func countShed() { counters.add(.shed) }
 
     /// Client connections open now.
-    public var openConnections: Int { open.load(ordering: .relaxed) }
+    package var openConnections: Int { open.load(ordering: .relaxed) }
 
     /// Takes a slot for a new connection on a port of the product that `product` counts (if any); false at the
     /// limit.
