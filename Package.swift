@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "Supervisor",
             dependencies: [
-                "Fleet", "ZeroMQ", "Wire",
+                "Fleet", "ZeroMQ", "Wire", "JSON", "Lobby",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

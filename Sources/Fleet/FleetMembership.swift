@@ -37,19 +37,30 @@ package final class FleetMembership: Sendable {
     /// file tells the supervisor without waiting).
     package func heartbeatNow() { beat.withLock { $0 }?() }
 
+    /// Thrown by `run` when the process's parent (the supervisor that launched it) is gone and the process was asked
+    /// to stop then: the role's command decides the exit (`switchyard worker` and `gateway` exit 3).
+    package struct Orphaned: Error, CustomStringConvertible {
+        /// This process's id.
+        package let id: String
+        package var description: String { "\(id): the supervisor that launched it is gone" }
+    }
+
     /// Runs until the task is cancelled: sends `hello`, then a heartbeat every interval, and calls `onMap` for every
-    /// map newer than the last one. `status` is read at each heartbeat. If `exitWhenOrphaned`, the process exits
-    /// when its parent (the supervisor that launched it) is gone, so a killed supervisor leaves no strays.
+    /// map newer than the last one. `status` is read at each heartbeat. If `exitWhenOrphaned`, it throws `Orphaned`
+    /// once the process's parent (the supervisor that launched it) is gone, so a killed supervisor leaves no strays.
     ///
     /// Silence from the supervisor for three heartbeat intervals makes the process say `hello` again (the
     /// supervisor may have restarted, or declared it gone). With a `lease`, silence that long also calls `onFence`
     /// (a worker stops serving: a supervisor that cannot reach it may give its partitions to another worker after
-    /// its own, longer, timeout); the next message from the supervisor hands the last map to `onMap` again.
+    /// its own, longer, timeout); the next message from the supervisor hands the last map to `onMap` again. With
+    /// `onCommand` (gateways), a `command` the supervisor relays through this process is handed to it and its answer
+    /// sent back as a `reply` (docs/protocol.md §5.7). What each event calls for is decided by `MembershipState`.
     package func run(
         hello: HelloMessage, exitWhenOrphaned: Bool, lease: Duration? = nil,
         status: @escaping @Sendable () -> HeartbeatMessage,
         onMap: @escaping @Sendable (PartitionMap) async -> Void,
         onFence: @escaping @Sendable () async -> Void = {},
+        onCommand: (@Sendable (Envelope, [UInt8]) async -> (ReplyStatus, [UInt8]))? = nil,
         malformed: @escaping @Sendable (WireError) -> Void
     ) async throws {
         var options = ZMQSocketOptions()
@@ -59,64 +70,85 @@ package final class FleetMembership: Sendable {
         options.security = security.toSupervisor
         let socket = try await engine.makeSocket(.dealer, options: options, connect: [supervisorEndpoint])
         let parent = getppid()
-        let knownEpoch = EpochBox()
-        let link = LinkState()
+        let link = SharedState(MembershipState(heartbeatInterval: heartbeatInterval, lease: lease, now: .now))
 
         @Sendable func send(_ kind: MessageKind, _ body: [UInt8]) {
-            let envelope = Envelope(kind: kind, epoch: knownEpoch.value, origin: id)
+            let envelope = Envelope(kind: kind, epoch: link.withLock { $0.knownEpoch }, origin: id)
             engine.send(WireMessage(envelope, body: body).frames, on: socket)
         }
         send(.hello, hello.encoded())
         beat.withLock { $0 = { send(.heartbeat, status().encoded()) } }
         defer { beat.withLock { $0 = nil } }
+        // Fencing drains partitions, which takes a while: it runs in a task of its own while heartbeats go on.
+        let (fences, fence) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Commands the supervisor relays through this process (a gateway), answered as the fleet answers them.
+        let (relayed, relay) = AsyncStream.makeStream(of: WireMessage.self, bufferingPolicy: .bufferingNewest(64))
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [engine, logger, id] in
                 for await batch in engine.messages(of: socket) {
                     for frames in batch {
+                        let map: PartitionMap?
                         do {
                             let message = try WireMessage(frames: frames)
-                            var adopted = false
                             switch message.envelope.kind {
-                            case .map:
-                                let map = try PartitionMap(decoding: message.body, epoch: message.envelope.epoch)
-                                if map.epoch > knownEpoch.value {
-                                    knownEpoch.value = map.epoch
-                                    link.remember(map)
-                                    await onMap(map)
-                                    adopted = true
-                                }
-                            case .heartbeat:
-                                break
-                            default:
-                                throw WireError(.badValue, "unexpected \(message.envelope.kind) from supervisor")
-                            }
-                            if let map = link.heard(), !adopted {
-                                logger.info("supervisor reachable again; serving", metadata: ["id": "\(id)"])
-                                await onMap(map)
+                            case .map: map = try PartitionMap(decoding: message.body, epoch: message.envelope.epoch)
+                            case .heartbeat: map = nil
+                            case .command where onCommand != nil:
+                                relay.yield(message)
+                                continue
+                            default: throw WireError(.badValue, "unexpected \(message.envelope.kind) from supervisor")
                             }
                         } catch let error as WireError {
                             malformed(error)
+                            continue
+                        }
+                        for case .serve(let map, let again) in link.withLock({ $0.heard(map, now: .now) }) {
+                            if again { logger.info("supervisor reachable again; serving", metadata: ["id": "\(id)"]) }
+                            await onMap(map)
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                for await _ in fences { await onFence() }
+            }
+            if let onCommand {
+                group.addTask { [engine, id] in
+                    await withDiscardingTaskGroup { commands in
+                        for await message in relayed {
+                            commands.addTask {
+                                let (status, body) = await onCommand(message.envelope, message.body)
+                                let answer = message.envelope.reply(
+                                    kind: .reply, status: status, epoch: link.withLock { $0.knownEpoch }, origin: id)
+                                engine.send(WireMessage(answer, body: body).frames, on: socket)
+                            }
                         }
                     }
                 }
             }
             group.addTask { [heartbeatInterval, logger, id] in
+                defer {
+                    fence.finish()
+                    relay.finish()
+                }
                 while !Task.isCancelled {
                     try await Task.sleep(for: heartbeatInterval)
-                    if exitWhenOrphaned && getppid() != parent {
-                        logger.error("supervisor is gone; exiting", metadata: ["id": "\(id)"])
-                        exit(3)
-                    }
-                    send(.heartbeat, status().encoded())
-                    let silence = link.silence
-                    if silence > heartbeatInterval * 3 { send(.hello, hello.encoded()) }
-                    if let lease, silence > lease, link.fence() {
-                        logger.error(
-                            "no word from the supervisor within the lease; not serving until it answers",
-                            metadata: ["id": "\(id)", "silentMs": "\(silence / .milliseconds(1))"])
-                        // Not awaited: heartbeats go on while the partitions drain.
-                        Task { await onFence() }
+                    let orphaned = exitWhenOrphaned && getppid() != parent
+                    for action in link.withLock({ $0.tick(now: .now, orphaned: orphaned) }) {
+                        switch action {
+                        case .orphaned:
+                            logger.error("supervisor is gone; stopping", metadata: ["id": "\(id)"])
+                            throw Orphaned(id: id)
+                        case .heartbeat: send(.heartbeat, status().encoded())
+                        case .hello: send(.hello, hello.encoded())
+                        case .fence(let silence):
+                            logger.error(
+                                "no word from the supervisor within the lease; not serving until it answers",
+                                metadata: ["id": "\(id)", "silentMs": "\(silence / .milliseconds(1))"])
+                            fence.yield()
+                        case .serve: break
+                        }
                     }
                 }
             }
@@ -126,44 +158,13 @@ package final class FleetMembership: Sendable {
     }
 }
 
-/// When the supervisor was last heard from, the last map, and whether the process fenced itself.
-private final class LinkState: Sendable {
-    private struct State {
-        var lastHeard = ContinuousClock.now
-        var map: PartitionMap?
-        var fenced = false
-    }
-    private let state = Mutex(State())
+/// A value shared by the tasks of `run` (the receive loop and the timer), behind a lock.
+private final class SharedState<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
 
-    /// Time since the supervisor was last heard from.
-    var silence: Duration { ContinuousClock.now - state.withLock { $0.lastHeard } }
+    init(_ value: Value) { self.value = Mutex(value) }
 
-    func remember(_ map: PartitionMap) { state.withLock { $0.map = map } }
-
-    /// Records a message; returns the last map if the process had fenced itself (it must serve it again).
-    func heard() -> PartitionMap? {
-        state.withLock { s in
-            s.lastHeard = .now
-            guard s.fenced else { return nil }
-            s.fenced = false
-            return s.map
-        }
-    }
-
-    /// Marks the process fenced; false if it already was.
-    func fence() -> Bool {
-        state.withLock { s in
-            defer { s.fenced = true }
-            return !s.fenced
-        }
-    }
-}
-
-/// The last map epoch seen; written by the receive task, read by the heartbeat task.
-private final class EpochBox: Sendable {
-    private let storage = Mutex<UInt64>(0)
-    var value: UInt64 {
-        get { storage.withLock { $0 } }
-        set { storage.withLock { $0 = newValue } }
+    func withLock<Result: Sendable>(_ body: (inout sending Value) -> sending Result) -> Result {
+        value.withLock { body(&$0) }
     }
 }

@@ -70,6 +70,9 @@ package final class FleetClient: Service, Sendable {
     /// The key each worker link was made with: a worker whose key changed (rotated) gets new sockets.
     private let linkKeys = Mutex<[String: String]>([:])
     private let clock = ContinuousClock()
+    /// SUB sockets made by `adopt`, handed to the task of `run` that consumes them.
+    private let newSubscribers = AsyncStream.makeStream(
+        of: (socket: ZMQSocketID, events: [(product: ProductCode, handler: EventHandler)]).self)
 
     /// Creates the client; sockets are made when `run` starts, and requests made before then wait for a route.
     package init(configuration: Configuration, logger: Logger) {
@@ -97,7 +100,8 @@ package final class FleetClient: Service, Sendable {
             product: product, key: key, partition: partition, body: body, idempotent: idempotent,
             deadline: now.advanced(by: timeout ?? configuration.requestTimeout)
         ) { result in
-            counters.observeDuration(.fleetReplyDuration, product: product, since: now)
+            // Answers only: a timeout or a lost link would put the request deadline into the latency figures.
+            if case .success = result { counters.observeDuration(.fleetReplyDuration, product: product, since: now) }
             completion(result)
         }
         let completions: [PendingCompletion]? = state.withLock { state in
@@ -162,18 +166,35 @@ package final class FleetClient: Service, Sendable {
         let hello = HelloMessage(role: .gateway, pid: UInt32(getpid()))
         // The listeners stop before this service is told to (it comes first in the group), so by then no request
         // is coming: stop taking new ones and end the loops.
-        try? await withGracefulShutdownHandler {
+        let orphaned = try? await withGracefulShutdownHandler {
             try await cancelWhenGracefulShutdown {
-                await withTaskGroup(of: Void.self) { group in
+                await withTaskGroup(of: FleetMembership.Orphaned?.self) { group in
                     group.addTask {
-                        try? await membership.run(
-                            hello: hello, exitWhenOrphaned: self.configuration.exitWhenOrphaned,
-                            status: {
-                                self.counters.setReady(self.isServing)
-                                return self.counters.heartbeat(droppedOutbound: self.engine.droppedOutbound)
-                            },
-                            onMap: { map in await self.adopt(map) },
-                            malformed: { self.dropped($0) })
+                        do {
+                            try await membership.run(
+                                hello: hello, exitWhenOrphaned: self.configuration.exitWhenOrphaned,
+                                status: {
+                                    self.counters.setReady(self.isServing)
+                                    return self.counters.heartbeat(droppedOutbound: self.engine.droppedOutbound)
+                                },
+                                onMap: { map in await self.adopt(map) },
+                                onCommand: { envelope, body in await self.relay(envelope, body) },
+                                malformed: { self.dropped($0) })
+                        } catch let orphaned as FleetMembership.Orphaned {
+                            return orphaned
+                        } catch {}
+                        return nil
+                    }
+                    group.addTask {
+                        await withDiscardingTaskGroup { consumers in
+                            for await (sub, events) in self.newSubscribers.stream {
+                                consumers.addTask {
+                                    // Matching replies and calling completions never blocks: on the I/O thread.
+                                    await self.engine.consume(sub) { self.handleReplies($0, events: events) }
+                                }
+                            }
+                        }
+                        return nil
                     }
                     group.addTask {
                         while !Task.isCancelled {
@@ -181,9 +202,11 @@ package final class FleetClient: Service, Sendable {
                             let now = self.clock.now
                             self.complete(self.state.withLock { self.sendNow($0.routing.tick(now: now)) })
                         }
+                        return nil
                     }
-                    await group.next()
+                    let first = await group.next()
                     group.cancelAll()
+                    return first ?? nil
                 }
             }
         } onGracefulShutdown: {
@@ -191,6 +214,23 @@ package final class FleetClient: Service, Sendable {
         }
         complete(state.withLock { sendNow($0.routing.failAll(FleetRequestError(.shuttingDown))) })
         await engine.shutdown()
+        // Ended because the supervisor is gone: the gateway's command decides what that means for the process.
+        if let orphaned = orphaned ?? nil { throw orphaned }
+    }
+
+    /// Sends a command the supervisor relays through this gateway (`switchyard lobby-user`) to its partition's
+    /// owner, as a client's command goes, and gives back the owner's answer (docs/protocol.md §5.7).
+    private func relay(_ envelope: Envelope, _ body: [UInt8]) async -> (ReplyStatus, [UInt8]) {
+        guard envelope.product != .fleet, partitionCount.map({ Int(envelope.partition) < $0 }) ?? false else {
+            return (.malformed, [])
+        }
+        // Idempotent: the relayed commands set a state (a user's password and type), so a resend is harmless.
+        switch await request(
+            product: envelope.product, key: "", partition: envelope.partition, body: body, idempotent: true)
+        {
+        case .success(let reply): return (.ok, reply)
+        case .failure: return (.failed, [])
+        }
     }
 
     /// A SUB for worker replies and events, connected to `endpoint`, consumed until it is closed.
@@ -203,10 +243,8 @@ package final class FleetClient: Service, Sendable {
         options.receiveHighWaterMark = 1_000_000
         options.lingerMilliseconds = 0
         let sub = try await engine.makeSocket(.sub, options: options, connect: [endpoint])
-        Task {
-            // Matching replies and calling completions never blocks, so it runs on the I/O thread.
-            await self.engine.consume(sub) { self.handleReplies($0, events: events) }
-        }
+        // Consumed by a task of `run` until the socket is closed.
+        newSubscribers.continuation.yield((sub, events))
         return sub
     }
 

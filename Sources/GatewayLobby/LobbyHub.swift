@@ -15,7 +15,7 @@ import Wire
 /// following had diverged.
 final class LobbyHub: Service, Sendable {
     /// The lobby's partition key: one partition owns the lobby, so one writer orders every change.
-    static let key = "lobby"
+    static let key = LobbyCommand.partitionKey
 
     /// What a subscriber's writer receives.
     enum Outgoing: Sendable {

@@ -25,6 +25,9 @@ package enum LobbyCommand: Sendable, Hashable {
     private static let removeTag: UInt8 = 4
     private static let authenticateTag: UInt8 = 5
     private static let setUserTag: UInt8 = 6
+
+    /// The key whose partition holds the lobby (its tables and users): one partition, found like any key's.
+    package static let partitionKey = "lobby"
     private static let credentialsTag: UInt8 = 7
 
     /// Encodes the body frame: `u8 tag` then tag 1 list (nothing), 2 add `i64 after_id | str name | i64

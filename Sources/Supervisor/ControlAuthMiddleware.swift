@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Requires the control token on the control API (`/workers…`), and on `/health` and `/metrics` too when the fleet
+/// Requires the control token on the control API (`/workers…`, `/lobby/users/…`), and on `/health` and `/metrics` too when the fleet
 /// is configured so (`--protect-health`); answers `401 {"error": …}` with `WWW-Authenticate: Bearer` otherwise.
 struct ControlAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: ControlToken
@@ -10,7 +10,9 @@ struct ControlAuthMiddleware<Context: RequestContext>: RouterMiddleware {
         async throws -> Response
     {
         let path = request.uri.path
-        let guarded = path == "/workers" || path.hasPrefix("/workers/") || (protectHealth && path != "/")
+        let guarded =
+            path == "/workers" || path.hasPrefix("/workers/") || path.hasPrefix("/lobby/")
+            || (protectHealth && path != "/")
         guard guarded, !token.accepts(request.headers[.authorization]) else {
             return try await next(request, context)
         }

@@ -13,6 +13,15 @@ final class ControlService: Sendable {
     private let id = "supervisor"
     /// Messages whose origin was not the process their key belongs to.
     private let impostors = Atomic<Int>(0)
+    /// Commands relayed through a gateway and waiting for its answer, by correlation.
+    private let relays = Mutex(Relays())
+
+    private struct Relays {
+        var last: UInt64 = 0
+        var waiting: [UInt64: CheckedContinuation<RelayResult, Never>] = [:]
+        /// Timed out before their wait began (so the wait ends at once).
+        var expired: Set<UInt64> = []
+    }
 
     /// A control service; with a `keyring`, its socket is a CURVE server that takes a message only from the process
     /// whose key sent it (the engine's ZAP handler must be the keyring's).
@@ -94,12 +103,80 @@ final class ControlService: Sendable {
                 case .map(let map):
                     send(map, to: [identity], on: router)
                 }
+            case .reply:
+                let waiter = relays.withLock { $0.waiting.removeValue(forKey: envelope.correlation) }
+                // An answer nobody waits for any more (it timed out) is dropped.
+                waiter?.resume(returning: envelope.status == .ok ? .answered(message.body) : .failed(envelope.status))
             default:
                 throw WireError(.badValue, "unexpected \(envelope.kind) on the control socket")
             }
         } catch {
             registry.countMalformed()
             logger.warning("malformed control message dropped", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How a relayed command ended.
+    enum RelayResult: Sendable, Equatable {
+        /// The owner's answer.
+        case answered([UInt8])
+        /// The gateway could not get an answer (the owner failed, the fleet has no route) or refused the command.
+        case failed(ReplyStatus)
+        /// No gateway serves now.
+        case noGateway
+        /// No answer within the time given.
+        case timedOut
+    }
+
+    /// Sends `body`, a command of `product` for `partition`, through a serving gateway of this fleet into the fleet
+    /// (docs/protocol.md §5.7) and waits at most `timeout` for the owner's answer.
+    func relay(product: ProductCode, partition: UInt16, body: [UInt8], timeout: Duration) async -> RelayResult {
+        guard let router = socket.withLock({ $0 }),
+            let gateway = registry.records.first(where: {
+                $0.role == .gateway && $0.state == .running && $0.ready && $0.identity != nil
+            }), let identity = gateway.identity
+        else { return .noGateway }
+        let correlation = relays.withLock { relays in
+            relays.last += 1
+            return relays.last
+        }
+        let command = Envelope(
+            kind: .command, product: product, partition: partition, epoch: registry.epoch, correlation: correlation,
+            origin: id)
+        return await withTaskGroup(of: RelayResult?.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let expired = self.relays.withLock { relays in
+                        if relays.expired.remove(correlation) != nil { return true }
+                        relays.waiting[correlation] = continuation
+                        return false
+                    }
+                    if expired { return continuation.resume(returning: .timedOut) }
+                    self.engine.send([identity] + WireMessage(command, body: body).frames, on: router)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                // Still waiting: end the wait (an answer that comes later finds nobody).
+                let waiter = self.relays.withLock { relays in
+                    guard let waiter = relays.waiting.removeValue(forKey: correlation) else {
+                        // Answered already, or the wait has not begun: then it ends as soon as it does.
+                        if !Task.isCancelled { relays.expired.insert(correlation) }
+                        return nil as CheckedContinuation<RelayResult, Never>?
+                    }
+                    return waiter
+                }
+                waiter?.resume(returning: .timedOut)
+                return nil
+            }
+            var result = RelayResult.timedOut
+            while let finished = await group.next() {
+                if let finished {
+                    result = finished
+                    group.cancelAll()
+                }
+            }
+            return result
         }
     }
 

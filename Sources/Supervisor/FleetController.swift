@@ -5,7 +5,7 @@ import Synchronization
 import Wire
 
 /// Changes to a running fleet: adds and removes workers, moves partitions, and stops a process that stopped
-/// answering. Shared by the control loop (`FleetRunner`) and the HTTP API (`FleetRoutes`).
+/// answering. Shared by the control loop (`FleetServices`) and the HTTP API (`FleetRoutes`).
 final class FleetController: Sendable {
     let spec: FleetSpec
     let registry: ProcessRegistry
@@ -19,16 +19,28 @@ final class FleetController: Sendable {
         /// Set once the control socket is bound: children need its endpoint.
         var control: ControlService?
         var endpoint: String?
-        var workers: [String: Task<Void, Never>] = [:]
+        /// The stop signal of every worker process this supervisor runs, by id.
+        var workers: [String: StopSignal] = [:]
         var stopping: Set<String> = []
         var shuttingDown = false
     }
+
+    /// A worker process to run: handed by `launchWorker` to `runWorkers`, which owns it.
+    private struct Launch: Sendable {
+        let id: String
+        let child: ChildProcess
+        let stop: StopSignal
+    }
+
+    private let launches: AsyncStream<Launch>
+    private let launcher: AsyncStream<Launch>.Continuation
 
     init(spec: FleetSpec, registry: ProcessRegistry, keyring: FleetKeyring?, logger: Logger) {
         self.spec = spec
         self.registry = registry
         self.keyring = keyring
         self.logger = logger
+        (launches, launcher) = AsyncStream.makeStream(of: Launch.self)
     }
 
     /// Starts serving changes; `endpoint` is the control socket's resolved endpoint.
@@ -57,9 +69,37 @@ final class FleetController: Sendable {
         let child = ChildProcess(
             id: id, executable: spec.executable, arguments: arguments, registry: registry, control: control,
             logger: logger, stopGrace: .seconds(10))
-        state.withLock { s in
-            guard !s.shuttingDown, s.workers[id] == nil else { return }
-            s.workers[id] = Task { await child.run() }
+        let stop = StopSignal()
+        let launch = state.withLock { s -> Bool in
+            guard !s.shuttingDown, s.workers[id] == nil else { return false }
+            s.workers[id] = stop
+            return true
+        }
+        if launch { launcher.yield(Launch(id: id, child: child, stop: stop)) }
+    }
+
+    /// Runs every worker process launched, each as a child task of this call, until `stopAllWorkers`: the
+    /// supervisor's worker service. A worker stopped for its removal is forgotten once its process has exited.
+    func runWorkers() async {
+        await withDiscardingTaskGroup { group in
+            for await launch in launches {
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { worker in
+                        // The process runs (and is restarted) until it is told to stop or the supervisor stops.
+                        worker.addTask { await launch.child.run() }
+                        worker.addTask { await launch.stop.wait() }
+                        await worker.next()
+                        // Ended by a cancelled supervisor rather than the signal: the waiter must end too.
+                        launch.stop.fire()
+                        worker.cancelAll()
+                    }
+                    let removed = self.state.withLock { s in
+                        s.workers[launch.id] = nil
+                        return s.stopping.contains(launch.id) && !s.shuttingDown
+                    }
+                    if removed { self.finishRemoval(launch.id) }
+                }
+            }
         }
     }
 
@@ -156,26 +196,29 @@ final class FleetController: Sendable {
     var control: ControlService? { state.withLock { $0.control } }
 
     private func stopLeaving(_ id: String) {
-        let task: Task<Void, Never>? = state.withLock { s in
+        let running: StopSignal?? = state.withLock { s in
             guard !s.stopping.contains(id) else { return nil }
             s.stopping.insert(id)
-            // A worker of another host is stopped there (its unit); here it is only forgotten.
-            return s.workers[id] ?? Task {}
+            return .some(s.workers[id])
         }
-        guard let task else { return }
+        guard let running else { return }
         logger.info("stopping removed worker", metadata: ["id": "\(id)"])
-        Task {
-            task.cancel()
-            await task.value
-            registry.forget(id)
-            save()
-            state.withLock { s in
-                s.workers[id] = nil
-                s.stopping.remove(id)
-            }
-            broadcast()
-            logger.info("worker removed", metadata: ["id": "\(id)"])
+        if let stop = running {
+            // Its task in `runWorkers` stops the process and then finishes the removal.
+            stop.fire()
+        } else {
+            // A worker of another host is stopped there (its unit); here it is only forgotten.
+            finishRemoval(id)
         }
+    }
+
+    /// Forgets a removed worker whose process has stopped, and tells the fleet.
+    private func finishRemoval(_ id: String) {
+        registry.forget(id)
+        save()
+        state.withLock { _ = $0.stopping.remove(id) }
+        broadcast()
+        logger.info("worker removed", metadata: ["id": "\(id)"])
     }
 
     /// A process that says it runs but has not been heard from for `spec.unresponsiveTimeout` is killed; its
@@ -194,13 +237,39 @@ final class FleetController: Sendable {
         }
     }
 
-    /// Stops every worker (after the gateways).
-    func stopAllWorkers() async {
-        let tasks = state.withLock { s in
+    /// Stops every worker (the service group calls it after the gateways have stopped); `runWorkers` returns once
+    /// their processes have exited.
+    func stopAllWorkers() {
+        let stops = state.withLock { s in
             s.shuttingDown = true
             return Array(s.workers.values)
         }
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+        launcher.finish()
+        for stop in stops { stop.fire() }
+    }
+}
+
+/// A one-shot signal: `wait` returns once `fire` has been called (before or after).
+final class StopSignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    /// Fires the signal; later calls do nothing.
+    func fire() {
+        let waiters = state.withLock { state in
+            defer { state = (true, []) }
+            return state.fired ? [] : state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the signal has fired.
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state in
+                if !state.fired { state.waiters.append(continuation) }
+                return state.fired
+            }
+            if fired { continuation.resume() }
+        }
     }
 }

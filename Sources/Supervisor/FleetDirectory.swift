@@ -237,8 +237,6 @@ package struct FleetDirectory: Sendable {
             rebalancePending: rebalanceWanted, removed: removed.sorted())
     }
 
-    /// The host whose data folder holds the current file of each partition.
-
     private static func newRecord(_ id: String, _ role: ProcessRole, _ partitions: [UInt16]) -> Record {
         Record(
             id: id, role: role, pid: nil, state: .starting, restarts: 0, lastHeartbeat: nil, lastHeartbeatAt: nil,
@@ -248,10 +246,6 @@ package struct FleetDirectory: Sendable {
 
     /// Every record, workers first, in spec order.
     package var records: [Record] { order.compactMap { byID[$0] } }
-
-    /// The current map epoch.
-
-    /// Malformed messages the supervisor itself dropped.
 
     /// Counts a malformed control message.
     package mutating func countMalformed() { malformed &+= 1 }

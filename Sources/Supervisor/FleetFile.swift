@@ -1,4 +1,5 @@
 package import Foundation
+import Wire
 
 /// A fleet file (docs/operations.md, "Several hosts"): the hosts, workers, gateways and partitions of a fleet that
 /// spans machines. `switchyard supervisor --fleet FILE` reads it; the supervisor launches the processes placed on
@@ -78,6 +79,11 @@ package struct FleetFile: Decodable, Sendable {
         guard !workers.isEmpty else { throw Invalid(description: "a fleet needs at least one worker") }
         let ids = workers.map(\.id) + gateways.map(\.id)
         guard Set(ids).count == ids.count else { throw Invalid(description: "process ids must be unique") }
+        if let bad = ids.first(where: { !Envelope.isValidOrigin($0) }) {
+            throw Invalid(
+                description:
+                    "\"\(bad)\" is not a valid process id (1–\(WireConstants.maxOriginLength) of A–Z a–z 0–9 . _ -)")
+        }
         if let partitions, !(1...4096).contains(partitions) {
             throw Invalid(description: "partitions must be 1…4096")
         }

@@ -57,14 +57,16 @@ struct FleetRoutes: Sendable {
         }
     }
 
-    private static func json(_ status: Int, _ fields: [(String, JSONValue)]) -> Response {
+    /// A JSON object response.
+    static func json(_ status: Int, _ fields: [(String, JSONValue)]) -> Response {
         let object = JSONObject(fields)
         return Response(
             status: .init(code: status), headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(object).jsonBytes)))
     }
 
-    private static func error(_ status: Int, _ message: String) -> Response {
+    /// `{"error": message}`.
+    static func error(_ status: Int, _ message: String) -> Response {
         json(status, [("error", .string(message))])
     }
 }

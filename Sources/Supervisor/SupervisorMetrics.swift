@@ -169,7 +169,7 @@ final class SupervisorMetrics: Sendable {
             for r in shown {
                 let products: [ProductCode?] = measure.isPerProduct ? ProductCode.clientProducts : [nil]
                 for product in products {
-                    var labels = "id=\"\(r.id)\",role=\"\(r.role)\""
+                    var labels = "id=\"\(Self.escaped(r.id))\",role=\"\(r.role)\""
                     if let product { labels += ",product=\"\(product.name)\"" }
                     let key = MeasureKey(measure, product: product)
                     let counts =
@@ -190,6 +190,20 @@ final class SupervisorMetrics: Sendable {
             }
         }
         return Array(text.utf8)
+    }
+
+    /// A label value as the text format wants it: backslash, double quote and newline escaped.
+    static func escaped(_ value: String) -> String {
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// `value` divided by 10^`places`, written exactly (`25000`, 6 → `0.025`), so a bucket's `le` reads as its

@@ -6,9 +6,14 @@ package import ServiceLifecycle
 import Wire
 import ZeroMQ
 
-/// Builds the supervisor's services: the health/metrics listener and the fleet runner (control socket + children).
-/// The runner is last, so on SIGTERM it drains the children before the health listener stops.
-package func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws -> [any Service] {
+/// Binds the supervisor's sockets and returns its services in start order: the ZeroMQ engine, the health and
+/// control API, the control socket, the ZAP handler, the control loop, the announcer, the workers and the gateways.
+/// The `ServiceGroup` stops them in reverse, each once the one after it has returned: on SIGTERM the gateways drain
+/// first, then the workers stop (so commands in flight get their replies), then the loops, the API, and last the
+/// engine.
+package func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) async throws
+    -> [ServiceGroupConfiguration.ServiceConfiguration]
+{
     let saved = try FleetState.load(folder: spec.dataDirectory)
     if let saved {
         logger.info(
@@ -53,13 +58,29 @@ package func buildSupervisorServices(_ spec: FleetSpec, logger: Logger) throws -
     }
     health.register(on: router)
     FleetRoutes(controller: controller).register(on: router)
+    LobbyUserRoutes(controller: controller).register(on: router)
     let app = ListenerService(
         Application(
             router: router,
             configuration: .init(address: .hostname(spec.healthHost, port: spec.healthPort), serverName: "switchyard"),
             logger: logger),
         process: "supervisor", purpose: "/health and the control API", host: spec.healthHost, port: spec.healthPort)
-    return [app, FleetRunner(spec: spec, controller: controller, health: health, logger: logger)]
+    try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
+    try DataFolderManifest.check(folder: spec.dataDirectory, partitionCount: spec.partitionCount)
+    let engine = ZMQEngine(name: "supervisor", logger: logger, maxMessageSize: spec.maxWireMessageBytes)
+    do {
+        let fleet = try await FleetServices.bind(
+            spec: spec, controller: controller, health: health, engine: engine, logger: logger)
+        let engineService = ProcessPart("ZeroMQ engine", cancelOnShutdown: false) {
+            try? await gracefulShutdown()
+            await engine.shutdown()
+            logger.info("fleet stopped")
+        }
+        return [.init(service: engineService), .init(service: app)] + fleet
+    } catch {
+        await engine.shutdown()
+        throw error
+    }
 }
 
 /// Why the supervisor cannot start.
@@ -67,30 +88,25 @@ struct SupervisorStartError: Error, CustomStringConvertible {
     let description: String
 }
 
-/// Binds the control socket, launches every process and keeps it running.
-struct FleetRunner: Service {
-    let spec: FleetSpec
-    let controller: FleetController
-    let health: HealthRoutes
-    let logger: Logger
+/// The parts of the supervisor that run the fleet: the control socket, the ZAP handler, the control loop, the
+/// announcer, and the worker and gateway processes.
+enum FleetServices {
     /// How often moves, removals and silent processes are checked.
-    private let reconcileInterval: Duration = .milliseconds(20)
+    static let reconcileInterval: Duration = .milliseconds(20)
 
-    private var registry: ProcessRegistry { controller.registry }
-
-    func run() async throws {
-        try FileManager.default.createDirectory(atPath: spec.dataDirectory, withIntermediateDirectories: true)
-        try DataFolderManifest.check(folder: spec.dataDirectory, partitionCount: spec.partitionCount)
-        let engine = ZMQEngine(name: "supervisor", logger: logger, maxMessageSize: spec.maxWireMessageBytes)
+    /// Binds the control socket (after the ZAP handler: a CURVE server bound without one refuses every peer) and
+    /// returns the services, in start order.
+    static func bind(
+        spec: FleetSpec, controller: FleetController, health: HealthRoutes, engine: ZMQEngine, logger: Logger
+    ) async throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let registry = controller.registry
         let keyring = controller.keyring
-        // The ZAP handler before the control socket: a CURVE server bound without one refuses every peer.
         let zap = try await keyring?.authenticator.bind(on: engine)
         let control = ControlService(registry: registry, engine: engine, keyring: keyring, logger: logger)
         let endpoint = try await control.bind(spec.controlEndpoint)
         logger.info("supervisor control socket bound", metadata: ["endpoint": "\(endpoint)"])
         let heartbeatMs = "\(Int(spec.heartbeatInterval / .milliseconds(1)))"
         controller.started(control: control, endpoint: endpoint)
-        for r in registry.records where r.role == .worker && !r.external { controller.launchWorker(r.id) }
         var gateways: [ChildProcess] = []
         for g in spec.gateways where spec.launches(g.id) {
             let args =
@@ -101,56 +117,64 @@ struct FleetRunner: Service {
                     "--lobby-port", "\(g.lobbyPort)",
                     "--heartbeat-ms", heartbeatMs, "--exit-when-orphaned",
                 ] + (try controller.linkArguments(g.id)) + spec.gatewayArguments
-            gateways.append(child(g.id, args, control))
+            gateways.append(
+                ChildProcess(
+                    id: g.id, executable: spec.executable, arguments: args, registry: registry, control: control,
+                    logger: logger, stopGrace: .seconds(10)))
         }
-        let (gatewaysGone, gatewaysGoneSignal) = AsyncStream.makeStream(of: Never.self)
         let gatewayChildren = gateways
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await control.run() }
-            if let keyring, let zap {
-                group.addTask { await keyring.authenticator.serve(zap, on: engine) }
-            }
-            group.addTask { await announceWhenHealthy() }
-            group.addTask {
-                var tick = 0
-                while !Task.isCancelled {
-                    controller.reconcile()
-                    tick += 1
-                    // A key file added, replaced or removed takes effect within half a second.
-                    if tick % 25 == 0 { controller.refreshKeys() }
-                    try? await Task.sleep(for: reconcileInterval)
-                }
-            }
-            // The processes run until shutdown; then the control loop and the announcer stop too.
-            await withTaskGroup(of: Void.self) { processes in
-                processes.addTask {
-                    await withTaskGroup(of: Void.self) { running in
-                        for gateway in gatewayChildren {
-                            running.addTask { try? await cancelWhenGracefulShutdown { await gateway.run() } }
-                        }
-                    }
-                    gatewaysGoneSignal.finish()
-                }
-                processes.addTask {
-                    // Workers stop after the last gateway, so commands still in flight get their replies.
-                    for await _ in gatewaysGone {}
-                    await controller.stopAllWorkers()
-                }
-            }
-            group.cancelAll()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ProcessPart("control socket") { await control.run() })
+        ]
+        if let keyring, let zap {
+            services.append(
+                .init(service: ProcessPart("ZAP handler") { await keyring.authenticator.serve(zap, on: engine) }))
         }
-        await engine.shutdown()
-        logger.info("fleet stopped")
-    }
-
-    private func child(_ id: String, _ args: [String], _ control: ControlService) -> ChildProcess {
-        ChildProcess(
-            id: id, executable: spec.executable, arguments: args, registry: registry, control: control,
-            logger: logger, stopGrace: .seconds(10))
+        services.append(
+            .init(
+                service: ProcessPart("control loop") {
+                    var tick = 0
+                    while !Task.isCancelled {
+                        controller.reconcile()
+                        tick += 1
+                        // A key file added, replaced or removed takes effect within half a second.
+                        if tick % 25 == 0 { controller.refreshKeys() }
+                        try await Task.sleep(for: reconcileInterval)
+                    }
+                }))
+        // A part that is done early still runs until the shutdown reaches it: the service group takes a part that
+        // ends on its own while another one stops as a failure.
+        services.append(
+            .init(
+                service: ProcessPart("announcer") {
+                    await announceWhenHealthy(spec: spec, health: health)
+                    try await gracefulShutdown()
+                }))
+        services.append(
+            .init(
+                service: ProcessPart("workers", cancelOnShutdown: false) {
+                    for r in registry.records where r.role == .worker && !r.external { controller.launchWorker(r.id) }
+                    // Until the gateways have stopped (they come after in the group, so they stop first).
+                    try? await withGracefulShutdownHandler {
+                        await controller.runWorkers()
+                    } onGracefulShutdown: {
+                        controller.stopAllWorkers()
+                    }
+                }))
+        services.append(
+            .init(
+                service: ProcessPart("gateways") {
+                    await withTaskGroup(of: Void.self) { running in
+                        for gateway in gatewayChildren { running.addTask { await gateway.run() } }
+                    }
+                    // None runs on this host (they all run elsewhere).
+                    try await gracefulShutdown()
+                }))
+        return services
     }
 
     /// Prints where each product listens the first time the whole fleet is healthy.
-    private func announceWhenHealthy() async {
+    static func announceWhenHealthy(spec: FleetSpec, health: HealthRoutes) async {
         while !Task.isCancelled {
             if health.report().0 {
                 var lines = [

@@ -70,9 +70,10 @@ struct CommitContext: Sendable {
         if !messages.isEmpty { engine.send(messages, on: publishSocket) }
     }
 
-    /// Counts a committed transaction's commands by product, one counter add per product present.
+    /// Counts a committed transaction's commands by product, one counter add per product present (and no
+    /// allocation: this runs once per transaction).
     private func countApplied(_ batch: [PartitionLane.Item]) {
-        var perProduct: [Int] = Array(repeating: 0, count: ProductCode.allCases.count)
+        var perProduct: InlineArray<5, Int> = .init(repeating: 0)
         for item in batch { perProduct[Int(item.command.product.rawValue)] += 1 }
         for product in ProductCode.clientProducts where perProduct[Int(product.rawValue)] > 0 {
             if let counter = EdgeCounter.commandsApplied(of: product) {

@@ -62,12 +62,30 @@ struct PartitionFetcher: Sendable {
         options.lingerMilliseconds = 0
         options.security = security
         let socket = try await engine.makeSocket(.dealer, options: options, connect: [source])
-        var closed = false
-        defer {
-            if !closed { try? output.close() }
-            let engine = engine
-            Task { await engine.close(socket) }
+        let expected: (total: UInt64, digest: [UInt8])
+        do {
+            expected = try await receive(partition: p, epoch: epoch, over: socket, into: output)
+        } catch {
+            try? output.close()
+            await engine.close(socket)
+            throw error
         }
+        await engine.close(socket)
+        try output.close()
+        let (size, digest) = try PartitionFileServer.hash(incoming)
+        guard size == expected.total, digest == expected.digest else {
+            throw Failure(description: "the copy's SHA-256 or size differs from the source's")
+        }
+        try PartitionFile.verify(incoming)
+        try PartitionFile.install(incoming, partition: p, in: directory)
+        return size
+    }
+
+    /// Asks for the file chunk by chunk over `socket`, writes the chunks to `output` and makes them durable; returns
+    /// the size and SHA-256 the source announced.
+    private func receive(partition p: UInt16, epoch: UInt64, over socket: ZMQSocketID, into output: FileHandle)
+        async throws -> (total: UInt64, digest: [UInt8])
+    {
         var replies = engine.messages(of: socket).makeAsyncIterator()
         var pending: [ZMQMessage] = []
         var offset: UInt64 = 0
@@ -102,15 +120,8 @@ struct PartitionFetcher: Sendable {
             guard !chunk.bytes.isEmpty else { throw Failure(description: "empty chunk before the end") }
         }
         try output.synchronize()
-        try output.close()
-        closed = true
-        let (size, digest) = try PartitionFileServer.hash(incoming)
-        guard let expected, size == expected.total, digest == expected.digest else {
-            throw Failure(description: "the copy's SHA-256 or size differs from the source's")
-        }
-        try PartitionFile.verify(incoming)
-        try PartitionFile.install(incoming, partition: p, in: directory)
-        return size
+        guard let expected else { throw Failure(description: "no chunk received") }
+        return expected
     }
 
     /// The chunk answering `correlation`, within `chunkTimeout`; older answers (a retried request) are skipped.

@@ -1,27 +1,23 @@
 import ArgumentParser
 import Foundation
+import JSON
 import Lobby
-import Storage
-import Supervisor
-import Wire
 
-/// `switchyard lobby-user`: adds a lobby user or changes a password and type, in the data folder's lobby
-/// partition (safe while the fleet runs: SQLite serialises the write with the worker's).
+/// `switchyard lobby-user`: adds a lobby user or changes a password and type, through the running fleet (the
+/// supervisor relays the change to the worker that owns the lobby, wherever it runs). The password is hashed here;
+/// only its PBKDF2 hash leaves this process.
 struct LobbyUserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lobby-user",
-        abstract: "Add a lobby user or change a user's password and type (in the fleet's data folder).")
+        abstract: "Add a lobby user or change a user's password and type, through the running fleet's supervisor.")
 
-    @Option(help: "The fleet's data folder.")
-    var data: String = "./data"
+    @OptionGroup var target: FleetCommand.Target
     @Option(help: "The user's name.")
     var username: String
     @Option(help: "The password; read from standard input (one line) when omitted.")
     var password: String?
     @Option(help: "admin or user.")
     var type: String = "user"
-    @Option(help: "Partition count, for a data folder no fleet has used yet (else read from its fleet.json).")
-    var partitions: Int = 64
 
     func validate() throws {
         guard LobbyUserType(rawValue: type) != nil else { throw ValidationError("--type must be admin or user") }
@@ -36,16 +32,13 @@ struct LobbyUserCommand: AsyncParsableCommand {
             // A longer password could never log in: the lobby refuses longer credentials unchecked.
             throw ValidationError("the password must be 1…\(LobbyLimits.default.maxCredentialBytes) bytes")
         }
-        let count = try dataFolderPartitionCount(data) ?? partitions
-        let partition = Partitioner.partition(of: "lobby", count: count)
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let path = (data as NSString).appendingPathComponent(PartitionDatabase.fileName(partition: partition))
-        let database = try PartitionDatabase(path: path, partition: partition)
         let hash = try LobbyPassword(hashing: secret)
-        try database.writeSync { db in
-            try LobbyRepository.setUser(username, hash, LobbyUserType(rawValue: type) ?? .user, in: db)
-        }
-        try database.close()
-        print("lobby user \(username) (\(type)) set in \(path)")
+        let body = JSONValue.object(
+            JSONObject([("passwordHash", .string(hash.stored)), ("type", .string(type))]))
+        // Any byte of a name may be in it: the path segment is percent-encoded.
+        let segment = username.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? username
+        let response = try await target.send(
+            "PUT", "/lobby/users/\(segment)", json: String(decoding: body.jsonBytes, as: UTF8.self))
+        try target.finish(response)
     }
 }

@@ -106,9 +106,9 @@ struct WorkerCommand: AsyncParsableCommand {
         config.security = try membership.linkSecurity()
         let group = ServiceGroup(
             configuration: .init(
-                services: [WorkerService(configuration: config, logger: logger)],
+                services: try await WorkerServices.build(config, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        try await runRole(group, logger: logger)
     }
 }
 
@@ -184,7 +184,18 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration: .init(
                 services: buildGatewayServices(config, logger: logger),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await runRole(group, logger: logger)
+    }
+}
+
+/// Runs a gateway's or worker's services. One whose supervisor is gone (`--exit-when-orphaned`) has stopped its
+/// services in order and exits 3: the process is decided here, not in the library that noticed.
+func runRole(_ group: ServiceGroup, logger: Logger) async throws {
+    do {
         try await group.run()
+    } catch let orphaned as FleetMembership.Orphaned {
+        logger.error("stopped: the supervisor that launched this process is gone", metadata: ["id": "\(orphaned.id)"])
+        exit(3)
     }
 }
 

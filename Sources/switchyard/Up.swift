@@ -36,7 +36,7 @@ func runSupervisor(fleet: FleetOptions, common: CommonOptions, logger: Logger) a
     spec.gatewayArguments += common.arguments
     let group = ServiceGroup(
         configuration: .init(
-            services: try buildSupervisorServices(spec, logger: logger),
+            services: try await buildSupervisorServices(spec, logger: logger),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
 }

@@ -13,6 +13,11 @@ import Wire
         #expect(SupervisorMetrics.decimal(4096, places: 0) == "4096")
     }
 
+    @Test func labelValuesAreEscaped() {
+        #expect(SupervisorMetrics.escaped("w1") == "w1")
+        #expect(SupervisorMetrics.escaped("a\"b\\c\nd") == "a\\\"b\\\\c\\nd")
+    }
+
     @Test func aProcessHistogramIsWrittenCumulativeWithItsLabels() throws {
         let registry = FailingProcessTests().registry()
         var worker = try #require(registry.records.first { $0.id == "w1" })

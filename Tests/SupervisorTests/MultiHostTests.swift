@@ -112,6 +112,9 @@ import Wire
             #"{"workers": [], "gateways": []}"#,
             #"{"workers": [{"id": "w1"}, {"id": "w1"}], "gateways": []}"#,
             #"{"control": "tcp://*:1", "workers": [{"id": "w1"}], "gateways": []}"#,
+            // Ids travel in every envelope and label every metric: the envelope's rules apply.
+            #"{"workers": [{"id": "w 1"}], "gateways": []}"#,
+            #"{"workers": [{"id": "w1"}], "gateways": [{"id": "g\"1"}]}"#,
         ] {
             try bad.write(toFile: path, atomically: true, encoding: .utf8)
             #expect(throws: (any Error).self) { try FleetFile.load(path) }

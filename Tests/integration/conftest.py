@@ -108,6 +108,12 @@ def poll(predicate, timeout=30.0, interval=0.05, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
 
 
+def lobby_user(fleet, *args):
+    """`switchyard lobby-user` against `fleet`'s supervisor (the token from its data folder)."""
+    return subprocess.run([BIN, "lobby-user", "--data", fleet.data, "--supervisor-url",
+                           f"http://127.0.0.1:{fleet.health_port}", *args], capture_output=True, text=True, timeout=60)
+
+
 def gateway(fleet, gateway_id="g1"):
     """A gateway's entry in the fleet's /health (its edge counters among it)."""
     return fleet.process(gateway_id)

@@ -2,7 +2,6 @@
 connection and checked on the gateway, never on the worker that serves other products; a Socket.IO polling
 payload carries a bounded number of packets; a WebSocket's message rate is held to its limit."""
 import json
-import subprocess
 import statistics
 import threading
 import time
@@ -13,7 +12,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import BIN, counters_reach, poll
+from conftest import counters_reach, lobby_user, poll
 
 LOCKOUT_S = 2.0
 
@@ -165,7 +164,8 @@ def test_health_warns_while_the_first_start_accounts_keep_their_default_password
     # The contract's accounts still work: the warning is only a warning.
     assert rest_login(fleet, "admin", "admin").status_code == 200
     for name in ("admin", "user"):
-        subprocess.run([BIN, "lobby-user", "--data", fleet.data, "--username", name, "--type",
-                        "admin" if name == "admin" else "user", "--password", f"new-{name}"], check=True, timeout=60)
+        out = lobby_user(fleet, "--username", name, "--type", "admin" if name == "admin" else "user",
+                         "--password", f"new-{name}")
+        assert out.returncode == 0, out.stderr
     poll(lambda: fleet.health()[1]["warnings"] == [], timeout=30, what="the warning to clear")
     assert rest_login(fleet, "admin", "new-admin").status_code == 200

@@ -8,7 +8,6 @@ import uuid
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from conftest import poll
 from steps_streamer import steps_of
 
 

@@ -4,13 +4,12 @@ import json
 import os
 import signal
 import struct
-import subprocess
 
 import pytest
 import requests
 from websockets.sync.client import connect
 
-from conftest import BIN, Fleet, masked_frame, poll, raw_websocket, server_frames
+from conftest import Fleet, lobby_user, masked_frame, poll, raw_websocket, server_frames
 
 INITIAL = [{"id": 1, "name": "table - James Bond", "participants": 7},
            {"id": 2, "name": "table - Mission Impossible", "participants": 4}]
@@ -163,8 +162,7 @@ def test_tables_and_users_survive_restarts_and_users_can_be_added(fresh_fleet):
     r = rest(fleet, "get", "/tables")
     assert r.json()["tables"] == INITIAL
     created = rest(fleet, "post", "/tables", json={"after_id": 1, "table": {"name": "kept", "participants": 9}}).json()
-    out = subprocess.run([BIN, "lobby-user", "--data", fleet.data, "--username", "carol", "--password", "s3cret",
-                          "--type", "admin"], capture_output=True, text=True, timeout=60)
+    out = lobby_user(fleet, "--username", "carol", "--password", "s3cret", "--type", "admin")
     assert out.returncode == 0, out.stderr
     assert rest(fleet, "get", "/health", auth=("carol", "s3cret")).status_code == 200
     victim = fleet.process("w1")["pid"]
@@ -225,3 +223,30 @@ def test_a_subscriber_that_stops_reading_is_disconnected_and_the_others_are_not(
     finally:
         watcher.close()
         stalled.close()
+
+
+def test_lobby_users_are_set_through_the_supervisor_and_bad_requests_are_refused(fresh_fleet):
+    """`PUT /lobby/users/{name}` relays the lobby's set-user command through a gateway to the lobby's owner,
+    wherever it runs: it needs the control token and a stored hash, never a password."""
+    fleet = fresh_fleet(workers=2, partitions=8)
+    api = f"http://127.0.0.1:{fleet.health_port}/lobby/users"
+    good = lobby_user(fleet, "--username", "dave x%", "--password", "pw-1", "--type", "user")
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout) == {"username": "dave x%", "type": "user"}
+    c = Client(fleet.lobby)
+    try:
+        assert c.login("dave x%", "pw-1") == {"$type": "login_successful", "user_type": "user"}
+    finally:
+        c.close()
+    # Without the token: 401, and nothing is set.
+    hash_only = {"passwordHash": "pbkdf2-sha256$1000$c2FsdA==$" + "A" * 43 + "=", "type": "admin"}
+    assert requests.put(f"{api}/eve", json=hash_only, timeout=10).status_code == 401
+    for body in ({"password": "plain"}, {"passwordHash": "not a hash"}, {"passwordHash": hash_only["passwordHash"],
+                                                                         "type": "root"}, [1], None):
+        r = requests.put(f"{api}/eve", json=body, headers=fleet.auth(), timeout=10)
+        assert r.status_code == 400 and "error" in r.json(), (body, r.status_code, r.text)
+    r = requests.put(f"{api}/{'n' * 1025}", json=hash_only, headers=fleet.auth(), timeout=10)
+    assert r.status_code == 400, r.text
+    # A password longer than the lobby accepts is refused before anything is sent.
+    long = lobby_user(fleet, "--username", "eve", "--password", "p" * 1025)
+    assert long.returncode != 0 and "1024 bytes" in long.stderr

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from websockets.sync.client import connect
 
-from conftest import BIN, counters_reach, raw_websocket
+from conftest import counters_reach, lobby_user, raw_websocket
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 STEPS_DOC = os.path.join(ROOT, "docs/steps-openapi.yaml")
@@ -356,8 +356,7 @@ def test_lobby_credentials_type_and_size_are_checked_in_that_order(fleet, lobby_
 def test_lobby_locked_name_is_a_documented_401(fleet, lobby_doc):
     """Five failed logins in a row lock a name for 30 s: its right password then gets the same documented 401."""
     name, password = f"locky-{uuid.uuid4().hex[:6]}", "s3cret"
-    out = subprocess.run([BIN, "lobby-user", "--data", fleet.data, "--username", name, "--password", password],
-                         capture_output=True, text=True, timeout=60)
+    out = lobby_user(fleet, "--username", name, "--password", password)
     assert out.returncode == 0, out.stderr
     before = fleet.process("g1")
     for _ in range(5):
@@ -374,8 +373,7 @@ def test_lobby_password_over_1024_bytes_never_matches(fleet, lobby_doc):
     """Credentials over 1024 UTF-8 bytes never match, on REST as on the WebSocket, and `lobby-user` refuses to set
     such a password (it could never log in)."""
     name, password = f"long-{uuid.uuid4().hex[:6]}", "p" * 1025
-    out = subprocess.run([BIN, "lobby-user", "--data", fleet.data, "--username", name, "--password", password],
-                         capture_output=True, text=True, timeout=60)
+    out = lobby_user(fleet, "--username", name, "--password", password)
     assert out.returncode != 0 and "1024 bytes" in out.stderr, out.stderr
     # `admin` exists; its name is not locked by these (they are refused before any check, and not counted).
     r = lobby(fleet, "get", "/health", auth=("admin", "p" * 1025))

@@ -314,3 +314,40 @@ def test_a_stopped_fleet_stops_every_child_in_order_and_keeps_their_last_words()
             fleet.proc.kill()
         fleet.log.close()
         shutil.rmtree(fleet.data, ignore_errors=True)
+
+
+def test_a_killed_supervisor_leaves_no_strays_and_its_workers_close_their_files():
+    """Children started with --exit-when-orphaned notice within a heartbeat or two that their supervisor is gone,
+    stop their services in order (a worker checkpoints and closes its partition files) and exit."""
+    import uuid
+    fleet = Fleet(workers=2, partitions=4)
+    try:
+        for _ in range(20):
+            r = requests.post(f"{fleet.stats}/courses/{uuid.uuid4()}", headers={"X-User-Id": str(uuid.uuid4())},
+                              json={"sessionId": str(uuid.uuid4()), "totalModulesStudied": 1, "averageScore": 5,
+                                    "timeStudied": 1}, timeout=10)
+            assert r.status_code == 201, r.text
+        children = [p["pid"] for p in fleet.health()[1]["processes"]]
+        assert len(children) == 3
+
+        def unmerged_logs():
+            return [name for name in os.listdir(fleet.data)
+                    if name.endswith("-wal") and os.path.getsize(os.path.join(fleet.data, name)) > 0]
+        assert unmerged_logs(), "the writes should be in the partitions' write-ahead logs while the fleet runs"
+        fleet.proc.kill()
+        fleet.proc.wait(timeout=10)
+
+        def alive(pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except FileNotFoundError:
+                return False
+        poll(lambda: not any(alive(pid) for pid in children), timeout=30, what="every child to exit")
+        # Stopped in order, not killed: each partition's write-ahead log was checkpointed into its file.
+        assert unmerged_logs() == []
+    finally:
+        if fleet.proc.poll() is None:
+            fleet.proc.kill()
+        fleet.log.close()
+        shutil.rmtree(fleet.data, ignore_errors=True)

@@ -11,7 +11,6 @@ import requests
 import yaml
 from openapi_spec_validator import validate
 
-from conftest import poll
 
 DOCS = os.path.join(os.path.dirname(__file__), "../../docs/stats-openapi.yaml")
 
