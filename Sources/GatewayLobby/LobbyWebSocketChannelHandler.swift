@@ -12,7 +12,7 @@ import Synchronization
 /// Everything written goes through the connection's bounded outbox (`LobbyHub.Subscriber`), which the hub's fan-out
 /// writes into from any thread; the handler takes from it on the event loop, writes while the channel is writable,
 /// and flushes once per batch. A subscriber whose outbox passes its bound is closed with 1008 (the outbox's last item).
-final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class LobbyWebSocketChannelHandler: ReadGatedHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -36,7 +36,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
 
     private let settings: Settings
     private let id: UInt64
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var subscriber: LobbyHub.Subscriber?
     private var protocolState: WebSocketConnection
     private var connection: LobbyConnection
@@ -50,7 +50,7 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private var busy = false
     private var failedLogins = 0
     private var rate: MessageRate
-    private var readWanted = false
+    var readWanted = false
     /// Taken from the outbox, not yet written (the channel was not writable).
     private var outgoing = CircularBuffer<LobbyHub.Outgoing>(initialCapacity: 1)
     private var outboxFinished = false
@@ -109,27 +109,12 @@ final class LobbyWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         writeQueued()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if mayRead { context.read() } else { readWanted = true }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
-        context.close(promise: nil)
-    }
-
-    private var mayRead: Bool { pending.isEmpty && !busy && !rate.held && !backedUp }
+    var mayRead: Bool { pending.isEmpty && !busy && !rate.held && !backedUp }
 
     /// The client is not taking what it was sent: no further message of its own is started (nor read) until it
     /// does, so requests it pipelines (a hundred `subscribe_tables`, each answered with the whole list) cannot pile
     /// their answers up in the gateway.
     private var backedUp: Bool { !outgoing.isEmpty || !(context?.channel.isWritable ?? false) }
-
-    private func resumeReadingIfAllowed() {
-        guard readWanted, mayRead, let context else { return }
-        readWanted = false
-        context.read()
-    }
 
     /// Starts the next message once the previous one is done.
     private func pump() {

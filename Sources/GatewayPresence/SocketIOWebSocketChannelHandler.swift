@@ -10,14 +10,14 @@ import SocketIO
 /// A client that does not read what it is sent is not read either (its next message waits until the channel is
 /// writable again), and what waits for it is bounded: at most one presence broadcast (a newer one replaces it) and
 /// `maxQueuedFrames` other frames, past which it is closed with 1008. Engine.IO's own heartbeat is its liveness check.
-final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class SocketIOWebSocketChannelHandler: ReadGatedHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private let server: SocketIOServer
     private let target: SocketIOServer.WebSocketTarget
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var writer: SocketIOServer.Writer?
     /// The session and WebSocket number, once opened.
     private var link: (session: String, webSocket: Int)?
@@ -27,7 +27,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
     // queue per connection add up (docs/performance.md, idle WebSockets).
     /// Messages read and not yet given to the session (they wait for the rate or for the client to read).
     private var pending = CircularBuffer<EngineIOFrame>(initialCapacity: 1)
-    private var readWanted = false
+    var readWanted = false
     /// Taken from the outbox, not yet written (the channel was not writable).
     private var outgoing = CircularBuffer<SocketIOServer.Outgoing>(initialCapacity: 1)
 
@@ -81,18 +81,9 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
         writeQueued()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if mayRead { context.read() } else { readWanted = true }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
-        context.close(promise: nil)
-    }
-
     private var backedUp: Bool { !outgoing.isEmpty || !(context?.channel.isWritable ?? false) }
 
-    private var mayRead: Bool { pending.isEmpty && !rate.held && !backedUp }
+    var mayRead: Bool { pending.isEmpty && !rate.held && !backedUp }
 
     /// Gives the session the messages read, within the message rate and while the client takes what it is sent.
     private func pump() {
@@ -111,9 +102,7 @@ final class SocketIOWebSocketChannelHandler: ChannelDuplexHandler, RemovableChan
             taken += 1
             server.received(frame, session: link.session, webSocket: link.webSocket)
         }
-        guard readWanted, mayRead, let context else { return }
-        readWanted = false
-        context.read()
+        resumeReadingIfAllowed()
     }
 
     /// Writes what the outbox holds while the channel takes it, with one flush.

@@ -16,7 +16,7 @@ import Wire
 /// beyond which the connection is not read; messages past the connection's rate wait for their token; a client
 /// that does not read its acks stops being read once the channel's write buffer is full. On the gateway's drain,
 /// new updates get no ack, and the connection closes with 1001 once the ones in flight are answered.
-final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class StepsWebSocketChannelHandler: ReadGatedHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -45,14 +45,14 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
     private let settings: Settings
     private let acks: Bool
     private var protocolState: WebSocketConnection
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     // Queues start at one slot, not NIO's default 16: they are empty on an idle connection, and 16 slots per
     // queue per connection add up (docs/performance.md, idle WebSockets).
     /// Messages read but not yet started: waiting for a slot or for their rate token.
     private var pending = CircularBuffer<Result<StepsUpdate, StepsRejection>>(initialCapacity: 1)
     private var inFlight = 0
     private var rate: MessageRate
-    private var readWanted = false
+    var readWanted = false
     private var drainSlot: WebSocketDrainSlot?
     /// Set when the drain started; stays set after the close it leads to.
     private var draining = false
@@ -111,29 +111,14 @@ final class StepsWebSocketChannelHandler: ChannelDuplexHandler, RemovableChannel
         resumeReadingIfAllowed()
     }
 
-    func read(context: ChannelHandlerContext) {
-        if mayRead { context.read() } else { readWanted = true }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // WebSocketProtocolErrorHandler, earlier in the pipeline, already sent the close frame a decoder error calls for.
-        context.close(promise: nil)
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
         pending.removeAll()
         context.fireChannelInactive()
     }
 
     /// Reading goes on while nothing waits and the client takes what is written to it.
-    private var mayRead: Bool {
+    var mayRead: Bool {
         pending.isEmpty && !rate.held && (context?.channel.isWritable ?? false)
-    }
-
-    private func resumeReadingIfAllowed() {
-        guard readWanted, mayRead, let context else { return }
-        readWanted = false
-        context.read()
     }
 
     /// Starts what it can of the pending messages, in order.
