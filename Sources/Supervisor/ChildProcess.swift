@@ -25,6 +25,8 @@ struct ChildProcess: Sendable {
             let started = clock.now
             var options = PlatformOptions()
             options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: stopGrace)]
+            // Read at each start: a roll changes it between two runs.
+            let executable = registry.executable(of: id) ?? self.executable
             var how = "could not start"
             var lastError: String?
             do {
@@ -40,10 +42,13 @@ struct ChildProcess: Sendable {
                         platformOptions: options, input: .none, output: .currentStandardOutput,
                         error: .fileDescriptor(pump.writeEnd, closeAfterSpawningProcess: true)
                     ) { execution in
-                        registry.launched(id, pid: execution.processIdentifier.value)
+                        registry.launched(id, pid: execution.processIdentifier.value, executable: executable)
                         logger.info(
                             "process launched",
-                            metadata: ["id": "\(id)", "pid": "\(execution.processIdentifier.value)"])
+                            metadata: [
+                                "id": "\(id)", "pid": "\(execution.processIdentifier.value)",
+                                "executable": "\(executable)",
+                            ])
                     }
                 } catch {
                     pump.abandon()
@@ -57,10 +62,14 @@ struct ChildProcess: Sendable {
                 lastError = "\(error)"
                 logger.error("process could not run", metadata: ["id": "\(id)", "error": "\(error)"])
             }
-            if registry.exited(id, final: Task.isCancelled) { control.broadcast() }
-            if Task.isCancelled { break }
+            if Task.isCancelled {
+                if registry.exited(id, final: true) { control.broadcast() }
+                break
+            }
             let delay = backoff.delayAfterExit(uptime: clock.now - started)
+            // How it ended first, then that it did: whoever sees the exit (a roll) sees why.
             registry.ended(id, how: how, lastError: lastError, quickExits: backoff.quickDeaths)
+            if registry.exited(id, final: false) { control.broadcast() }
             if delay > .zero {
                 logger.info("restart delayed", metadata: ["id": "\(id)", "delay": "\(delay)"])
                 try? await Task.sleep(for: delay)

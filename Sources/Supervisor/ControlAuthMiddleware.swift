@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Requires the control token on the control API (`/workers…`, `/lobby/users/…`), and on `/health` and `/metrics` too when the fleet
+/// Requires the control token on the control API (`/workers…`, `/lobby/users/…`, `/fleet/roll`), and on `/health` and `/metrics` too when the fleet
 /// is configured so (`--protect-health`); answers `401 {"error": …}` with `WWW-Authenticate: Bearer` otherwise.
 struct ControlAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: ControlToken
@@ -11,7 +11,7 @@ struct ControlAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         let path = request.uri.path
         let guarded =
-            path == "/workers" || path.hasPrefix("/workers/") || path.hasPrefix("/lobby/")
+            path == "/workers" || path.hasPrefix("/workers/") || path.hasPrefix("/lobby/") || path.hasPrefix("/fleet/")
             || (protectHealth && path != "/")
         guard guarded, !token.accepts(request.headers[.authorization]) else {
             return try await next(request, context)

@@ -23,6 +23,10 @@ final class FleetController: Sendable {
         var workers: [String: StopSignal] = [:]
         var stopping: Set<String> = []
         var shuttingDown = false
+        /// The roll in progress, or the last one (its outcome stays in /health).
+        var roll: FleetRoll?
+        /// The executable of the last roll that finished: workers added later start from it.
+        var rolledExecutable: String?
     }
 
     /// A worker process to run: handed by `launchWorker` to `runWorkers`, which owns it.
@@ -66,8 +70,9 @@ final class FleetController: Sendable {
             logger.error("worker cannot be launched", metadata: ["id": "\(id)", "error": "\(error)"])
             return
         }
+        let executable = state.withLock { $0.rolledExecutable } ?? spec.executable
         let child = ChildProcess(
-            id: id, executable: spec.executable, arguments: arguments, registry: registry, control: control,
+            id: id, executable: executable, arguments: arguments, registry: registry, control: control,
             logger: logger, stopGrace: .seconds(10))
         let stop = StopSignal()
         let launch = state.withLock { s -> Bool in
@@ -188,6 +193,62 @@ final class FleetController: Sendable {
         }
         for id in step.stop { stopLeaving(id) }
         killSilent(now: now)
+        advanceRoll(now: now)
+    }
+
+    /// Starts rolling this host's processes (`only` one role, or both) onto `executable`, one at a time.
+    func startRoll(executable: String, only role: ProcessRole?) throws(ProcessRegistry.ChangeError) -> FleetRoll {
+        let ids = registry.records.filter { !$0.external && !$0.leaving && (role == nil || $0.role == role) }
+            .sorted { ($0.role == .worker ? 0 : 1) < ($1.role == .worker ? 0 : 1) }.map(\.id)
+        let roll = FleetRoll(executable: executable, ids: ids)
+        try state.withLock { s throws(ProcessRegistry.ChangeError) in
+            guard s.control != nil, !s.shuttingDown else {
+                throw ProcessRegistry.ChangeError(.notRunning, "the fleet is not running")
+            }
+            if let current = s.roll, !current.isFinished {
+                throw ProcessRegistry.ChangeError(.exists, "a roll onto \(current.executable) is in progress")
+            }
+            s.roll = roll
+        }
+        logger.info("fleet roll started", metadata: ["executable": "\(executable)", "processes": "\(ids)"])
+        return roll
+    }
+
+    /// The roll in progress, or the last one.
+    var roll: FleetRoll? { state.withLock { $0.roll } }
+
+    /// One step of the roll, if one runs: carries out what it calls for.
+    private func advanceRoll(now: ContinuousClock.Instant) {
+        let (actions, finished): ([FleetRoll.Action], FleetRoll?) = state.withLock { s in
+            guard var roll = s.roll, !roll.isFinished else { return ([], nil) }
+            let actions = roll.advance(registry.snapshot, now: now)
+            s.roll = roll
+            return (actions, roll.isFinished ? roll : nil)
+        }
+        for action in actions {
+            switch action {
+            case .drain(let id):
+                logger.info("roll: moving the partitions of a worker away", metadata: ["id": "\(id)"])
+                _ = registry.setDraining(id, true)
+            case .undrain(let id):
+                _ = registry.setDraining(id, false)
+            case .restart(let id, let executable):
+                registry.setExecutable(id, executable)
+                let pid = registry.records.first { $0.id == id }?.spawnedPid
+                logger.info(
+                    "roll: restarting a process",
+                    metadata: ["id": "\(id)", "executable": "\(executable ?? spec.executable)"])
+                // Stopped gracefully (a gateway drains its WebSockets with 1001); its ChildProcess starts it again.
+                if let pid { kill(pid, SIGTERM) }
+            }
+        }
+        guard let finished else { return }
+        if let failure = finished.failure {
+            logger.error("fleet roll stopped", metadata: ["reason": "\(failure)", "replaced": "\(finished.done)"])
+        } else {
+            if finished.pending.isEmpty { state.withLock { $0.rolledExecutable = finished.executable } }
+            logger.info("fleet roll finished", metadata: ["executable": "\(finished.executable)"])
+        }
     }
 
     private func broadcast() { control?.broadcast() }

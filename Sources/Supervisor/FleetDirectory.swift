@@ -71,6 +71,12 @@ package struct FleetDirectory: Sendable {
         package var knownEpoch: UInt64 = 0
         /// Whether it is being removed: its partitions move away, then it is stopped.
         package var leaving = false
+        /// Whether its partitions are moving away for a while (a roll replaces its process), to come back after.
+        package var draining = false
+        /// The executable its next start uses, when not the fleet's (a roll onto a new one); nil: the fleet's.
+        package var executable: String?
+        /// The executable its current incarnation was started from (nil for processes of other hosts).
+        package var runningExecutable: String?
         /// The incarnation killed for not answering, if any.
         var killedPid: Int32?
         /// Host label (docs/operations.md, "Several hosts").
@@ -343,6 +349,26 @@ package struct FleetDirectory: Sendable {
         rebalanceWanted = true
     }
 
+    /// Moves a worker's partitions away (`draining`) or lets it take its share again; false for no such worker, or
+    /// when it is the last one serving.
+    package mutating func setDraining(_ id: String, _ draining: Bool) -> Bool {
+        guard let r = byID[id], r.role == .worker else { return false }
+        if draining {
+            let others = byID.values.filter { $0.role == .worker && !$0.leaving && !$0.draining && $0.id != id }
+            guard !others.isEmpty else { return false }
+        }
+        guard r.draining != draining else { return true }
+        byID[id]?.draining = draining
+        rebalanceWanted = true
+        return true
+    }
+
+    /// Sets the executable process `id` starts from next (nil: the fleet's).
+    package mutating func setExecutable(_ id: String, _ executable: String?) { byID[id]?.executable = executable }
+
+    /// Whether partition moves involve worker `id` (as giver or taker).
+    package func isMoving(_ id: String) -> Bool { pending.values.contains { $0.from == id || $0.to == id } }
+
     /// Drops a stopped leaving worker from the records and the map.
     package mutating func forget(_ id: String) {
         guard byID[id]?.leaving == true else { return }
@@ -402,7 +428,7 @@ package struct FleetDirectory: Sendable {
         // 2. Plan the next moves once the previous ones are done and every staying worker runs.
         if pending.isEmpty && rebalanceWanted {
             let workers = order.compactMap { byID[$0] }.filter { $0.role == .worker }
-            let members = workers.filter { !$0.leaving }
+            let members = workers.filter { !$0.leaving && !$0.draining }
             if members.allSatisfy({ $0.state == .running }) {
                 let plan = PartitionPlanner.moves(
                     assignment: workers.map { ($0.id, $0.partitions) }, members: members.map(\.id))
@@ -464,9 +490,10 @@ package struct FleetDirectory: Sendable {
     }
 
     /// Records a launch.
-    package mutating func launched(_ id: String, pid: Int32) {
+    package mutating func launched(_ id: String, pid: Int32, executable: String? = nil) {
         // The child may say hello before this callback runs; its record is then already current.
         byID[id]?.spawnedPid = pid
+        byID[id]?.runningExecutable = executable
         if byID[id]?.pid == pid && byID[id]?.state == .running { return }
         byID[id]?.pid = pid
         byID[id]?.state = .starting

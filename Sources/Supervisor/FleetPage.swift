@@ -42,6 +42,7 @@ enum FleetPage {
           <span>map epoch <b id="epoch">–</b></span>
           <span><b id="partition-count">–</b> partitions</span>
           <span>links: <b id="links">–</b></span>
+          <span>roll: <b id="roll">none</b></span>
           <span class="muted">updated <span id="updated">never</span></span>
         </div>
         <p id="problem" class="muted" hidden></p>
@@ -50,7 +51,7 @@ enum FleetPage {
         <h2>Processes</h2>
         <table>
           <thead><tr><th>id</th><th>role</th><th>host</th><th>state</th><th>pid</th><th>restarts</th>
-            <th>heartbeat age</th><th>partitions</th><th>processed/s</th><th>last error</th></tr></thead>
+            <th>executable</th><th>heartbeat age</th><th>partitions</th><th>processed/s</th><th>last error</th></tr></thead>
           <tbody id="processes"></tbody>
         </table>
         <h2>Partitions</h2>
@@ -89,6 +90,10 @@ enum FleetPage {
           document.getElementById("epoch").textContent = health.epoch;
           document.getElementById("partition-count").textContent = health.partitionCount;
           document.getElementById("links").textContent = health.links ? health.links.security : "?";
+          const roll = health.roll;
+          document.getElementById("roll").textContent = !roll ? "none"
+            : roll.state + " onto " + roll.executable + " (" + roll.replaced.length + " replaced"
+              + (roll.current ? "; " + roll.current.id + ": " + roll.current.step : "") + ")";
           document.getElementById("updated").textContent = new Date(now).toLocaleTimeString();
 
           const warnings = document.getElementById("warnings");
@@ -117,7 +122,8 @@ enum FleetPage {
             swatch.appendChild(document.createTextNode(" " + p.id));
             return row([
               p.role === "worker" ? swatch : el("td", p.id), p.role, p.host || "local", p.state,
-              p.pid === null ? "–" : p.pid, el("td", p.restarts, { class: "num" }), el("td", age, { class: "num" }),
+              p.pid === null ? "–" : p.pid, el("td", p.restarts, { class: "num" }), p.executable || "–",
+              el("td", age, { class: "num" }),
               el("td", p.role === "worker" ? p.partitions.length : "", { class: "num" }),
               el("td", rates[p.id] === undefined ? "…" : rates[p.id], { class: "num" }),
               el("td", p.quickExits > 0 && p.lastError ? p.lastError : "", { class: "error" }),

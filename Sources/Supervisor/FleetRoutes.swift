@@ -1,8 +1,11 @@
+import Foundation
 import Hummingbird
 import JSON
+import Wire
 
 /// The fleet-change API next to `/health` (docs/operations.md, "Scaling"): `POST /workers` adds a worker,
-/// `DELETE /workers/{id}` removes one. Both answer 202 at once; `/health` shows the moves as they happen.
+/// `DELETE /workers/{id}` removes one, `POST /fleet/roll` replaces every process with one of another executable.
+/// All answer 202 at once; `/health` shows the moves and the roll as they happen.
 struct FleetRoutes: Sendable {
     let controller: FleetController
 
@@ -35,6 +38,37 @@ struct FleetRoutes: Sendable {
                 return Self.json(
                     202,
                     [("id", .string(added)), ("status", .string(launched ? "starting" : "waiting for it to connect"))])
+            case .failure(let error): return Self.error(Self.status(of: error), error.description)
+            }
+        }
+        router.post("/fleet/roll") { request, _ in
+            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            guard case .object(let object)? = try? JSONParser.parse(Array(buffer: body)),
+                case .string(let binary)? = object["binary"], !binary.isEmpty
+            else {
+                return Self.error(400, "the body must be {\"binary\": \"/path/to/switchyard\"} (and \"only\": …)")
+            }
+            let role: ProcessRole?
+            switch object["only"] {
+            case nil, .null?: role = nil
+            case .string("workers")?: role = .worker
+            case .string("gateways")?: role = .gateway
+            default: return Self.error(400, "only must be \"workers\" or \"gateways\"")
+            }
+            // Checked here, on the supervisor's host, where the processes it rolls are started.
+            guard binary.hasPrefix("/"), FileManager.default.isExecutableFile(atPath: binary) else {
+                return Self.error(400, "\(binary) is not an executable file (give an absolute path)")
+            }
+            switch Result(catching: { () throws(ProcessRegistry.ChangeError) in
+                try controller.startRoll(executable: binary, only: role)
+            }) {
+            case .success(let roll):
+                return Self.json(
+                    202,
+                    [
+                        ("binary", .string(binary)), ("status", .string("rolling")),
+                        ("processes", .array(roll.pending.map { .string($0) })),
+                    ])
             case .failure(let error): return Self.error(Self.status(of: error), error.description)
             }
         }

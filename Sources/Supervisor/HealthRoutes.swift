@@ -96,6 +96,8 @@ struct HealthRoutes: Sendable {
             w.beginArray()
             for p in r.partitions { w.value(Int(p)) }
             w.endArray()
+            w.key("executable")
+            if let path = r.runningExecutable { w.value(path) } else { w.null() }
             w.key("lastHeartbeat")
             if let t = r.lastHeartbeat { w.value(iso.string(from: t)) } else { w.null() }
             w.key("lastHeartbeatAgeMs")
@@ -176,6 +178,8 @@ struct HealthRoutes: Sendable {
             w.endObject()
         }
         w.endArray()
+        w.key("roll")
+        if let roll = links.controller.roll { Self.write(roll, to: &w) } else { w.null() }
         w.key("rebalancePending")
         w.value(fleet.rebalancePending)
         w.key("epoch")
@@ -200,12 +204,48 @@ struct HealthRoutes: Sendable {
         w.endObject()
         w.key("warnings")
         w.beginArray()
-        for warning in Self.warnings(records) + links.warnings(records) { w.value(warning) }
+        let rollWarning = links.controller.roll?.failure.map { ["the last fleet roll stopped: \($0)"] } ?? []
+        for warning in Self.warnings(records) + links.warnings(records) + rollWarning { w.value(warning) }
         w.endArray()
         w.key("status")
         w.value(healthy ? "healthy" : "unhealthy")
         w.endObject()
         return (healthy, w.bytes)
+    }
+
+    /// A roll as `/health` shows it: its executable, state, the processes replaced, being replaced and waiting.
+    private static func write(_ roll: FleetRoll, to w: inout JSONWriter) {
+        w.beginObject()
+        w.key("executable")
+        w.value(roll.executable)
+        w.key("state")
+        w.value(roll.failure != nil ? "failed" : roll.isFinished ? "finished" : "rolling")
+        w.key("replaced")
+        w.beginArray()
+        for id in roll.done { w.value(id) }
+        w.endArray()
+        w.key("current")
+        if let current = roll.current {
+            w.beginObject()
+            w.key("id")
+            w.value(current.id)
+            w.key("step")
+            switch current.step {
+            case .draining: w.value("moving its partitions away")
+            case .restarting: w.value("restarting from the new executable")
+            case .returning: w.value("taking its partitions back")
+            }
+            w.endObject()
+        } else {
+            w.null()
+        }
+        w.key("waiting")
+        w.beginArray()
+        for id in roll.pending { w.value(id) }
+        w.endArray()
+        w.key("reason")
+        if let failure = roll.failure { w.value(failure) } else { w.null() }
+        w.endObject()
     }
 
     /// Exits in a row, each soon after a start, from which a process is reported as failing.

@@ -54,6 +54,14 @@ package final class ProcessRegistry: Sendable {
     package func removeWorker(id: String) throws(ChangeError) {
         try directory.withLock { directory throws(ChangeError) in try directory.removeWorker(id: id) }
     }
+    /// Moves a worker's partitions away for a while, or gives it its share again.
+    package func setDraining(_ id: String, _ draining: Bool) -> Bool {
+        directory.withLock { $0.setDraining(id, draining) }
+    }
+    /// Sets the executable process `id` starts from next (nil: the fleet's).
+    package func setExecutable(_ id: String, _ executable: String?) {
+        directory.withLock { $0.setExecutable(id, executable) }
+    }
     /// Drops a stopped leaving worker.
     package func forget(_ id: String) { directory.withLock { $0.forget(id) } }
     /// Advances partition moves at `now`.
@@ -64,8 +72,14 @@ package final class ProcessRegistry: Sendable {
     package func markUnresponsive(_ id: String, pid: Int32) -> Bool {
         directory.withLock { $0.markUnresponsive(id, pid: pid) }
     }
-    /// Records a launch.
-    package func launched(_ id: String, pid: Int32) { directory.withLock { $0.launched(id, pid: pid) } }
+    /// Records a launch, and the executable it was started from.
+    package func launched(_ id: String, pid: Int32, executable: String? = nil) {
+        directory.withLock { $0.launched(id, pid: pid, executable: executable) }
+    }
+    /// The executable process `id` starts from next, when not the fleet's.
+    package func executable(of id: String) -> String? {
+        directory.withLock { directory in directory.records.first { $0.id == id }?.executable }
+    }
     /// Records an exit; returns true if the map changed.
     @discardableResult
     package func exited(_ id: String, final: Bool) -> Bool { directory.withLock { $0.exited(id, final: final) } }

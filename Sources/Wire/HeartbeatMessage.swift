@@ -99,6 +99,7 @@ package struct HeartbeatMessage: Sendable, Hashable {
         var fetched: [UInt16] = []
         var edge: [EdgeCounter: UInt64] = [:]
         var histograms: [MeasureKey: HistogramCounts] = [:]
+        var extended = false
         func list(_ what: String) throws(WireError) -> [UInt16] {
             let n = Int(try r.readUInt16())
             guard n <= WireConstants.maxPartitionCount else { throw WireError(.badValue, "\(what) partitions \(n)") }
@@ -122,9 +123,13 @@ package struct HeartbeatMessage: Sendable, Hashable {
                 // An empty counter list is written only in front of histograms.
                 guard n > 0 || r.remaining > 0 else { throw WireError(.badValue, "empty edge counter list") }
             }
-            if r.remaining > 0 { histograms = try Self.readHistograms(&r) }
+            if r.remaining > 0 {
+                histograms = try Self.readHistograms(&r)
+                // What follows the histogram list is a newer sender's (docs/protocol.md §5.8): skipped.
+                extended = true
+            }
         }
-        try r.expectEnd()
+        if !extended { try r.expectEnd() }
         self.init(
             processed: processed, malformed: malformed, dropped: dropped, ready: ready == 1, slowClientsClosed: slow,
             heldPartitions: held, fetchedPartitions: fetched, edge: edge, histograms: histograms)
@@ -133,7 +138,8 @@ package struct HeartbeatMessage: Sendable, Hashable {
     /// Reads the histogram list: `u8 h (h ≥ 1) | (u8 measure | u8 product | u8 b | u64 × b | u64 sum) × h`.
     private static func readHistograms(_ r: inout ByteReader) throws(WireError) -> [MeasureKey: HistogramCounts] {
         let n = Int(try r.readByte())
-        guard n > 0 else { throw WireError(.badValue, "empty histogram list") }
+        // An empty list is written only in front of a newer sender's additions.
+        guard n > 0 || r.remaining > 0 else { throw WireError(.badValue, "empty histogram list") }
         var histograms: [MeasureKey: HistogramCounts] = [:]
         for _ in 0..<n {
             let code = try r.readByte()

@@ -6,8 +6,9 @@ import Supervisor
 /// `switchyard fleet …`: changes a running fleet through its supervisor's HTTP API (next to `/health`).
 struct FleetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fleet", abstract: "Change a running fleet through its supervisor: add or remove workers.",
-        subcommands: [AddWorker.self, RemoveWorker.self, Status.self])
+        commandName: "fleet",
+        abstract: "Change a running fleet through its supervisor: add or remove workers, roll it onto a new binary.",
+        subcommands: [AddWorker.self, RemoveWorker.self, Roll.self, Status.self])
 
     /// Where the supervisor's API is.
     struct Target: ParsableArguments {
@@ -80,6 +81,57 @@ struct FleetCommand: AsyncParsableCommand {
         func run() async throws {
             let path = "/workers/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)
             try target.finish(try await target.send("DELETE", path))
+        }
+    }
+
+    struct Roll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "roll",
+            abstract:
+                "Replace every worker, then every gateway, one at a time, with a process of a new binary; nothing is lost (exit 1 if the roll stops)."
+        )
+        @OptionGroup var target: Target
+        @Option(help: "The new executable, on the supervisor's host (default: this switchyard's own).")
+        var binary: String?
+        @Option(help: "Roll only the workers or only the gateways.")
+        var only: String?
+        @Flag(help: "Return once the roll has started instead of following it to its end.")
+        var noWait = false
+
+        func validate() throws {
+            guard only == nil || ["workers", "gateways"].contains(only!) else {
+                throw ValidationError("--only must be workers or gateways")
+            }
+        }
+
+        func run() async throws {
+            let path = URL(fileURLWithPath: binary ?? FleetOptions.currentExecutable()).standardizedFileURL.path
+            var fields: [(String, JSONValue)] = [("binary", .string(path))]
+            if let only { fields.append(("only", .string(only))) }
+            let started = try await target.send(
+                "POST", "/fleet/roll", json: JSONValue.object(JSONObject(fields)).jsonString)
+            try target.finish(started)
+            guard !noWait else { return }
+            var shown = ""
+            while true {
+                try await Task.sleep(for: .milliseconds(500))
+                let health = try await target.send("GET", "/health")
+                guard case .object(let report)? = try? JSONParser.parse(health.body),
+                    case .object(let roll)? = report["roll"], case .string(let state)? = roll["state"]
+                else { continue }
+                let line =
+                    "roll: \(state); replaced \(roll["replaced"]?.jsonString ?? "[]")"
+                    + (roll["current"].map { $0 == .null ? "" : "; now \($0.jsonString)" } ?? "")
+                if line != shown {
+                    print(line)
+                    shown = line
+                }
+                if state == "finished" { return }
+                if state == "failed" {
+                    if case .string(let reason)? = roll["reason"] { print("roll stopped: \(reason)") }
+                    throw ExitCode(1)
+                }
+            }
         }
     }
 

@@ -115,6 +115,9 @@ import Wire
         }
         perProductWithout[1] = 1
         #expect(try HeartbeatMessage(decoding: prefix + [0, 1] + perProductWithout).histograms.count == 1)
+        // A newer sender's additions after the histogram list (empty or not) are skipped (§5.8).
+        #expect(try HeartbeatMessage(decoding: beat.encoded() + [7, 7, 7]) == beat)
+        #expect(try HeartbeatMessage(decoding: prefix + [0, 0, 9]).histograms.isEmpty)
     }
 
     @Test func partitionMapGoldenAndRoundTrip() throws {

@@ -60,7 +60,8 @@ class StepStreamer(threading.Thread):
             attempt += 1
             try:
                 return connect(f"{url}/?ack=1", open_timeout=5, close_timeout=1).__enter__()
-            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError):
+            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError, ConnectionClosed):
+                # A gateway that is stopping (a drain, a roll) may close a connection it has just accepted.
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)  # back-off between reconnect attempts, bounded by the deadline
