@@ -197,10 +197,12 @@ final class FleetController: Sendable {
     }
 
     /// Starts rolling this host's processes (`only` one role, or both) onto `executable`, one at a time.
-    func startRoll(executable: String, only role: ProcessRole?) throws(ProcessRegistry.ChangeError) -> FleetRoll {
+    func startRoll(executable: String, only role: ProcessRole?, gatewayPause: Duration)
+        throws(ProcessRegistry.ChangeError) -> FleetRoll
+    {
         let ids = registry.records.filter { !$0.external && !$0.leaving && (role == nil || $0.role == role) }
             .sorted { ($0.role == .worker ? 0 : 1) < ($1.role == .worker ? 0 : 1) }.map(\.id)
-        let roll = FleetRoll(executable: executable, ids: ids)
+        let roll = FleetRoll(executable: executable, ids: ids, gatewayPause: gatewayPause)
         try state.withLock { s throws(ProcessRegistry.ChangeError) in
             guard s.control != nil, !s.shuttingDown else {
                 throw ProcessRegistry.ChangeError(.notRunning, "the fleet is not running")

@@ -14,6 +14,10 @@ package struct FleetRoll: Sendable {
         case restarting(since: ContinuousClock.Instant, replacing: Int32?)
         /// Back and serving; its partitions are moving back to it.
         case returning
+        /// A gateway back and serving, given `gatewayPause` before the next gateway goes: a load balancer with
+        /// passive health checks (nginx's `fail_timeout`) takes it back meanwhile, so two gateways are never out
+        /// of its rotation at once.
+        case settling(since: ContinuousClock.Instant)
     }
 
     /// What the supervisor must do.
@@ -51,9 +55,13 @@ package struct FleetRoll: Sendable {
     /// Why the roll stopped early, if it did.
     package private(set) var failure: String?
 
+    /// How long a replaced gateway serves before the next one goes.
+    package let gatewayPause: Duration
+
     /// A roll of `ids` (workers first, then gateways: the order given) onto `executable`.
-    package init(executable: String, ids: [String]) {
+    package init(executable: String, ids: [String], gatewayPause: Duration = .zero) {
         self.executable = executable
+        self.gatewayPause = gatewayPause
         pending = ids
     }
 
@@ -95,7 +103,12 @@ package struct FleetRoll: Sendable {
         case .restarting(let since, let replacing):
             let serving = record.state == .running && record.ready && record.pid != replacing
             if serving && record.runningExecutable == executable {
-                guard record.role == .worker else { return finishCurrent() }
+                guard record.role == .worker else {
+                    // The last process needs no pause: nothing goes after it.
+                    guard !pending.isEmpty, gatewayPause > .zero else { return finishCurrent() }
+                    self.current?.step = .settling(since: now)
+                    return []
+                }
                 self.current?.step = .returning
                 return [.undrain(record.id)]
             }
@@ -117,6 +130,8 @@ package struct FleetRoll: Sendable {
         case .returning:
             guard !fleet.rebalancePending && !fleet.isMoving(record.id) else { return [] }
             return finishCurrent()
+        case .settling(let since):
+            return now - since >= gatewayPause ? finishCurrent() : []
         }
     }
 

@@ -9,6 +9,10 @@ import Wire
 struct FleetRoutes: Sendable {
     let controller: FleetController
 
+    /// How long a replaced gateway serves before the next one goes, unless the request says: longer than the
+    /// `fail_timeout` (5 s) of deploy/nginx, so that nginx has taken one back before the next leaves.
+    static let defaultGatewayPauseMs = 6_000
+
     /// Largest request body accepted (`{"id": "w7"}`).
     static let maxBodyBytes = 4096
 
@@ -55,12 +59,19 @@ struct FleetRoutes: Sendable {
             case .string("gateways")?: role = .gateway
             default: return Self.error(400, "only must be \"workers\" or \"gateways\"")
             }
+            let pauseMs: Int
+            switch object["gatewayPauseMs"] {
+            case nil, .null?: pauseMs = Self.defaultGatewayPauseMs
+            case .number(let value)? where value >= 0 && value <= 600_000 && value == value.rounded():
+                pauseMs = Int(value)
+            default: return Self.error(400, "gatewayPauseMs must be a whole number of milliseconds, 0…600000")
+            }
             // Checked here, on the supervisor's host, where the processes it rolls are started.
             guard binary.hasPrefix("/"), FileManager.default.isExecutableFile(atPath: binary) else {
                 return Self.error(400, "\(binary) is not an executable file (give an absolute path)")
             }
             switch Result(catching: { () throws(ProcessRegistry.ChangeError) in
-                try controller.startRoll(executable: binary, only: role)
+                try controller.startRoll(executable: binary, only: role, gatewayPause: .milliseconds(pauseMs))
             }) {
             case .success(let roll):
                 return Self.json(

@@ -234,6 +234,7 @@ struct HealthRoutes: Sendable {
             case .draining: w.value("moving its partitions away")
             case .restarting: w.value("restarting from the new executable")
             case .returning: w.value("taking its partitions back")
+            case .settling: w.value("serving; pausing before the next gateway")
             }
             w.endObject()
         } else {

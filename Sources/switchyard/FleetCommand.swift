@@ -95,6 +95,11 @@ struct FleetCommand: AsyncParsableCommand {
         var binary: String?
         @Option(help: "Roll only the workers or only the gateways.")
         var only: String?
+        @Option(
+            help:
+                "How long a replaced gateway serves before the next one goes: longer than your load balancer takes to put it back (nginx's fail_timeout)."
+        )
+        var gatewayPauseMs: Int = 6000
         @Flag(help: "Return once the roll has started instead of following it to its end.")
         var noWait = false
 
@@ -108,6 +113,7 @@ struct FleetCommand: AsyncParsableCommand {
             let path = URL(fileURLWithPath: binary ?? FleetOptions.currentExecutable()).standardizedFileURL.path
             var fields: [(String, JSONValue)] = [("binary", .string(path))]
             if let only { fields.append(("only", .string(only))) }
+            fields.append(("gatewayPauseMs", .number(Double(gatewayPauseMs))))
             let started = try await target.send(
                 "POST", "/fleet/roll", json: JSONValue.object(JSONObject(fields)).jsonString)
             try target.finish(started)

@@ -140,4 +140,31 @@ import Wire
         #expect(actions == [.restart("w2", executable: nil), .undrain("w2")])
         #expect(roll.failure?.contains("did not serve") == true)
     }
+
+    @Test func aReplacedGatewayServesForThePauseBeforeTheNextGoesButTheLastOneEndsTheRollAtOnce() {
+        var fleet = FleetDirectory(
+            spec: FleetSpec(
+                partitionCount: 2, workerIDs: ["w1"],
+                gateways: ["g1", "g2"].map {
+                    .init(
+                        id: $0, listenHost: "127.0.0.1", stepsHTTPPort: 1, stepsWebSocketPort: 2, statsHTTPPort: 3,
+                        presencePort: 4)
+                }, dataDirectory: "/tmp/x", controlEndpoint: "inproc://x", healthHost: "127.0.0.1", healthPort: 0,
+                executable: "/old"), now: t0)
+        for (n, id) in ["w1", "g1", "g2"].enumerated() { start(&fleet, id, pid: Int32(n + 1), executable: "/old") }
+        var roll = FleetRoll(executable: "/new", ids: ["g1", "g2"], gatewayPause: .seconds(6))
+        let first = roll.advance(fleet, now: t0)
+        #expect(first == [.restart("g1", executable: "/new")])
+        start(&fleet, "g1", pid: 12, executable: "/new")
+        let serving = roll.advance(fleet, now: t0 + .seconds(1))
+        #expect(serving.isEmpty && roll.current?.step == .settling(since: t0 + .seconds(1)))
+        let early = roll.advance(fleet, now: t0 + .seconds(6))
+        #expect(early.isEmpty && roll.done.isEmpty)
+        _ = roll.advance(fleet, now: t0 + .seconds(7))
+        let next = roll.advance(fleet, now: t0 + .seconds(7))
+        #expect(roll.done == ["g1"] && next == [.restart("g2", executable: "/new")])
+        start(&fleet, "g2", pid: 13, executable: "/new")
+        _ = roll.advance(fleet, now: t0 + .seconds(8))
+        #expect(roll.isFinished && roll.done == ["g1", "g2"])
+    }
 }
