@@ -58,6 +58,11 @@ package final class ProcessCounters: Sendable {
 
     /// Records one observation of `measure` (for `product`, if it is per product), in the measure's unit.
     package func observe(_ measure: Measure, product: ProductCode? = nil, _ value: UInt64) {
+        // A per-product measure without a client product (or another with one) would be counted where no heartbeat
+        // ever reads it.
+        assert(
+            measure.isPerProduct == (product.map { $0 != .fleet } ?? false),
+            "\(measure) with product \(String(describing: product))")
         histograms[Self.slot(measure, product: product)].observe(value)
     }
 

@@ -39,6 +39,7 @@ def main():
     ap.add_argument("--window", type=int, default=32)
     ap.add_argument("--roll-at", type=float, default=4.0)
     ap.add_argument("--after", type=float, default=4.0, help="seconds measured after the roll ends")
+    ap.add_argument("--gateway-pause-ms", type=int, default=6000)
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="switchyard-roll-")
@@ -81,7 +82,8 @@ def main():
                 roll_start = now
                 roll = subprocess.Popen(
                     [args.binary, "fleet", "roll", "--supervisor-url", f"http://127.0.0.1:{health_port}",
-                     "--data", os.path.join(tmp, "data"), "--binary", new_binary],
+                     "--data", os.path.join(tmp, "data"), "--binary", new_binary,
+                     "--gateway-pause-ms", str(args.gateway_pause_ms)],
                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             if roll is not None and roll_end is None and roll.poll() is not None:
                 roll_end = now
@@ -111,7 +113,7 @@ def main():
         print(f"fleet: {args.workers} workers, {args.gateways} gateways, {args.partitions} partitions; "
               f"load: {args.clients} reconnecting clients × window {args.window}, acked step updates")
         print(f"roll of {args.workers + args.gateways} processes took {roll_end - roll_start:.1f} s "
-              f"(replaced {final['roll']['replaced']})")
+              f"(replaced {final['roll']['replaced']}; {args.gateway_pause_ms} ms pause between gateways)")
         print(f"acked updates/s: before {mean(before):.0f}, during {mean(during):.0f}, after {mean(after):.0f}")
         print(f"worst 250 ms window during the roll: {min(during, default=float('nan')):.0f}/s; "
               f"below half the baseline for {below:.2f} s")
