@@ -236,10 +236,10 @@ final class FleetController: Sendable {
                 _ = registry.setDraining(id, false)
             case .restart(let id, let executable):
                 registry.setExecutable(id, executable)
-                let pid = registry.records.first { $0.id == id }?.spawnedPid
+                let pid = registry.spawnedPid(of: id)
                 logger.info(
                     "roll: restarting a process",
-                    metadata: ["id": "\(id)", "executable": "\(executable ?? spec.executable)"])
+                    metadata: ["id": "\(id)", "executable": "\(executable ?? "the one it was launched with")"])
                 // Stopped gracefully (a gateway drains its WebSockets with 1001); its ChildProcess starts it again.
                 if let pid { kill(pid, SIGTERM) }
             }

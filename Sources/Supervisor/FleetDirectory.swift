@@ -253,6 +253,9 @@ package struct FleetDirectory: Sendable {
     /// Every record, workers first, in spec order.
     package var records: [Record] { order.compactMap { byID[$0] } }
 
+    /// Process `id`'s record.
+    package func record(_ id: String) -> Record? { byID[id] }
+
     /// Counts a malformed control message.
     package mutating func countMalformed() { malformed &+= 1 }
 

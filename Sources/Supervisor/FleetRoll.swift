@@ -74,7 +74,7 @@ package struct FleetRoll: Sendable {
         guard let current else {
             guard !pending.isEmpty else { return [] }
             let id = pending.removeFirst()
-            guard let record = fleet.records.first(where: { $0.id == id }) else { return advance(fleet, now: now) }
+            guard let record = fleet.record(id) else { return advance(fleet, now: now) }
             if record.role == .worker {
                 self.current = Current(id: id, step: .draining(since: now), previous: record.executable)
                 return [.drain(id)]
@@ -83,7 +83,7 @@ package struct FleetRoll: Sendable {
                 id: id, step: .restarting(since: now, replacing: record.pid), previous: record.executable)
             return [.restart(id, executable: executable)]
         }
-        guard let record = fleet.records.first(where: { $0.id == current.id }) else {
+        guard let record = fleet.record(current.id) else {
             // Removed meanwhile: nothing to replace.
             self.current = nil
             return advance(fleet, now: now)

@@ -179,7 +179,8 @@ struct HealthRoutes: Sendable {
         }
         w.endArray()
         w.key("roll")
-        if let roll = links.controller.roll { Self.write(roll, to: &w) } else { w.null() }
+        let roll = links.controller.roll
+        if let roll { Self.write(roll, to: &w) } else { w.null() }
         w.key("rebalancePending")
         w.value(fleet.rebalancePending)
         w.key("epoch")
@@ -204,7 +205,7 @@ struct HealthRoutes: Sendable {
         w.endObject()
         w.key("warnings")
         w.beginArray()
-        let rollWarning = links.controller.roll?.failure.map { ["the last fleet roll stopped: \($0)"] } ?? []
+        let rollWarning = roll?.failure.map { ["the last fleet roll stopped: \($0)"] } ?? []
         for warning in Self.warnings(records) + links.warnings(records) + rollWarning { w.value(warning) }
         w.endArray()
         w.key("status")

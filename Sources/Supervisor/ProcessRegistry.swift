@@ -77,9 +77,9 @@ package final class ProcessRegistry: Sendable {
         directory.withLock { $0.launched(id, pid: pid, executable: executable) }
     }
     /// The executable process `id` starts from next, when not the fleet's.
-    package func executable(of id: String) -> String? {
-        directory.withLock { directory in directory.records.first { $0.id == id }?.executable }
-    }
+    package func executable(of id: String) -> String? { directory.withLock { $0.record(id)?.executable } }
+    /// The pid of the incarnation of `id` this supervisor started, while it runs.
+    package func spawnedPid(of id: String) -> Int32? { directory.withLock { $0.record(id)?.spawnedPid } }
     /// Records an exit; returns true if the map changed.
     @discardableResult
     package func exited(_ id: String, final: Bool) -> Bool { directory.withLock { $0.exited(id, final: final) } }
