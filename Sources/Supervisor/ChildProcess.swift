@@ -101,15 +101,11 @@ struct StandardErrorTail {
 
 /// A pipe for a child's standard error and the thread that drains it into ours, keeping its tail.
 final class StandardErrorPump: Sendable {
-    private struct State {
-        var tail = StandardErrorTail()
-        var finished = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
     /// The end the child writes to (closed here once the child has it).
     let writeEnd: FileDescriptor
-    private let state = Mutex(State())
+    private let tail = Mutex(StandardErrorTail())
+    /// Fired once the child's standard error has ended.
+    private let finished = OneShotSignal()
 
     /// Opens the pipe and starts draining it. Subprocess closes every descriptor above 2 in the children it starts,
     /// so no other child holds this write end open.
@@ -133,33 +129,20 @@ final class StandardErrorPump: Sendable {
             guard n > 0 else { break }
             let chunk = buffer[0..<n]
             FileHandle.standardError.write(Data(chunk))
-            state.withLock { state in chunk.withUnsafeBytes { state.tail.append($0) } }
+            tail.withLock { tail in chunk.withUnsafeBytes { tail.append($0) } }
         }
         close(fd)
-        let waiters = state.withLock { state in
-            state.finished = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
+        finished.fire()
     }
 
     /// The child's last line once its stderr has ended (it exited), or as far as it got after `limit`.
     func lastLine(waitingAtMost limit: Duration) async -> String? {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let done = self.state.withLock { state in
-                        if !state.finished { state.waiters.append(continuation) }
-                        return state.finished
-                    }
-                    if done { continuation.resume() }
-                }
-            }
+            group.addTask { await self.finished.wait() }
             group.addTask { try? await Task.sleep(for: limit) }
             await group.next()
             group.cancelAll()
         }
-        return state.withLock { $0.tail.lastLine }
+        return tail.withLock { $0.lastLine }
     }
 }

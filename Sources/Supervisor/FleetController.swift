@@ -20,7 +20,7 @@ final class FleetController: Sendable {
         var control: ControlService?
         var endpoint: String?
         /// The stop signal of every worker process this supervisor runs, by id.
-        var workers: [String: StopSignal] = [:]
+        var workers: [String: OneShotSignal] = [:]
         var stopping: Set<String> = []
         var shuttingDown = false
         /// The roll in progress, or the last one (its outcome stays in /health).
@@ -33,7 +33,7 @@ final class FleetController: Sendable {
     private struct Launch: Sendable {
         let id: String
         let child: ChildProcess
-        let stop: StopSignal
+        let stop: OneShotSignal
     }
 
     private let launches: AsyncStream<Launch>
@@ -74,7 +74,7 @@ final class FleetController: Sendable {
         let child = ChildProcess(
             id: id, executable: executable, arguments: arguments, registry: registry, control: control,
             logger: logger, stopGrace: .seconds(10))
-        let stop = StopSignal()
+        let stop = OneShotSignal()
         let launch = state.withLock { s -> Bool in
             guard !s.shuttingDown, s.workers[id] == nil else { return false }
             s.workers[id] = stop
@@ -259,7 +259,7 @@ final class FleetController: Sendable {
     var control: ControlService? { state.withLock { $0.control } }
 
     private func stopLeaving(_ id: String) {
-        let running: StopSignal?? = state.withLock { s in
+        let running: OneShotSignal?? = state.withLock { s in
             guard !s.stopping.contains(id) else { return nil }
             s.stopping.insert(id)
             return .some(s.workers[id])
@@ -309,30 +309,5 @@ final class FleetController: Sendable {
         }
         launcher.finish()
         for stop in stops { stop.fire() }
-    }
-}
-
-/// A one-shot signal: `wait` returns once `fire` has been called (before or after).
-final class StopSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    /// Fires the signal; later calls do nothing.
-    func fire() {
-        let waiters = state.withLock { state in
-            defer { state = (true, []) }
-            return state.fired ? [] : state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Returns once the signal has fired.
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state in
-                if !state.fired { state.waiters.append(continuation) }
-                return state.fired
-            }
-            if fired { continuation.resume() }
-        }
     }
 }
