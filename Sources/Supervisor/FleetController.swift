@@ -94,8 +94,6 @@ final class FleetController: Sendable {
                         worker.addTask { await launch.child.run() }
                         worker.addTask { await launch.stop.wait() }
                         await worker.next()
-                        // Ended by a cancelled supervisor rather than the signal: the waiter must end too.
-                        launch.stop.fire()
                         worker.cancelAll()
                     }
                     let removed = self.state.withLock { s in
