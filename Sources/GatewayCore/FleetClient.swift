@@ -104,11 +104,11 @@ package final class FleetClient: Service, Sendable {
             if case .success = result { counters.observeDuration(.fleetReplyDuration, product: product, since: now) }
             completion(result)
         }
-        let completions: [PendingCompletion]? = state.withLock { state in
+        let afterLock: AfterLock? = state.withLock { state in
             state.shuttingDown ? nil : sendNow(state.routing.submit(request, now: now))
         }
-        guard let completions else { return completion(.failure(FleetRequestError(.shuttingDown))) }
-        complete(completions)
+        guard let afterLock else { return completion(.failure(FleetRequestError(.shuttingDown))) }
+        complete(afterLock)
     }
 
     /// This gateway's id.
@@ -138,24 +138,34 @@ package final class FleetClient: Service, Sendable {
     /// A completion bound to its result, to be called once the routing lock is released.
     private typealias PendingCompletion = () -> Void
 
-    /// Hands the sends among `actions` to the engine, in order, and returns the completions. Call it while holding
-    /// the routing lock: the order the routing state decided is then the order in which commands reach the
-    /// socket, even when several threads route at once (a send handed over after the lock is released could
-    /// overtake an earlier batch still being handed over, and reorder a partition's commands).
-    private func sendNow(_ actions: [RoutingState<ZMQSocketID>.Action]) -> [PendingCompletion] {
+    /// What is left to do once the routing lock is released: wake the I/O thread for the sends queued under it,
+    /// and call the completions.
+    private struct AfterLock {
         var completions: [PendingCompletion] = []
-        for action in actions {
-            switch action {
-            case .send(let socket, let frames): engine.send(frames, on: socket)
-            case .complete(let completion, let result): completions.append { completion(result) }
-            }
-        }
-        return completions
+        var wake = false
     }
 
-    /// Calls completions outside the lock: a completion may submit again.
-    private func complete(_ completions: [PendingCompletion]) {
-        for completion in completions { completion() }
+    /// Hands the sends among `actions` to the engine, in order, and returns what to do after the lock. Call it while
+    /// holding the routing lock: the order the routing state decided is then the order in which commands reach the
+    /// socket, even when several threads route at once (a send handed over after the lock is released could
+    /// overtake an earlier batch still being handed over, and reorder a partition's commands). The I/O thread is
+    /// woken only after the lock is released: woken inside it, it would take the CPU and then wait for the lock.
+    private func sendNow(_ actions: [RoutingState<ZMQSocketID>.Action]) -> AfterLock {
+        var after = AfterLock()
+        for action in actions {
+            switch action {
+            case .send(let socket, let frames):
+                if engine.sendDeferringWake(frames, on: socket) { after.wake = true }
+            case .complete(let completion, let result): after.completions.append { completion(result) }
+            }
+        }
+        return after
+    }
+
+    /// Wakes the I/O thread if it must, then calls the completions; outside the lock (a completion may submit again).
+    private func complete(_ after: AfterLock) {
+        if after.wake { engine.wake() }
+        for completion in after.completions { completion() }
     }
 
     /// Runs the sockets, the supervisor link, the reply loop and the timer until shutdown.
@@ -281,11 +291,11 @@ package final class FleetClient: Service, Sendable {
             }
         }
         let now = clock.now
-        let (completions, closed) = state.withLock { state in
+        let (afterLock, closed) = state.withLock { state in
             let (actions, closed) = state.routing.adopt(map, sockets: sockets, now: now)
             return (sendNow(actions), closed)
         }
-        complete(completions)
+        complete(afterLock)
         for socket in closed { await engine.close(socket) }
         let gone = subscribers.withLock { subscribers in
             let ids = subscribers.keys.filter { sockets[$0] == nil }
@@ -299,7 +309,7 @@ package final class FleetClient: Service, Sendable {
         _ batch: [ZMQMessage], events subscriptions: [(product: ProductCode, handler: EventHandler)]
     ) {
         let now = clock.now
-        var completions: [PendingCompletion] = []
+        var afterLock = AfterLock()
         var malformed: [WireError] = []
         var events: [WireMessage] = []
         state.withLock { state in
@@ -330,14 +340,14 @@ package final class FleetClient: Service, Sendable {
                     malformed.append(error)
                 }
             }
-            completions = sendNow(actions)
+            afterLock = sendNow(actions)
         }
         // Events first: a reply that came after an event (a ping's, after its change) finds the change applied.
         for (product, handler) in subscriptions {
             let mine = events.filter { $0.envelope.product == product }
             if !mine.isEmpty { handler(mine) }
         }
-        complete(completions)
+        complete(afterLock)
         for error in malformed { dropped(error) }
     }
 

@@ -26,6 +26,16 @@ package enum PartitionCommand: Sendable, Hashable {
         case .steps, .stats, .presence, .presenceSweep, .lobby: false
         }
     }
+
+    /// Whether the command is answered from the file and the partition's memory without writing either, so that it
+    /// may run on a read-only connection (`PartitionDatabase.readNow`). The lobby's reads are not: the first one
+    /// loads, and on a fresh file seeds, the lobby.
+    package var isPureRead: Bool {
+        switch self {
+        case .steps(.get), .stats(.course), .stats(.session), .presence(.snapshot): true
+        case .steps, .stats, .presence, .presenceSweep, .lobby: false
+        }
+    }
 }
 
 /// The answer to a `PartitionCommand`.

@@ -1,6 +1,7 @@
 package import Dispatch
 import Foundation
 package import GRDB
+import Synchronization
 
 /// One partition's SQLite database (WAL), opened by the worker that owns the partition.
 ///
@@ -12,6 +13,12 @@ package final class PartitionDatabase: Sendable {
     /// Where the file lives (`:memory:` for tests).
     package let path: String
     private let queue: DatabaseQueue
+    /// A read-only connection for `readNow`, opened at its first use (none for `:memory:`); its own serial queue
+    /// targets nothing, so a read on it runs on the calling thread whatever the commit threads are doing.
+    private let reader = Mutex<DatabaseQueue?>(nil)
+    /// Pages the read-only connection caches (SQLite's default would let each partition's reader grow to 2 MiB;
+    /// its reads are point lookups whose pages the system's page cache keeps anyway).
+    static let readerCachePages = 64
 
     /// Opens (creating if needed) the partition's file and migrates it. Transactions run on `writeTargetQueue` when
     /// given (a worker shares a few such queues among its partitions to bound its commit threads).
@@ -57,8 +64,35 @@ package final class PartitionDatabase: Sendable {
         try queue.write(body)
     }
 
+    /// Runs `body` on the calling thread on a read-only connection to the file, outside any write transaction;
+    /// nil when the database has none (`:memory:`). Each statement reads the last committed state, so call it only
+    /// when no transaction of this partition is running or unanswered (the lane decides).
+    package func readNow<T>(_ body: (Database) throws -> T) throws -> T? {
+        guard path != ":memory:" else { return nil }
+        let connection = try reader.withLock { reader in
+            if let reader { return reader }
+            var config = Configuration()
+            config.label = "partition-\(partition)-reader"
+            config.readonly = true
+            // The I/O thread waits on it: a busy file (a recovery in progress) sends the read the queued way.
+            config.busyMode = .timeout(0.05)
+            config.prepareDatabase { try $0.execute(sql: "PRAGMA cache_size = \(Self.readerCachePages)") }
+            let opened = try DatabaseQueue(path: path, configuration: config)
+            reader = opened
+            return opened
+        }
+        // No explicit transaction: each statement is its own read, and a batch of reads on an idle partition
+        // sees one state anyway.
+        return try connection.inDatabase(body)
+    }
+
     /// Checkpoints the WAL and closes the file.
     package func close() throws {
+        // The reader first: a TRUNCATE checkpoint cannot reset the log under another connection's snapshot.
+        try reader.withLock { reader in
+            try reader?.close()
+            reader = nil
+        }
         if path != ":memory:" {
             try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         }

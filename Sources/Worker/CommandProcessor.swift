@@ -46,6 +46,11 @@ struct CommandProcessor: Sendable {
             }
         }
         for (partition, items) in byPartition {
+            // Reads of an idle partition are answered here and now, with this batch's other answers.
+            if let lane = snapshot.owned[partition]?.lane, let outcome = lane.readNow(items) {
+                outgoing += context.answers(items, with: .success(outcome), partition: partition)
+                continue
+            }
             guard let lane = snapshot.owned[partition]?.lane, lane.submit(items) else {
                 // The partition is being handed over: the gateway resends under the new map.
                 for item in items {

@@ -33,6 +33,14 @@ struct CommitContext: Sendable {
     func answer(
         _ batch: [PartitionLane.Item], with result: Result<PartitionRepository.Outcome, any Error>, partition: UInt16
     ) {
+        let messages = answers(batch, with: result, partition: partition)
+        if !messages.isEmpty { engine.send(messages, on: publishSocket) }
+    }
+
+    /// The messages that answer a transaction (or a read): its events, then one reply per command.
+    func answers(
+        _ batch: [PartitionLane.Item], with result: Result<PartitionRepository.Outcome, any Error>, partition: UInt16
+    ) -> [ZMQMessage] {
         let epoch = epoch()
         var messages: [ZMQMessage] = []
         messages.reserveCapacity(batch.count + 1)
@@ -67,7 +75,7 @@ struct CommitContext: Sendable {
                 messages.append(self.reply(to: envelope, status: .failed, epoch: epoch, body: []))
             }
         }
-        if !messages.isEmpty { engine.send(messages, on: publishSocket) }
+        return messages
     }
 
     /// Counts a committed transaction's commands by product, one counter add per product present (and no

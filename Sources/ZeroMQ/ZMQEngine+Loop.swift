@@ -44,6 +44,7 @@ extension ZMQEngine {
         /// The thread's body: poll, run commands, move messages, until shutdown; then flush and tear down.
         func run() {
             logger.debug("ZeroMQ I/O thread started")
+            mailbox.enterLoopThread()
             while !stopping {
                 iterate()
             }
@@ -74,13 +75,7 @@ extension ZMQEngine {
             if pollItems[0].revents & pollIn != 0 {
                 mailbox.clearWake()
             }
-            mailbox.drain(into: &commands)
-            for command in commands {
-                handle(command)
-            }
-            commands.removeAll(keepingCapacity: true)
-            for socket in holding { release(socket) }
-            holding.removeAll(keepingCapacity: true)
+            runCommands()
             for (index, socket) in polledSockets.enumerated() where socket.handle != nil {
                 let ready = pollItems[index + 1].revents
                 if ready & pollOut != 0 {
@@ -90,6 +85,22 @@ extension ZMQEngine {
                     receive(from: socket)
                 }
             }
+            // What the consumers queued from this thread (they do not signal the eventfd) goes out now, in this
+            // wake-up; so does anything another thread queued meanwhile.
+            while runCommands() {}
+        }
+
+        /// Runs the commands queued so far, then sends what the coalescing sockets hold; false if there were none.
+        @discardableResult
+        private func runCommands() -> Bool {
+            guard mailbox.drain(into: &commands) else { return false }
+            for command in commands {
+                handle(command)
+            }
+            commands.removeAll(keepingCapacity: true)
+            for socket in holding { release(socket) }
+            holding.removeAll(keepingCapacity: true)
+            return true
         }
 
         /// `zmq_poll` through the checked helper; `nil` on success.

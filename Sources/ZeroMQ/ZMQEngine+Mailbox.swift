@@ -1,6 +1,10 @@
 internal import CZeroMQ
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension ZMQEngine {
     /// The only state shared between callers and the I/O thread: a command queue under a `Mutex`, an
     /// eventfd that wakes the thread's `zmq_poll`, and the drop counter.
@@ -10,6 +14,10 @@ extension ZMQEngine {
     /// empty and signals again, and one appended before the swap is drained by it. Nothing is lost.
     /// The fd is closed in `deinit`, after both the engine and the loop have let go, so a late `wake()`
     /// can never hit a reused descriptor.
+    ///
+    /// The I/O thread itself (a consume handler answering what it just read) never signals: the loop drains the
+    /// queue again after serving its sockets, until it is empty, before it polls. That saves the eventfd write,
+    /// and the extra poll, for every reply a worker sends straight from its I/O thread.
     final class Mailbox: Sendable {
         /// Lifecycle; commands are accepted only while `.running`.
         enum Phase {
@@ -28,6 +36,8 @@ extension ZMQEngine {
         let state: Mutex<State>
         /// Messages dropped on the way out: queue over its limit, socket errored, socket unknown, or shut down.
         let dropped = Atomic<Int>(0)
+        /// The I/O thread's `pthread_t`, once it runs (0 before).
+        let loopThread = Atomic<UInt>(0)
         /// Non-blocking eventfd, or -1 if it could not be created (then the engine never runs).
         let wakeDescriptor: Int32
         /// Why the engine could not start, if it could not.
@@ -72,15 +82,38 @@ extension ZMQEngine {
 
         /// Appends a command unless the engine is stopping; returns whether it was accepted.
         func enqueue(_ command: Command) -> Bool {
-            let outcome: (accepted: Bool, signal: Bool) = state.withLock { state in
-                guard case .running = state.phase else { return (false, false) }
-                state.commands.append(command)
-                return (true, state.commands.count == 1)
-            }
-            if outcome.signal {
+            let outcome = enqueueDeferringWake(command)
+            if outcome.wake {
                 wake()
             }
             return outcome.accepted
+        }
+
+        /// Appends a command unless the engine is stopping, and says whether the caller must call `wake()`: the
+        /// queue was empty and the caller is not the I/O thread (whose loop drains before it polls again).
+        func enqueueDeferringWake(_ command: Command) -> (accepted: Bool, wake: Bool) {
+            let fromLoop = isLoopThread
+            return state.withLock { state in
+                guard case .running = state.phase else { return (false, false) }
+                state.commands.append(command)
+                return (true, state.commands.count == 1 && !fromLoop)
+            }
+        }
+
+        /// Records the calling thread as the I/O thread; called once, first thing on that thread.
+        func enterLoopThread() {
+            #if canImport(Glibc)
+                loopThread.store(UInt(pthread_self()), ordering: .releasing)
+            #endif
+        }
+
+        /// Whether the caller runs on the I/O thread.
+        var isLoopThread: Bool {
+            #if canImport(Glibc)
+                return UInt(pthread_self()) == loopThread.load(ordering: .acquiring)
+            #else
+                return false
+            #endif
         }
 
         /// Begins shutdown (once) and registers a waiter resumed when the I/O thread has finished.
@@ -125,10 +158,13 @@ extension ZMQEngine {
         }
 
         /// Swaps the queued commands into `buffer` (which must be empty); the two arrays keep their capacity.
-        func drain(into buffer: inout [Command]) {
+        /// Returns whether there were any.
+        @discardableResult
+        func drain(into buffer: inout [Command]) -> Bool {
             state.withLock { state in
                 swap(&state.commands, &buffer)
             }
+            return !buffer.isEmpty
         }
 
         /// Counts `count` outbound messages as dropped.

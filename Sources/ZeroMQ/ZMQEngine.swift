@@ -114,6 +114,20 @@ package final class ZMQEngine: Sendable {
         }
     }
 
+    /// Enqueues like `send(_:on:)` but leaves the I/O thread's wake-up to the caller: returns whether the caller
+    /// must call `wake()`, which it does once it has released its own locks. A caller that sends while holding a
+    /// lock (to keep its order) so never makes the I/O thread run, and wait for that lock, inside the section.
+    package func sendDeferringWake(_ message: ZMQMessage, on socket: ZMQSocketID) -> Bool {
+        let outcome = mailbox.enqueueDeferringWake(.send(socket, message))
+        if !outcome.accepted { mailbox.countDropped(1) }
+        return outcome.wake
+    }
+
+    /// Wakes the I/O thread for what `sendDeferringWake` queued.
+    package func wake() {
+        mailbox.wake()
+    }
+
     /// The socket's inbound messages, each element a batch of everything that was readable at once (up to
     /// 4096 messages). Call at most once per socket; libzmq holds messages (up to the receive
     /// high-water mark) until it is called. The stream finishes when the socket closes or the engine shuts down;

@@ -1,8 +1,10 @@
 import Dispatch
+import Foundation
 import Presence
 import Steps
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 import Wire
 
@@ -115,6 +117,80 @@ import Wire
         #expect(second.map(\.0) == [2])
         try await closed
         #expect(!lane.submit([item(3)]))
+    }
+}
+
+/// Reads answered at once on the caller's thread: only when they would see exactly what the queued path would.
+@Suite struct PartitionLaneReadNowTests {
+    func get(_ correlation: UInt64, user: String = "jenna") -> PartitionLane.Item {
+        PartitionLane.Item(
+            envelope: Envelope(kind: .command, product: .steps, correlation: correlation, origin: "g1"),
+            command: .steps(.get(username: user)))
+    }
+
+    /// A lane on a file in a fresh folder (a read-only connection needs a file), and the folder to remove.
+    func makeFileLane(_ recorder: PartitionLaneTests.Recorder) throws -> (PartitionLane, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "lane-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try PartitionDatabase(path: folder.appendingPathComponent("p.sqlite").path, partition: 3)
+        let lane = PartitionLane(database: database, limits: .default, memory: .empty) { recorder.answer($0, $1) }
+        return (lane, folder.path)
+    }
+
+    @Test func anIdlePartitionIsReadAtOnceAndSeesEveryAnsweredWrite() async throws {
+        let recorder = PartitionLaneTests.Recorder(holdFirst: false)
+        let (lane, folder) = try makeFileLane(recorder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var transactions = recorder.transactions.makeAsyncIterator()
+
+        let missing = try #require(lane.readNow([get(1)]))
+        #expect(missing.replies == [.steps(.user(nil))])
+        #expect(lane.submit([PartitionLaneTests().item(2, steps: 5)]))
+        _ = try #require(await transactions.next())
+        // Answered, so the lane is idle again once its completion has returned; wait for that rather than guess.
+        let read = try await pollUntilRead(lane, [get(3)])
+        #expect(read.replies == [.steps(.user(UserSteps(cumulativeSteps: 5, ts: 1, appliedCount: 1)))])
+        try await lane.close()
+    }
+
+    @Test func aBusyPartitionOrAWriteTakesTheQueuedPath() async throws {
+        let recorder = PartitionLaneTests.Recorder(holdFirst: true)
+        let (lane, folder) = try makeFileLane(recorder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var transactions = recorder.transactions.makeAsyncIterator()
+
+        // A write among the reads: never read at once.
+        #expect(lane.readNow([get(1), PartitionLaneTests().item(2)]) == nil)
+        #expect(lane.submit([PartitionLaneTests().item(3)]))
+        _ = try #require(await transactions.next())
+        // The first transaction's answer is being given (held): a read now could run before it is, so it waits.
+        #expect(lane.readNow([get(4)]) == nil)
+        recorder.release()
+        _ = try await pollUntilRead(lane, [get(5)])
+        try await lane.close()
+        // Closed: nothing is read any more.
+        #expect(lane.readNow([get(6)]) == nil)
+    }
+
+    @Test func anInMemoryDatabaseHasNoReaderSoReadsAreQueued() throws {
+        let recorder = PartitionLaneTests.Recorder(holdFirst: false)
+        let lane = try PartitionLaneTests().makeLane(recorder)
+        #expect(lane.readNow([get(1)]) == nil)
+        // And the lane is not left claimed: a command still commits.
+        #expect(lane.submit([get(2)]))
+    }
+
+    /// `readNow` once the lane has finished its completion (it goes idle just after answering).
+    func pollUntilRead(_ lane: PartitionLane, _ items: [PartitionLane.Item]) async throws
+        -> PartitionRepository.Outcome
+    {
+        var outcome: PartitionRepository.Outcome?
+        try await pollUntil("the lane to be idle", deadline: .seconds(5)) {
+            outcome = lane.readNow(items)
+            return outcome != nil
+        }
+        return try #require(outcome)
     }
 }
 

@@ -63,4 +63,31 @@ import ZeroMQ
             await engine.shutdown()
         }
     }
+
+    /// A handler that answers on the I/O thread (as a worker answers a read) does not signal the engine's eventfd;
+    /// the loop must send what it queued before it polls again. 200 rounds, each waiting on the previous answer:
+    /// an answer left queued would stall the exchange until the deadline.
+    @Test func sendsQueuedByTheHandlerOnTheIOThreadLeaveInTheSameWakeUp() async throws {
+        try await withDeadline {
+            let server = makeEngine()
+            let client = makeEngine()
+            let router = try await server.makeSocket(.router, bind: ["tcp://127.0.0.1:*"])
+            let dealer = try await client.makeSocket(.dealer, connect: [try await server.lastEndpoint(router)])
+            let echo = Task {
+                await server.consume(router) { batch in
+                    for message in batch { server.send([message[0], bytes("re:")] + message.dropFirst(), on: router) }
+                }
+            }
+            var replies = client.messages(of: dealer).makeAsyncIterator()
+            for round in 0..<200 {
+                client.send([bytes("r\(round)")], on: dealer)
+                let answer = await collect(1, from: &replies).messages
+                #expect(answer == [[bytes("re:"), bytes("r\(round)")]])
+            }
+            echo.cancel()
+            await echo.value
+            await client.shutdown()
+            await server.shutdown()
+        }
+    }
 }
