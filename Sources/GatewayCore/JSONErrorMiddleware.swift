@@ -29,4 +29,9 @@ extension Response {
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: body)))
     }
+
+    /// The response of an answer.
+    package static func json(_ answer: JSONAnswer) -> Response {
+        json(answer.body, status: answer.status)
+    }
 }

@@ -11,6 +11,10 @@ package enum StatsEdge {
             fleet: context.fleet, validator: StatsValidator(limits: limits),
             openAPIDocument: StatsOpenAPIDocument.yaml
         ).register(on: router)
-        return [EdgeListeners.http(router, port: port, product: .stats, purpose: "learning stats", context)]
+        return [
+            EdgeListeners.http(
+                router, port: port, product: .stats, purpose: "learning stats", reads: StatsRoutes.eventLoopReads,
+                context)
+        ]
     }
 }

@@ -2,6 +2,7 @@ import GatewayCore
 import HTTPTypes
 import Hummingbird
 import JSON
+import NIOHTTP1
 import Stats
 import Wire
 
@@ -51,8 +52,8 @@ struct StatsRoutes: Sendable {
         let command = StatsCommand.record(user: ids.user, course: ids.course, session: session)
         return await send(command) { reply in
             switch reply {
-            case .recorded(let stored): .json(StatsJSON.session(stored), status: .created)
-            case .conflict: .json(ErrorJSON.body("Session already recorded"), status: .conflict)
+            case .recorded(let stored): JSONAnswer(StatsJSON.session(stored), status: .created)
+            case .conflict: .error("Session already recorded", status: .conflict)
             default: nil
             }
         }
@@ -64,11 +65,7 @@ struct StatsRoutes: Sendable {
         case .success(let found): ids = found
         case .failure(let error): return Self.refusal(error)
         }
-        return await send(.course(user: ids.user, course: ids.course)) { reply in
-            guard case .course(let stats) = reply else { return nil }
-            guard let stats else { return .json(ErrorJSON.body("Course not found"), status: .notFound) }
-            return .json(StatsJSON.course(stats))
-        }
+        return await send(.course(user: ids.user, course: ids.course), respond: Self.courseAnswer)
     }
 
     private func session(_ request: Request, context: BasicRequestContext) async -> Response {
@@ -80,10 +77,48 @@ struct StatsRoutes: Sendable {
         guard let sessionID = context.parameters.get("sessionId").flatMap({ StatsID($0) }) else {
             return Self.refusal(.pathID("sessionId"))
         }
-        return await send(.session(user: ids.user, course: ids.course, session: sessionID)) { reply in
-            guard case .session(let session) = reply else { return nil }
-            guard let session else { return .json(ErrorJSON.body("Session not found"), status: .notFound) }
-            return .json(StatsJSON.session(session))
+        return await send(
+            .session(user: ids.user, course: ids.course, session: sessionID), respond: Self.sessionAnswer)
+    }
+
+    /// The answer to a course read's reply; nil for a reply that does not answer it.
+    static func courseAnswer(_ reply: StatsReply) -> JSONAnswer? {
+        guard case .course(let stats) = reply else { return nil }
+        guard let stats else { return .error("Course not found", status: .notFound) }
+        return JSONAnswer(StatsJSON.course(stats))
+    }
+
+    /// The answer to a session read's reply; nil for a reply that does not answer it.
+    static func sessionAnswer(_ reply: StatsReply) -> JSONAnswer? {
+        guard case .session(let session) = reply else { return nil }
+        guard let session else { return .error("Session not found", status: .notFound) }
+        return JSONAnswer(StatsJSON.session(session))
+    }
+
+    /// The two reads answered on the event loop (`EventLoopReadHandler`): `GET /courses/{c}` and
+    /// `GET /courses/{c}/sessions/{s}` with one valid `X-User-Id` and valid ids. Anything else, refusals included,
+    /// is left to the router.
+    static let eventLoopReads: EventLoopReadRoute = { head in
+        guard let segments = head.plainReadSegments, segments.first == "courses",
+            segments.count == 2 || (segments.count == 4 && segments[2] == "sessions")
+        else { return nil }
+        // One header only: the router's view of two would be both values joined, which is no id.
+        let users = head.headers["X-User-Id"]
+        guard users.count == 1, let user = StatsID(users[0]), let course = StatsID(String(segments[1])) else {
+            return nil
+        }
+        let command: StatsCommand
+        let respond: @Sendable (StatsReply) -> JSONAnswer?
+        if segments.count == 4 {
+            guard let session = StatsID(String(segments[3])) else { return nil }
+            command = .session(user: user, course: course, session: session)
+            respond = sessionAnswer
+        } else {
+            command = .course(user: user, course: course)
+            respond = courseAnswer
+        }
+        return EventLoopRead(product: .stats, key: command.partitionKey, body: command.encoded()) {
+            answer($0, respond: respond)
         }
     }
 
@@ -100,20 +135,26 @@ struct StatsRoutes: Sendable {
 
     /// Sends `command` to its partition and turns the reply into a response; `respond` returns nil for a reply
     /// that does not answer this command.
-    private func send(_ command: StatsCommand, respond: (StatsReply) -> Response?) async -> Response {
+    private func send(_ command: StatsCommand, respond: (StatsReply) -> JSONAnswer?) async -> Response {
         // Every stats command is idempotent (a record retried with the same body is answered, not re-applied), so
         // the fleet link may resend it after a lost worker.
         let result = await fleet.request(
             product: .stats, key: command.partitionKey, body: command.encoded(), idempotent: true)
+        return .json(Self.answer(result, respond: respond))
+    }
+
+    /// The answer to a command's outcome: `respond`'s for a reply it understands, else a 502 or 503.
+    static func answer(
+        _ result: Result<[UInt8], FleetRequestError>, respond: (StatsReply) -> JSONAnswer?
+    ) -> JSONAnswer {
         switch result {
         case .success(let body):
-            guard let reply = try? StatsReply(decoding: body), let response = respond(reply) else {
-                return .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
+            guard let reply = try? StatsReply(decoding: body), let answer = respond(reply) else {
+                return .unexpectedReply
             }
-            return response
+            return answer
         case .failure(let error):
-            return .json(
-                ErrorJSON.body("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+            return .noReply(error)
         }
     }
 

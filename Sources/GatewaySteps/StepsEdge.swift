@@ -36,7 +36,8 @@ package enum StepsEdge {
         let router = EdgeListeners.router(context, product: .steps)
         StepsRoutes(fleet: context.fleet, limits: configuration.limits).register(on: router)
         let rest = EdgeListeners.http(
-            router, port: configuration.httpPort, product: .steps, purpose: "step tracker REST", context)
+            router, port: configuration.httpPort, product: .steps, purpose: "step tracker REST",
+            reads: StepsRoutes.eventLoopReads(limits: configuration.limits), context)
 
         let settings = StepsWebSocketChannelHandler.Settings(
             fleet: context.fleet, validator: StepsValidator(limits: configuration.limits),

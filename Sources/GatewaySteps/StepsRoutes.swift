@@ -27,16 +27,31 @@ struct StepsRoutes: Sendable {
         }
         let result = await fleet.request(
             product: .steps, key: username, body: StepsCommand.get(username: username).encoded(), idempotent: true)
+        return .json(Self.answer(result))
+    }
+
+    /// The answer to a user-total read's outcome.
+    static func answer(_ result: Result<[UInt8], FleetRequestError>) -> JSONAnswer {
         switch result {
         case .success(let body):
-            guard case .user(let user) = try? StepsReply(decoding: body) else {
-                return .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
-            }
-            guard let user else { return .json(ErrorJSON.body("User doesn't exist"), status: .notFound) }
-            return .json(StepsJSON.steps(user))
+            guard case .user(let user) = try? StepsReply(decoding: body) else { return .unexpectedReply }
+            guard let user else { return .error("User doesn't exist", status: .notFound) }
+            return JSONAnswer(StepsJSON.steps(user))
         case .failure(let error):
-            return .json(
-                ErrorJSON.body("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+            return .noReply(error)
+        }
+    }
+
+    /// The read answered on the event loop (`EventLoopReadHandler`): `GET /users/{username}/steps` for a name
+    /// without percent-encoding within the limit. Anything else is left to the router.
+    static func eventLoopReads(limits: StepsLimits) -> EventLoopReadRoute {
+        { head in
+            guard let segments = head.plainReadSegments, segments.count == 3, segments[0] == "users",
+                segments[2] == "steps", segments[1].utf8.count <= limits.maxUsernameBytes
+            else { return nil }
+            let username = String(segments[1])
+            return EventLoopRead(
+                product: .steps, key: username, body: StepsCommand.get(username: username).encoded(), answer: answer)
         }
     }
 }

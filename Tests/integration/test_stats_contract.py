@@ -222,6 +222,71 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_document(fle
     assert generated and int(generated.group(1)) >= 100 and generated.group(1) == generated.group(2), result.stdout[-3000:]
 
 
+def raw_exchange(port, payload, deadline=10):
+    """Sends `payload` on one connection and reads until the server closes it; returns [(status, body)]."""
+    import socket
+    import time
+    sock = socket.create_connection(("127.0.0.1", port), timeout=deadline)
+    sock.sendall(payload.encode())
+    data, end = b"", time.monotonic() + deadline
+    while time.monotonic() < end:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        answers.append((int(head.split(b" ")[1]), rest[:length].decode()))
+        data = rest[length:]
+    return answers
+
+
+def test_pipelined_reads_and_other_requests_are_answered_in_order_as_each_alone(fleet):
+    """Reads are answered on the gateway's event loop, everything else by its router: pipelined on one connection,
+    each still gets the answer it gets alone, in order, and the connection closes after `Connection: close`."""
+    c = Client(fleet)
+    course, session = uid(), uid()
+    assert c.post(course, body(session)).status_code == 201
+    user = c.user
+    requests_in_order = [
+        ("GET", f"/courses/{course}", {"X-User-Id": user}, None),
+        ("GET", f"/courses/{course}/sessions/{uid()}", {"X-User-Id": user}, None),
+        ("GET", "/courses/not-a-uuid", {"X-User-Id": user}, None),
+        ("GET", f"/courses/{course}/sessions/{session}", {"X-User-Id": user}, None),
+        ("POST", f"/courses/{course}", {"X-User-Id": user, "Content-Type": "application/json"},
+         json.dumps(body(uid()))),
+        ("GET", f"/courses/{course}", {}, None),
+        ("GET", f"/courses/{course}?x=1", {"X-User-Id": user}, None),
+        ("GET", f"/courses/{course}", {"X-User-Id": user, "Connection": "close"}, None),
+    ]
+    payload = ""
+    for method, path, headers, data in requests_in_order:
+        lines = [f"{method} {path} HTTP/1.1", "Host: x", *(f"{k}: {v}" for k, v in headers.items())]
+        if data is not None:
+            lines.append(f"Content-Length: {len(data.encode())}")
+        payload += "\r\n".join(lines) + "\r\n\r\n" + (data or "")
+    answers = raw_exchange(fleet.stats_port, payload)
+    assert len(answers) == len(requests_in_order), answers
+    # The POST added a session: the reads after it see two.
+    alone = []
+    for method, path, headers, data in requests_in_order:
+        if method == "POST":
+            alone.append((201, None))
+            continue
+        r = requests.request(method, fleet.stats + path, headers={k: v for k, v in headers.items()
+                                                                   if k != "Connection"}, timeout=10)
+        alone.append((r.status_code, r.text))
+    assert [a[0] for a in answers] == [a[0] for a in alone]
+    assert answers[1:4] == alone[1:4]
+    assert answers[5:7] == alone[5:7]
+    assert json.loads(answers[0][1])["totalModulesStudied"] == 2
+    assert json.loads(answers[7][1])["totalModulesStudied"] == 4
+    assert answers[7] == alone[7]
+
+
 def test_a_fleet_serving_only_stats_opens_only_its_port(fresh_fleet):
     fleet = fresh_fleet(workers=1, partitions=4, extra=("--products", "stats"))
     c = Client(fleet)

@@ -42,10 +42,15 @@ package enum EdgeListeners {
     }
 
     /// An HTTP listener on `port` serving `router`; `purpose` names it in a failure to listen ("steps REST").
+    /// `reads` are answered on the event loop before the router sees them (`EventLoopReadHandler`).
     package static func http(
-        _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String, _ context: Context
+        _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String,
+        reads: EventLoopReadRoute? = nil, _ context: Context
     ) -> any Service {
-        listener(router, port: port, product: product, purpose: purpose, webSocketLiveness: false, context) {
+        listener(
+            router, port: port, product: product, purpose: purpose, webSocketLiveness: false,
+            reads: reads.map { ($0, context.fleet, product) }, context
+        ) {
             HTTP1Channel(responder: $0)
         }
     }
@@ -82,7 +87,9 @@ package enum EdgeListeners {
     /// the port.
     private static func listener<Inner: ServerChildChannel>(
         _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String,
-        webSocketLiveness: Bool, _ context: Context,
+        webSocketLiveness: Bool,
+        reads: (route: EventLoopReadRoute, fleet: any FleetRequester, product: ProductCode)? = nil,
+        _ context: Context,
         inner: @escaping @Sendable (@escaping HTTPChannelHandler.Responder) -> Inner
     ) -> any Service {
         let policy = context.policy
@@ -93,7 +100,7 @@ package enum EdgeListeners {
             server: HTTPServerBuilder { responder in
                 GuardedChildChannel(
                     inner: inner(responder), policy: policy, webSocketLiveness: webSocketLiveness,
-                    connections: connections)
+                    connections: connections, reads: reads)
             },
             configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
             onServerRunning: { _ in fleet.listenerBound() },

@@ -1,0 +1,270 @@
+import Fleet
+import HTTPTypes
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Stats
+import Steps
+import Synchronization
+import Testing
+import Wire
+
+@testable import GatewayCore
+@testable import GatewayStats
+@testable import GatewaySteps
+
+/// A fleet that keeps each request until the test answers it.
+final class ReadFleet: FleetRequester {
+    let counters = ProcessCounters()
+    private let pending = Mutex<[(key: String, completion: FleetClient.Completion)]>([])
+
+    func request(
+        product: ProductCode, key: String, partition: UInt16?, body: [UInt8], idempotent: Bool, timeout: Duration?,
+        completion: @escaping FleetClient.Completion
+    ) {
+        pending.withLock { $0.append((key, completion)) }
+    }
+
+    /// Keys of the requests not answered yet, oldest first.
+    var waiting: [String] { pending.withLock { $0.map(\.key) } }
+
+    /// Answers the oldest request.
+    func answer(_ result: Result<[UInt8], FleetRequestError>) {
+        let first = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        first?.completion(result)
+    }
+}
+
+/// Stands in for the router: records what reaches it and answers when told to.
+final class RouterSpy: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    var parts: [HTTPServerRequestPart] = []
+    var events: [Any] = []
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { parts.append(unwrapInboundIn(data)) }
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) { events.append(event) }
+
+    /// URIs of the request heads the router got.
+    var uris: [String] { parts.compactMap { if case .head(let head) = $0 { head.uri } else { nil } } }
+
+    /// Writes a complete response with `status` through the pipeline.
+    func respond(_ status: HTTPResponseStatus) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+@Suite struct EventLoopReadHandlerTests {
+    static let user = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    static let course = "1c6f8a0e-93a4-4b1e-9d4b-0a6c2d4e8f10"
+
+    struct Harness {
+        let channel: EmbeddedChannel
+        let fleet = ReadFleet()
+        let router = RouterSpy()
+        let reads = ReadCounter()
+        let policy = EdgePolicy(limits: EdgeLimits(), descriptors: 1024, counters: ProcessCounters())
+
+        init() throws {
+            channel = EmbeddedChannel()
+            try channel.pipeline.syncOperations.addHandler(reads)
+            try channel.pipeline.syncOperations.addHandler(
+                EventLoopReadHandler(route: StatsRoutes.eventLoopReads, fleet: fleet, policy: policy, product: .stats))
+            try channel.pipeline.syncOperations.addHandler(router)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        }
+
+        func get(_ uri: String, headers: [(String, String)]? = nil) throws {
+            let head = HTTPRequestHead(
+                version: .http1_1, method: .GET, uri: uri,
+                headers: HTTPHeaders(headers ?? [("Host", "x"), ("X-User-Id", EventLoopReadHandlerTests.user)]))
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+
+        /// Runs what the fleet's answers scheduled, and returns the responses written: status, headers, body.
+        func responses() throws -> [(HTTPResponseStatus, HTTPHeaders, String)] {
+            channel.embeddedEventLoop.run()
+            var out: [(HTTPResponseStatus, HTTPHeaders, String)] = []
+            while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) {
+                switch part {
+                case .head(let head): out.append((head.status, head.headers, ""))
+                case .body(.byteBuffer(let buffer)): out[out.count - 1].2 += String(buffer: buffer)
+                case .body, .end: break
+                }
+            }
+            return out
+        }
+    }
+
+    static let courseReply = StatsReply.course(
+        CourseStats(sessions: 1, totalModulesStudied: 3, weightedScoreSum: 150, scoreSum: 50, timeStudied: 1000))
+
+    @Test func aReadIsAnsweredHereWithTheRoutersBytesAndNeverReachesTheRouter() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        #expect(h.fleet.waiting.count == 1)
+        #expect(try h.responses().isEmpty)
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        let responses = try h.responses()
+        #expect(responses.count == 1)
+        let (status, headers, body) = try #require(responses.first)
+        let expected = StatsRoutes.answer(.success(Self.courseReply.encoded()), respond: StatsRoutes.courseAnswer)
+        #expect(status == .ok)
+        #expect(body == expected.body)
+        #expect(headers["Content-Type"] == ["application/json; charset=utf-8"])
+        #expect(headers["Content-Length"] == ["\(body.utf8.count)"])
+        #expect(headers["Server"] == ["switchyard"])
+        #expect(headers["Date"].count == 1)
+        #expect(!headers.contains(name: "Connection"))
+        #expect(h.router.parts.isEmpty)
+        #expect(h.channel.isActive)
+    }
+
+    @Test func aMissingCourseAndALostReplyGetTheRoutersErrorAnswers() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        h.fleet.answer(.success(StatsReply.course(nil).encoded()))
+        var responses = try h.responses()
+        try h.get("/courses/\(Self.course)/sessions/\(Self.user)")
+        h.fleet.answer(.failure(FleetRequestError(.timeout)))
+        responses += try h.responses()
+        #expect(responses.map(\.0) == [.notFound, .serviceUnavailable])
+        #expect(responses[0].2 == #"{"error":"Course not found"}"#)
+        #expect(responses[1].2 == JSONAnswer.noReply(FleetRequestError(.timeout)).body)
+    }
+
+    @Test func everythingElseGoesToTheRouterUntouched() throws {
+        let h = try Harness()
+        try h.get("/courses/not-a-uuid")
+        h.router.respond(.badRequest)
+        try h.get("/courses/\(Self.course)?x=1")
+        h.router.respond(.ok)
+        try h.get("/courses/\(Self.course)", headers: [("Host", "x")])  // no X-User-Id
+        h.router.respond(.badRequest)
+        try h.get("/courses/\(Self.course)", headers: [("X-User-Id", Self.user), ("X-User-Id", Self.user)])
+        h.router.respond(.badRequest)
+        try h.get("/openapi.yaml")
+        h.router.respond(.ok)
+        #expect(
+            h.router.uris == [
+                "/courses/not-a-uuid", "/courses/\(Self.course)?x=1", "/courses/\(Self.course)",
+                "/courses/\(Self.course)", "/openapi.yaml",
+            ])
+        #expect(h.router.parts.count == 10)  // heads and ends, nothing dropped
+        #expect(h.fleet.waiting.isEmpty)
+    }
+
+    @Test func pipelinedRequestsWaitForTheReadsAnswerAndTheSocketIsNotReadMeanwhile() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        try h.get("/courses/bad")  // for the router: must not be answered before the read
+        #expect(h.router.parts.isEmpty)
+        let before = h.reads.reads
+        h.channel.read()
+        #expect(h.reads.reads == before)
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        #expect(try h.responses().map(\.0) == [.ok])
+        #expect(h.router.uris == ["/courses/bad"])
+        #expect(h.reads.reads == before + 1)
+    }
+
+    @Test func aReadWaitsBehindARouterResponseStillOwed() throws {
+        let h = try Harness()
+        try h.get("/courses/bad")
+        try h.get("/courses/\(Self.course)")  // the router still owes the first answer: it takes this one too
+        #expect(h.router.uris == ["/courses/bad", "/courses/\(Self.course)"])
+        h.router.respond(.badRequest)
+        h.router.respond(.ok)
+        try h.get("/courses/\(Self.course)")  // nothing owed now: answered here
+        #expect(h.fleet.waiting.count == 1)
+        #expect(h.router.uris.count == 2)
+    }
+
+    @Test func whileSheddingEveryRequestGoesToTheRouter() throws {
+        let h = try Harness()
+        h.policy.setOverloaded(true)
+        try h.get("/courses/\(Self.course)")
+        #expect(h.fleet.waiting.isEmpty)
+        #expect(h.router.uris == ["/courses/\(Self.course)"])
+    }
+
+    @Test func aShutdownDuringAReadClosesAfterItsAnswerAndAnIdleOneIsTheRouters() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        h.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(h.router.events.isEmpty)
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        let responses = try h.responses()
+        #expect(responses.first?.1["Connection"] == ["close"])
+        #expect(!h.channel.isActive)
+
+        let idle = try Harness()
+        idle.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(idle.router.events.count == 1)
+    }
+
+    @Test func aReplyAfterTheConnectionClosedIsDropped() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        _ = try h.channel.close().wait()
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        h.channel.embeddedEventLoop.run()
+        #expect(throws: Never.self) { _ = try h.channel.finish(acceptAlreadyClosed: true) }
+    }
+
+    @Test func plainReadSegmentsTakeOnlyPlainGETs() {
+        func segments(
+            _ uri: String, method: HTTPMethod = .GET, version: HTTPVersion = .http1_1,
+            _ headers: [(String, String)] = []
+        ) -> [Substring]? {
+            HTTPRequestHead(version: version, method: method, uri: uri, headers: HTTPHeaders(headers)).plainReadSegments
+        }
+        #expect(segments("/users/bob/steps") == ["users", "bob", "steps"])
+        #expect(segments("/users/bob/steps", [("Content-Length", "0")]) == ["users", "bob", "steps"])
+        #expect(segments("/users/bob/steps", method: .POST) == nil)
+        #expect(segments("/users/bob/steps", method: .HEAD) == nil)
+        #expect(segments("/users/bob/steps", version: .http1_0) == nil)
+        #expect(segments("/users/bob/steps", [("Connection", "close")]) == nil)
+        #expect(segments("/users/a%2Fb/steps") == nil)
+        #expect(segments("/users/bob/steps?x") == nil)
+        #expect(segments("/users//steps") == nil)
+        #expect(segments("/users/bob/steps/") == nil)
+        #expect(segments("http://x/users/bob/steps") == nil)
+        #expect(segments("/users/bob/steps", [("Content-Length", "5")]) == nil)
+        #expect(segments("/users/bob/steps", [("Transfer-Encoding", "chunked")]) == nil)
+    }
+
+    @Test func theStepTrackersReadTakesNamesWithinTheLimit() {
+        let route = StepsRoutes.eventLoopReads(limits: StepsLimits(maxUsernameBytes: 4))
+        func read(_ uri: String) -> EventLoopRead? {
+            route(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri))
+        }
+        #expect(read("/users/bob/steps")?.key == "bob")
+        #expect(read("/users/bobby/steps") == nil)
+        #expect(read("/users/bob/stepz") == nil)
+        #expect(read("/users/bob") == nil)
+        let user = UserSteps(cumulativeSteps: 7, ts: 2, appliedCount: 1)
+        #expect(
+            read("/users/bob/steps")?.answer(.success(StepsReply.user(user).encoded()))
+                == JSONAnswer(StepsJSON.steps(user)))
+        #expect(
+            read("/users/bob/steps")?.answer(.success(StepsReply.user(nil).encoded()))
+                == .error("User doesn't exist", status: .notFound))
+    }
+
+    @Test func datesAreIMFFixdates() {
+        #expect(HTTPDateCache.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDateCache.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDateCache.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        #expect(HTTPDateCache.format(1_796_586_580) == "Sun, 06 Dec 2026 19:49:40 GMT")
+        #expect(HTTPDateCache.format(-1) == "Wed, 31 Dec 1969 23:59:59 GMT")
+        var cache = HTTPDateCache()
+        #expect(cache.value(secondsSinceEpoch: 0) == cache.value(secondsSinceEpoch: 0))
+        #expect(cache.value(secondsSinceEpoch: 1) == "Thu, 01 Jan 1970 00:00:01 GMT")
+    }
+}
