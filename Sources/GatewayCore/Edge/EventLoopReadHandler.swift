@@ -12,8 +12,8 @@ import Wire
 /// the connection guard's `HTTPPhaseObserver`, so the guard's deadlines see these requests like any other.
 ///
 /// Responses stay in request order: a read is taken only while no request given to the router awaits its
-/// response, and what arrives while a read is answered (pipelined requests) waits, with the socket not read
-/// further, until its answer is written. On a graceful shutdown (`ChannelShouldQuiesceEvent`) during a read, the
+/// response, and what arrives while a read is answered (pipelined requests) waits until its answer is written;
+/// past `heldPartsLimit` parts the socket is not read further meanwhile. On a graceful shutdown (`ChannelShouldQuiesceEvent`) during a read, the
 /// answer says `Connection: close` and the connection closes after it; otherwise the router decides, as before.
 final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -156,12 +156,18 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func read(context: ChannelHandlerContext) {
-        guard !isAnswering else {
+        // Reading on while a read is answered costs nothing when nothing comes (the usual client waits for its
+        // answer); holding every read back would change the socket's epoll interest twice per request. Only a
+        // client that pipelines past the bound is not read until the answer.
+        guard !isAnswering || held.count < Self.heldPartsLimit else {
             readHeld = true
             return
         }
         context.read()
     }
+
+    /// Request parts kept while a read is answered before the socket is not read any more.
+    static let heldPartsLimit = 16
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
