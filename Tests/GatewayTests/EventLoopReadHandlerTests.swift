@@ -13,28 +13,6 @@ import Wire
 @testable import GatewayStats
 @testable import GatewaySteps
 
-/// A fleet that keeps each request until the test answers it.
-final class ReadFleet: FleetRequester {
-    let counters = ProcessCounters()
-    private let pending = Mutex<[(key: String, completion: FleetClient.Completion)]>([])
-
-    func request(
-        product: ProductCode, key: String, partition: UInt16?, body: [UInt8], idempotent: Bool, timeout: Duration?,
-        completion: @escaping FleetClient.Completion
-    ) {
-        pending.withLock { $0.append((key, completion)) }
-    }
-
-    /// Keys of the requests not answered yet, oldest first.
-    var waiting: [String] { pending.withLock { $0.map(\.key) } }
-
-    /// Answers the oldest request.
-    func answer(_ result: Result<[UInt8], FleetRequestError>) {
-        let first = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-        first?.completion(result)
-    }
-}
-
 /// Stands in for the router: records what reaches it and answers when told to.
 final class RouterSpy: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -64,7 +42,7 @@ final class RouterSpy: ChannelInboundHandler {
 
     struct Harness {
         let channel: EmbeddedChannel
-        let fleet = ReadFleet()
+        let fleet = FakeFleet()
         let router = RouterSpy()
         let reads = ReadCounter()
         let policy = EdgePolicy(limits: EdgeLimits(), descriptors: 1024, counters: ProcessCounters())

@@ -35,6 +35,12 @@ final class FakeFleet: FleetRequester {
         }
         for completion in due { completion(.success(StepsReply.updated(duplicate: false).encoded())) }
     }
+
+    /// Answers the oldest command with `result`.
+    func answer(_ result: Result<[UInt8], FleetRequestError>) {
+        let first = pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+        first?.completion(result)
+    }
 }
 
 /// Counts the read requests that reach the head of the pipeline (the channel's own `read()`).
