@@ -156,6 +156,32 @@ final class RouterSpy: ChannelInboundHandler {
         #expect(h.reads.reads == before + 1)
     }
 
+    @Test func aClientThatDoesNotReadItsAnswersGetsNoMoreUntilItDoes() throws {
+        let h = try Harness()
+        try h.get("/courses/\(Self.course)")
+        try h.get("/courses/\(Self.course)")  // pipelined: held behind the first
+        h.channel.isWritable = false
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        #expect(try h.responses().count == 1)
+        // The second is not taken while the first answer sits unread, and the socket is not read.
+        #expect(h.fleet.waiting.isEmpty)
+        let before = h.reads.reads
+        h.channel.read()
+        #expect(h.reads.reads == before)
+        h.channel.isWritable = true
+        h.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(h.fleet.waiting.count == 1)
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        #expect(try h.responses().count == 1)
+        // The read held back is asked for once nothing waits any more.
+        #expect(h.reads.reads == before + 1)
+        // A new request while not writable goes to the router, whose writer waits for writability itself.
+        h.channel.isWritable = false
+        try h.get("/courses/\(Self.course)")
+        #expect(h.fleet.waiting.isEmpty)
+        #expect(h.router.uris == ["/courses/\(Self.course)"])
+    }
+
     @Test func aReadWaitsBehindARouterResponseStillOwed() throws {
         let h = try Harness()
         try h.get("/courses/bad")

@@ -398,3 +398,39 @@ def test_past_the_connection_limit_new_connections_get_503_and_are_accepted_agai
     assert r
     for s in admitted[5:]:
         s.close()
+
+
+def test_a_client_that_pipelines_reads_and_reads_no_answers_is_answered_only_as_it_reads(fresh_fleet):
+    """Step-total reads are answered on the gateway's event loop. A client that pipelines thousands of them and
+    reads nothing gets only what its socket takes (the gateway stops taking its requests while the answers sit
+    unread), other clients are served meanwhile, and once it reads, every answer arrives, in order."""
+    fleet = fresh_fleet(workers=1, partitions=4, extra=("--socket-send-buffer", "4096"))
+    count = 3000
+    requests_bytes = b"".join(f"GET /users/p{i}/steps HTTP/1.1\r\nHost: x\r\n\r\n".encode() for i in range(count))
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", fleet.http_port))
+    sender = threading.Thread(target=sock.sendall, args=(requests_bytes,), daemon=True)
+    sender.start()
+    try:
+        with pytest.raises(AssertionError, match="timed out"):
+            poll(lambda: gateway(fleet)["stepsMessagesOut"] >= count, timeout=3,
+                 what="every answer sent to a client that reads none, which should not happen")
+        answered = gateway(fleet)["stepsMessagesOut"]
+        assert answered < count // 2, answered
+        other = requests.get(f"{fleet.http}/users/someone/steps", timeout=5)
+        assert other.status_code == 404 and other.json() == {"error": "User doesn't exist"}
+
+        data, answers = b"", 0
+        sock.settimeout(30)
+        while answers < count:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {answers} answers"
+            data += chunk
+            answers = data.count(b"HTTP/1.1 ")
+        assert answers == count
+        assert data.count(b'{"error":"User doesn\'t exist"}') == count
+        sender.join(timeout=10)
+        assert not sender.is_alive()
+    finally:
+        sock.close()

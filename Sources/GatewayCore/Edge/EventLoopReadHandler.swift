@@ -13,8 +13,11 @@ import Wire
 ///
 /// Responses stay in request order: a read is taken only while no request given to the router awaits its
 /// response, and what arrives while a read is answered (pipelined requests) waits until its answer is written;
-/// past `heldPartsLimit` parts the socket is not read further meanwhile. On a graceful shutdown (`ChannelShouldQuiesceEvent`) during a read, the
-/// answer says `Connection: close` and the connection closes after it; otherwise the router decides, as before.
+/// past `heldPartsLimit` parts the socket is not read further meanwhile. A client that does not read its answers
+/// gets no more: while the channel is not writable, no read is taken, nothing held goes on and the socket is not
+/// read (the router's writer waits for writability the same way). On a graceful shutdown
+/// (`ChannelShouldQuiesceEvent`) during a read, the answer says `Connection: close` and the connection closes after
+/// it; otherwise the router decides, as before.
 final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -74,7 +77,10 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private func take(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (state, part) {
         case (.idle, .head(let head)):
-            if routerResponsesDue == 0, !closeAfterAnswer, !policy.isOverloaded, let read = route(head) {
+            // Not while the client leaves its answers unread: the router's writer waits for writability too.
+            if routerResponsesDue == 0, context.channel.isWritable, !closeAfterAnswer, !policy.isOverloaded,
+                let read = route(head)
+            {
                 if let messagesIn { fleet.counters.add(messagesIn) }
                 state = .reading(read, version: head.version, started: .now)
                 return
@@ -130,9 +136,16 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
             return
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        resume(context: context)
+    }
+
+    /// Goes on with what waited for a read's answer, unless another read is being answered or the client is not
+    /// reading what it was sent (then `channelWritabilityChanged` resumes).
+    private func resume(context: ChannelHandlerContext) {
+        guard context.channel.isWritable else { return }
         // Pipelined requests that came meanwhile, in order, until one of them is a read again. The handlers behind
         // (NIO's async channel) pass on what they were given at the read's completion, so complete it again.
-        if !held.isEmpty {
+        if !held.isEmpty, !isAnswering {
             while !held.isEmpty, !isAnswering {
                 take(held.removeFirst(), context: context)
             }
@@ -142,6 +155,11 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
             readHeld = false
             context.read()
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resume(context: context)
+        context.fireChannelWritabilityChanged()
     }
 
     private var isAnswering: Bool {
@@ -159,7 +177,7 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         // Reading on while a read is answered costs nothing when nothing comes (the usual client waits for its
         // answer); holding every read back would change the socket's epoll interest twice per request. Only a
         // client that pipelines past the bound is not read until the answer.
-        guard !isAnswering || held.count < Self.heldPartsLimit else {
+        guard context.channel.isWritable, !isAnswering || held.count < Self.heldPartsLimit else {
             readHeld = true
             return
         }
