@@ -18,6 +18,8 @@ struct CommandProcessor: Sendable {
     /// Serves partition files to other hosts' workers, answering on `commandSocket`.
     let files: PartitionFileServer
     let commandSocket: ZMQSocketID
+    /// Whether the reads of an idle partition are answered here, on the I/O thread (`PartitionLane.readNow`).
+    let readsOnIOThread: Bool
 
     func process(_ batch: [ZMQMessage]) {
         let snapshot = ownership.snapshot
@@ -47,7 +49,7 @@ struct CommandProcessor: Sendable {
         }
         for (partition, items) in byPartition {
             // Reads of an idle partition are answered here and now, with this batch's other answers.
-            if let lane = snapshot.owned[partition]?.lane, let outcome = lane.readNow(items) {
+            if readsOnIOThread, let lane = snapshot.owned[partition]?.lane, let outcome = lane.readNow(items) {
                 outgoing += context.answers(items, with: .success(outcome), partition: partition)
                 continue
             }

@@ -24,6 +24,10 @@ package struct WorkerConfiguration: Sendable {
     /// With `full` durability, make commits durable with one `syncfs` per commit round (Linux) instead of one fsync
     /// per partition transaction. Off: SQLite's own `synchronous=FULL`.
     package var roundBarrier: Bool
+    /// Answer the reads of an idle partition on the ZeroMQ I/O thread from a read-only connection (on), or queue
+    /// them for the partition's commit thread like writes (off: for a data set much larger than memory, where a
+    /// read that misses the page cache would hold the I/O thread, and every partition's traffic, for a disk read).
+    package var readsOnIOThread = true
     /// Heartbeat period towards the supervisor.
     package var heartbeatInterval: Duration
     /// Step-tracker limits (dedupe window, name lengths).

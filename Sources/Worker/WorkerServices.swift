@@ -76,7 +76,8 @@ package enum WorkerServices {
             directory: config.dataDirectory, workerID: config.id, engine: engine, logger: logger,
             security: config.security)
         let processor = CommandProcessor(
-            ownership: ownership, context: context, files: files, commandSocket: router)
+            ownership: ownership, context: context, files: files, commandSocket: router,
+            readsOnIOThread: config.readsOnIOThread)
         var parts: [any Service] = [
             ProcessPart("partition files", cancelOnShutdown: false) {
                 // Until the group stops (or is cancelled by a part that failed): then close in order.

@@ -65,6 +65,11 @@ struct FleetOptions: ParsableArguments {
     @Option(
         help: "With full durability: one syncfs per commit round on each worker (round), or one fsync per transaction.")
     var durableSync: String = "round"
+    @Option(
+        help:
+            "Where a worker runs the reads of an idle partition: io-thread (at once, from a read-only connection) or commit-thread (queued like writes; for data much larger than memory)."
+    )
+    var reads: String = "io-thread"
     @Option(help: "Heartbeat period of every process, in milliseconds.")
     var heartbeatMs: Int = 250
     @Option(
@@ -101,6 +106,9 @@ struct FleetOptions: ParsableArguments {
         guard gateways >= 1 else { throw ValidationError("--gateways must be at least 1") }
         guard (1...4096).contains(partitions) else { throw ValidationError("--partitions must be 1…4096") }
         guard (1...256).contains(commitThreads) else { throw ValidationError("--commit-threads must be 1…256") }
+        guard ["io-thread", "commit-thread"].contains(reads) else {
+            throw ValidationError("--reads must be io-thread or commit-thread")
+        }
         guard ["round", "transaction"].contains(durableSync) else {
             throw ValidationError("--durable-sync must be round or transaction")
         }
@@ -153,7 +161,7 @@ struct FleetOptions: ParsableArguments {
             workerArguments: [
                 "--max-wire-message-bytes", "\(maxWireMessageBytes)",
                 "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
-                "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync,
+                "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync, "--reads", reads,
             ],
             gatewayArguments: [
                 "--max-wire-message-bytes", "\(maxWireMessageBytes)",

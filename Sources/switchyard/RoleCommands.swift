@@ -74,6 +74,11 @@ struct WorkerCommand: AsyncParsableCommand {
     var durableSync: String = "round"
     @Option(
         help:
+            "Where the reads of an idle partition run: io-thread (at once, from a read-only connection) or commit-thread (queued like writes; for data much larger than memory)."
+    )
+    var reads: String = "io-thread"
+    @Option(
+        help:
             "Stop serving after this many milliseconds without word from the supervisor (workers of other hosts; 0: off). Must be shorter than the supervisor's unresponsive timeout."
     )
     var leaseMs: Int = 0
@@ -87,6 +92,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         guard ["round", "transaction"].contains(durableSync) else {
             throw ValidationError("--durable-sync must be round or transaction")
+        }
+        guard ["io-thread", "commit-thread"].contains(reads) else {
+            throw ValidationError("--reads must be io-thread or commit-thread")
         }
     }
 
@@ -103,6 +111,7 @@ struct WorkerCommand: AsyncParsableCommand {
         config.lease = leaseMs > 0 ? .milliseconds(leaseMs) : nil
         config.maxWireMessageBytes = membership.maxWireMessageBytes
         config.advertiseHost = advertiseHost
+        config.readsOnIOThread = reads == "io-thread"
         config.security = try membership.linkSecurity()
         let group = ServiceGroup(
             configuration: .init(

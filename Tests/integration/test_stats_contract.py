@@ -11,6 +11,8 @@ import requests
 import yaml
 from openapi_spec_validator import validate
 
+from conftest import poll
+
 
 DOCS = os.path.join(os.path.dirname(__file__), "../../docs/stats-openapi.yaml")
 
@@ -285,6 +287,41 @@ def test_pipelined_reads_and_other_requests_are_answered_in_order_as_each_alone(
     assert json.loads(answers[0][1])["totalModulesStudied"] == 2
     assert json.loads(answers[7][1])["totalModulesStudied"] == 4
     assert answers[7] == alone[7]
+
+
+def worker_transactions(fleet):
+    """How many transactions w1 has committed (its `transaction_commands` histogram's count), from /metrics."""
+    text = requests.get(f"http://127.0.0.1:{fleet.health_port}/metrics", timeout=5, headers=fleet.auth()).text
+    m = re.search(r'switchyard_worker_transaction_commands_count\{[^}]*id="w1"[^}]*\} (\S+)', text)
+    return int(float(m.group(1))) if m else None
+
+
+@pytest.mark.parametrize("reads", ["io-thread", "commit-thread"])
+def test_reads_answer_the_same_on_the_io_thread_and_on_the_commit_thread(fresh_fleet, reads):
+    """`--reads io-thread` (the default) answers an idle partition's reads at once, without a transaction;
+    `--reads commit-thread` queues them like writes. Both give the same answers, read-your-writes included."""
+    fleet = fresh_fleet(workers=1, partitions=4, extra=("--reads", reads))
+    c = Client(fleet)
+    course, session = uid(), uid()
+    assert_json(c.post(course, body(session, 3, 50, 1000)), 201)
+    assert_json(c.session(course, session), 200,
+                {"sessionId": session, "totalModulesStudied": 3, "averageScore": 50, "timeStudied": 1000})
+    # Every transaction so far shows in the heartbeat's histogram; then 20 reads, and one more write to know when
+    # the heartbeat has caught up with them.
+    before = poll(lambda: worker_transactions(fleet), what="w1's transaction count")
+    for _ in range(10):
+        assert_json(c.course(course), 200, {"totalModulesStudied": 3, "averageScore": 50, "timeStudied": 1000})
+        assert_json(c.session(course, uid()), 404, {"error": "Session not found"})
+    assert_json(c.post(course, body(uid(), 1, 100, 10)), 201)
+    after = poll(lambda: (worker_transactions(fleet) or 0) > before and worker_transactions(fleet),
+                 what="the last write's transaction in /metrics")
+    # `before` may lag a heartbeat behind (the fleet's own start-up transactions): a margin, far from 20 reads.
+    if reads == "io-thread":
+        assert after - before <= 5, (before, after)
+    else:
+        assert after - before >= 21, (before, after)
+    # Weighted by modules: (3·50 + 1·100) / 4.
+    assert_json(c.course(course), 200, {"totalModulesStudied": 4, "averageScore": 62.5, "timeStudied": 1010})
 
 
 def test_a_fleet_serving_only_stats_opens_only_its_port(fresh_fleet):
