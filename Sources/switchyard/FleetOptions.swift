@@ -161,8 +161,11 @@ struct FleetOptions: ParsableArguments {
             workerArguments: [
                 "--max-wire-message-bytes", "\(maxWireMessageBytes)",
                 "--durability", durability, "--dedupe-window", "\(dedupeWindow)",
-                "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync, "--reads", reads,
-            ],
+                "--commit-threads", "\(commitThreads)", "--durable-sync", durableSync,
+            ]
+                // Only when not the default: a worker of the previous release, which a roll may go back to, does
+                // not know the option (docs/protocol.md §5.8).
+                + (reads == "io-thread" ? [] : ["--reads", reads]),
             gatewayArguments: [
                 "--max-wire-message-bytes", "\(maxWireMessageBytes)",
                 "--request-timeout-ms", "\(requestTimeoutMs)", "--max-frame-bytes", "\(maxFrameBytes)",
