@@ -4,6 +4,8 @@ import Fleet
 import Foundation
 import GatewayCore
 import Logging
+import NIOCore
+import NIOPosix
 import Steps
 import Wire
 import ZeroMQ
@@ -26,6 +28,15 @@ struct FleetRoundTripCommand: AsyncParsableCommand {
     var requests: Int = 20000
     @Option(help: "Unmeasured round trips first.")
     var warmup: Int = 2000
+    @Option(
+        help:
+            "Who waits for each reply: task (an async task, as the router's handlers do) or event-loop (a NIO event loop, as the gateway's WebSocket and read handlers do)."
+    )
+    var caller: String = "task"
+
+    func validate() throws {
+        guard ["task", "event-loop"].contains(caller) else { throw ValidationError("--caller: task or event-loop") }
+    }
 
     func run() async throws {
         var logger = Logger(label: "switchyard-bench.fleet-roundtrip")
@@ -41,6 +52,10 @@ struct FleetRoundTripCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))  // poll interval, bounded by the deadline
         }
         let body = StepsCommand.get(username: "roundtrip").encoded()
+        if caller == "event-loop" {
+            let times = try await Self.fromEventLoop(client, body: body, count: warmup + requests, warmup: warmup)
+            return times.printResult(mode: "fleet-event-loop")
+        }
         var times = RoundTripTimes(warmup: warmup)
         let clock = ContinuousClock()
         for index in 0..<(warmup + requests) {
@@ -51,6 +66,55 @@ struct FleetRoundTripCommand: AsyncParsableCommand {
             times.record(elapsed, at: index)
         }
         times.printResult(mode: "fleet")
+    }
+
+    /// `count` round trips, each sent from an event loop when the previous reply has come back to it.
+    private static func fromEventLoop(_ client: FleetClient, body: [UInt8], count: Int, warmup: Int) async throws
+        -> RoundTripTimes
+    {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let run = EventLoopRoundTrips(client: client, body: body, count: count, warmup: warmup, loop: loop)
+        loop.execute { run.next() }
+        return try await run.done.futureResult.get()
+    }
+}
+
+/// The event-loop caller of `fleet-roundtrip`: every method runs on `loop`, which owns the state.
+private final class EventLoopRoundTrips: @unchecked Sendable {
+    let client: FleetClient
+    let body: [UInt8]
+    let count: Int
+    let loop: any EventLoop
+    let done: EventLoopPromise<RoundTripTimes>
+    private var times: RoundTripTimes
+    private var index = 0
+    private let clock = ContinuousClock()
+
+    init(client: FleetClient, body: [UInt8], count: Int, warmup: Int, loop: any EventLoop) {
+        self.client = client
+        self.body = body
+        self.count = count
+        self.loop = loop
+        self.times = RoundTripTimes(warmup: warmup)
+        self.done = loop.makePromise()
+    }
+
+    /// Sends the next request, or finishes.
+    func next() {
+        loop.preconditionInEventLoop()
+        guard index < count else { return done.succeed(times) }
+        let start = clock.now
+        client.request(product: .steps, key: "roundtrip", partition: nil, body: body, idempotent: true, timeout: nil) {
+            result in
+            self.loop.execute {
+                guard case .success = result else {
+                    return self.done.fail(ValidationError("request \(self.index) failed: \(result)"))
+                }
+                self.times.record(start.duration(to: self.clock.now), at: self.index)
+                self.index += 1
+                self.next()
+            }
+        }
     }
 }
 
