@@ -40,9 +40,19 @@ package final class ZMQEngine: Sendable {
             return
         }
         // A plain thread, not a Task: zmq_poll blocks, and a blocked cooperative-pool thread starves async code.
-        let thread = Thread { loop.run() }
-        thread.name = "zmq-\(name)"
+        let threadName = "zmq-\(name)"
+        let thread = Thread {
+            Self.nameCurrentThread(threadName)
+            loop.run()
+        }
+        thread.name = threadName
         thread.start()
+    }
+
+    /// Gives the calling thread `name` as the system sees it (`top -H`, `perf`, `/proc/…/task/…/comm`): on Linux,
+    /// Foundation's `Thread.name` does not reach the kernel. The kernel keeps its first 15 bytes.
+    static func nameCurrentThread(_ name: String) {
+        czmq_name_thread(name)
     }
 
     deinit {
