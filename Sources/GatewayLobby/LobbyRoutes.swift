@@ -141,7 +141,7 @@ struct LobbyRoutes: Sendable {
         switch result {
         case .success(let body):
             guard let reply = try? LobbyReply(decoding: body), let response = respond(reply) else {
-                return .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
+                return .json(JSONAnswer.unexpectedReply)
             }
             return response
         case .failure(let error):
@@ -201,6 +201,6 @@ struct LobbyRoutes: Sendable {
     }
 
     private static func unavailable(_ error: FleetRequestError) -> Response {
-        .json(ErrorJSON.body("Service unavailable: no reply from the fleet (\(error))"), status: .serviceUnavailable)
+        .json(JSONAnswer.noReply(error))
     }
 }

@@ -123,13 +123,9 @@ struct PresenceRoutes: Sendable {
         return true
     }
 
-    private static var unexpected: Response {
-        .json(ErrorJSON.body("Unexpected reply from the fleet"), status: .badGateway)
-    }
+    private static var unexpected: Response { .json(JSONAnswer.unexpectedReply) }
 
     private static func unavailable(_ error: FleetRequestError?) -> Response {
-        .json(
-            ErrorJSON.body("Service unavailable: no reply from the fleet (\(error.map { "\($0)" } ?? "timeout"))"),
-            status: .serviceUnavailable)
+        .json(JSONAnswer.noReply(error ?? FleetRequestError(.timeout)))
     }
 }

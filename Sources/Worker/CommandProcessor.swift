@@ -48,12 +48,13 @@ struct CommandProcessor: Sendable {
             }
         }
         for (partition, items) in byPartition {
+            let lane = snapshot.owned[partition]?.lane
             // Reads of an idle partition are answered here and now, with this batch's other answers.
-            if readsOnIOThread, let lane = snapshot.owned[partition]?.lane, let outcome = lane.readNow(items) {
+            if readsOnIOThread, let outcome = lane?.readNow(items) {
                 outgoing += context.answers(items, with: .success(outcome), partition: partition)
                 continue
             }
-            guard let lane = snapshot.owned[partition]?.lane, lane.submit(items) else {
+            guard let lane, lane.submit(items) else {
                 // The partition is being handed over: the gateway resends under the new map.
                 for item in items {
                     guard let envelope = item.envelope else { continue }
