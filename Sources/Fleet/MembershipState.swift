@@ -23,8 +23,9 @@ package struct MembershipState: Sendable {
     private let heartbeatInterval: Duration
     private let lease: Duration?
     /// The newest map epoch adopted (stamped on everything the process sends).
-    package private(set) var knownEpoch: UInt64 = 0
+    package var knownEpoch: UInt64 { lastMap?.epoch ?? 0 }
     private var lastHeard: ContinuousClock.Instant
+    /// The newest map adopted.
     private var lastMap: PartitionMap?
     private var fenced = false
 
@@ -40,7 +41,6 @@ package struct MembershipState: Sendable {
         lastHeard = now
         var actions: [Action] = []
         if let map, map.epoch > knownEpoch {
-            knownEpoch = map.epoch
             lastMap = map
             actions.append(.serve(map, again: false))
         }

@@ -112,19 +112,20 @@ package struct FleetRoll: Sendable {
                 self.current?.step = .returning
                 return [.undrain(record.id)]
             }
+            let lastError = record.lastError.map { "; its last error: \($0)" } ?? ""
             let startedAndDied =
                 record.runningExecutable == executable && record.pid != replacing
                 && (record.state == .exited || record.state == .stopped)
             if startedAndDied {
                 // It started from the new executable and exited before it served: no need to wait any longer.
                 return fail(
-                    "\(record.id) exited when started from \(executable) (\(record.lastExit ?? "exited"))"
-                        + (record.lastError.map { "; its last error: \($0)" } ?? ""), record, restart: true)
+                    "\(record.id) exited when started from \(executable) (\(record.lastExit ?? "exited"))\(lastError)",
+                    record, restart: true)
             }
             if now - since > Self.healthyWithin {
                 return fail(
-                    "\(record.id) did not serve from \(executable) within \(Self.healthyWithin)"
-                        + (record.lastError.map { "; its last error: \($0)" } ?? ""), record, restart: true)
+                    "\(record.id) did not serve from \(executable) within \(Self.healthyWithin)\(lastError)", record,
+                    restart: true)
             }
             return []
         case .returning:
