@@ -58,7 +58,8 @@ package enum LobbyRepository {
         return (replies.map { $0! }, events)
     }
 
-    /// Sets a user's password and type directly in a lobby partition file (`switchyard lobby-user`).
+    /// Sets a user's password and type in the lobby's partition (the `setUser` command, which `switchyard lobby-user`
+    /// sends through the fleet).
     package static func setUser(
         _ username: String, _ hash: LobbyPassword, _ type: LobbyUserType, in db: Database
     ) throws {

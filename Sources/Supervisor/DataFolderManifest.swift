@@ -15,18 +15,6 @@ struct DataFolderManifest: Sendable, Equatable {
         var description: String
     }
 
-    /// The partition count recorded in `folder`, or nil if the folder has no manifest yet.
-    static func recordedPartitionCount(folder: String) throws -> Int? {
-        let path = (folder as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard case .object(let object) = try? JSONParser.parse(Array(data)),
-            case .number(let recorded) = object["partitions"], let count = Int(exactly: recorded)
-        else {
-            throw MismatchError(description: "\(path) is not a valid fleet manifest")
-        }
-        return count
-    }
-
     /// Reads the folder's manifest, or writes one for a new folder; throws if the folder was made with another
     /// partition count or the manifest is unreadable.
     static func check(folder: String, partitionCount: Int) throws {
@@ -55,9 +43,4 @@ struct DataFolderManifest: Sendable, Equatable {
             throw MismatchError(description: "cannot write \(path)")
         }
     }
-}
-
-/// The partition count a fleet's data folder was created with, or nil for a folder no fleet has used yet.
-package func dataFolderPartitionCount(_ folder: String) throws -> Int? {
-    try DataFolderManifest.recordedPartitionCount(folder: folder)
 }
