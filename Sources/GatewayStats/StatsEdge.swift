@@ -7,13 +7,13 @@ package enum StatsEdge {
     /// Its listener on `port`.
     package static func services(port: Int, limits: StatsLimits, _ context: EdgeListeners.Context) -> [any Service] {
         let router = EdgeListeners.router(context, product: .stats)
-        StatsRoutes(
-            fleet: context.fleet, validator: StatsValidator(limits: limits),
-            openAPIDocument: StatsOpenAPIDocument.yaml
-        ).register(on: router)
+        let validator = StatsValidator(limits: limits)
+        StatsRoutes(fleet: context.fleet, validator: validator, openAPIDocument: StatsOpenAPIDocument.yaml)
+            .register(on: router)
         return [
             EdgeListeners.http(
-                router, port: port, product: .stats, purpose: "learning stats", reads: StatsRoutes.eventLoopReads,
+                router, port: port, product: .stats, purpose: "learning stats",
+                onEventLoop: StatsRoutes.eventLoopRequests(validator: validator),
                 context)
         ]
     }

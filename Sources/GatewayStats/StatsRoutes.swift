@@ -49,13 +49,16 @@ struct StatsRoutes: Sendable {
         case .success(let valid): session = valid
         case .failure(let error): return Self.refusal(error)
         }
-        let command = StatsCommand.record(user: ids.user, course: ids.course, session: session)
-        return await send(command) { reply in
-            switch reply {
-            case .recorded(let stored): JSONAnswer(StatsJSON.session(stored), status: .created)
-            case .conflict: .error("Session already recorded", status: .conflict)
-            default: nil
-            }
+        return await send(
+            .record(user: ids.user, course: ids.course, session: session), respond: Self.recordAnswer)
+    }
+
+    /// The answer to a session record's reply; nil for a reply that does not answer it.
+    static func recordAnswer(_ reply: StatsReply) -> JSONAnswer? {
+        switch reply {
+        case .recorded(let stored): JSONAnswer(StatsJSON.session(stored), status: .created)
+        case .conflict: .error("Session already recorded", status: .conflict)
+        default: nil
         }
     }
 
@@ -95,29 +98,49 @@ struct StatsRoutes: Sendable {
         return JSONAnswer(StatsJSON.session(session))
     }
 
-    /// The two reads answered on the event loop (`EventLoopReadHandler`): `GET /courses/{c}` and
-    /// `GET /courses/{c}/sessions/{s}` with one valid `X-User-Id` and valid ids. Anything else, refusals included,
-    /// is left to the router.
-    static let eventLoopReads: EventLoopReadRoute = { head in
-        guard let segments = head.plainReadSegments, segments.first == "courses",
-            segments.count == 2 || (segments.count == 4 && segments[2] == "sessions")
-        else { return nil }
-        // One header only: the router's view of two would be both values joined, which is no id.
-        let users = head.headers["X-User-Id"]
-        guard users.count == 1, let user = StatsID(users[0]), let course = StatsID(String(segments[1])) else {
-            return nil
+    /// The requests answered on the event loop (`EventLoopRequestHandler`): `GET /courses/{c}`,
+    /// `GET /courses/{c}/sessions/{s}` and `POST /courses/{c}` (whose body is validated there, refusals included)
+    /// with one valid `X-User-Id` and valid ids. Anything else, the header's and the path's refusals and a body over
+    /// the limit included, is left to the router.
+    static func eventLoopRequests(validator: StatsValidator) -> EventLoopRoute {
+        { head in
+            let segments: [Substring]
+            let isPost: Bool
+            if let read = head.plainReadSegments {
+                guard read.count == 2 || (read.count == 4 && read[2] == "sessions") else { return nil }
+                (segments, isPost) = (read, false)
+            } else if let post = head.plainPostSegments(maxLength: validator.limits.maxBodyBytes), post.count == 2 {
+                (segments, isPost) = (post, true)
+            } else {
+                return nil
+            }
+            // One header only: the router's view of two would be both values joined, which is no id.
+            let users = head.headers["X-User-Id"]
+            guard segments[0] == "courses", users.count == 1, let user = StatsID(users[0]),
+                let course = StatsID(String(segments[1]))
+            else { return nil }
+            if isPost {
+                return .body { body in
+                    switch validator.session(from: body.readableBytesView) {
+                    case .success(let session):
+                        .command(command(.record(user: user, course: course, session: session), recordAnswer))
+                    case .failure(let error):
+                        .refused(refusal(error))
+                    }
+                }
+            }
+            if segments.count == 4 {
+                guard let session = StatsID(String(segments[3])) else { return nil }
+                return .command(command(.session(user: user, course: course, session: session), sessionAnswer))
+            }
+            return .command(command(.course(user: user, course: course), courseAnswer))
         }
-        let command: StatsCommand
-        let respond: @Sendable (StatsReply) -> JSONAnswer?
-        if segments.count == 4 {
-            guard let session = StatsID(String(segments[3])) else { return nil }
-            command = .session(user: user, course: course, session: session)
-            respond = sessionAnswer
-        } else {
-            command = .course(user: user, course: course)
-            respond = courseAnswer
-        }
-        return EventLoopRead(product: .stats, key: command.partitionKey, body: command.encoded()) {
+    }
+
+    private static func command(
+        _ command: StatsCommand, _ respond: @escaping @Sendable (StatsReply) -> JSONAnswer?
+    ) -> EventLoopCommand {
+        EventLoopCommand(product: .stats, key: command.partitionKey, body: command.encoded()) {
             answer($0, respond: respond)
         }
     }
@@ -159,6 +182,11 @@ struct StatsRoutes: Sendable {
     }
 
     private static func refusal(_ error: StatsInputError) -> Response {
-        .json(ErrorJSON.body(error.message), status: error.code == .tooLarge ? .contentTooLarge : .badRequest)
+        .json(refusal(error))
+    }
+
+    /// The answer refusing a request for `error`.
+    static func refusal(_ error: StatsInputError) -> JSONAnswer {
+        .error(error.message, status: error.code == .tooLarge ? .contentTooLarge : .badRequest)
     }
 }

@@ -37,7 +37,7 @@ package enum StepsEdge {
         StepsRoutes(fleet: context.fleet, limits: configuration.limits).register(on: router)
         let rest = EdgeListeners.http(
             router, port: configuration.httpPort, product: .steps, purpose: "step tracker REST",
-            reads: StepsRoutes.eventLoopReads(limits: configuration.limits), context)
+            onEventLoop: StepsRoutes.eventLoopRequests(limits: configuration.limits), context)
 
         let settings = StepsWebSocketChannelHandler.Settings(
             fleet: context.fleet, validator: StepsValidator(limits: configuration.limits),

@@ -42,16 +42,18 @@ struct StepsRoutes: Sendable {
         }
     }
 
-    /// The read answered on the event loop (`EventLoopReadHandler`): `GET /users/{username}/steps` for a name
+    /// The read answered on the event loop (`EventLoopRequestHandler`): `GET /users/{username}/steps` for a name
     /// without percent-encoding within the limit. Anything else is left to the router.
-    static func eventLoopReads(limits: StepsLimits) -> EventLoopReadRoute {
+    static func eventLoopRequests(limits: StepsLimits) -> EventLoopRoute {
         { head in
             guard let segments = head.plainReadSegments, segments.count == 3, segments[0] == "users",
                 segments[2] == "steps", segments[1].utf8.count <= limits.maxUsernameBytes
             else { return nil }
             let username = String(segments[1])
-            return EventLoopRead(
-                product: .steps, key: username, body: StepsCommand.get(username: username).encoded(), answer: answer)
+            return .command(
+                EventLoopCommand(
+                    product: .steps, key: username, body: StepsCommand.get(username: username).encoded(),
+                    answer: answer))
         }
     }
 }

@@ -15,17 +15,20 @@ import Wire
 /// A fleet that records commands and answers them when the test says so.
 final class FakeFleet: FleetRequester {
     let counters = ProcessCounters()
-    private let pending = Mutex<[(username: String, completion: FleetClient.Completion)]>([])
+    private let pending = Mutex<[(username: String, body: [UInt8], completion: FleetClient.Completion)]>([])
 
     func request(
         product: ProductCode, key: String, partition: UInt16?, body: [UInt8], idempotent: Bool, timeout: Duration?,
         completion: @escaping FleetClient.Completion
     ) {
-        pending.withLock { $0.append((key, completion)) }
+        pending.withLock { $0.append((key, body, completion)) }
     }
 
     /// Commands sent and not answered yet, oldest first.
     var waiting: [String] { pending.withLock { $0.map(\.username) } }
+
+    /// The encoded commands sent and not answered yet, oldest first.
+    var waitingBodies: [[UInt8]] { pending.withLock { $0.map(\.body) } }
 
     /// Answers the oldest `n` commands as applied.
     func acknowledge(_ n: Int) {

@@ -289,6 +289,53 @@ def test_pipelined_reads_and_other_requests_are_answered_in_order_as_each_alone(
     assert answers[7] == alone[7]
 
 
+def test_posts_answer_the_same_on_the_event_loop_and_through_the_router(fleet):
+    """A POST whose Content-Length is within the limit is validated and sent on the gateway's event loop; the same
+    POST sent chunked goes through the router. Pipelined on one connection, every body gets the same status and
+    bytes either way, refusals included, in order; a body over the limit is the router's 413 either way."""
+    c = Client(fleet)
+    course, first, second = uid(), uid(), uid()
+    bodies = [
+        json.dumps(body(first, 3, 50, 1000)),   # event loop: 201; router, the same again: 201 (a retry)
+        json.dumps(body(first, 9, 50, 1000)),   # router, then event loop: 409 (another session, same id)
+        json.dumps(body(second, 4, 60, 2000)),  # router: 201; event loop, the same again: 201
+        json.dumps(body(second, 9, 60, 2000)),  # event loop, then router: 409
+        "{",
+        "",
+        json.dumps({"sessionId": "x"}),
+        json.dumps(body(uid(), -1)),
+        json.dumps(body(uid(), 1.5)),
+        " " * (64 * 1024) + json.dumps(body(uid())),
+    ]
+
+    def request(data, chunked):
+        head = [f"POST /courses/{course} HTTP/1.1", "Host: x", f"X-User-Id: {c.user}",
+                "Content-Type: application/json"]
+        if not chunked:
+            return "\r\n".join(head + [f"Content-Length: {len(data.encode())}"]) + "\r\n\r\n" + data
+        chunk = f"{len(data.encode()):x}\r\n{data}\r\n" if data else ""
+        return "\r\n".join(head + ["Transfer-Encoding: chunked"]) + "\r\n\r\n" + chunk + "0\r\n\r\n"
+
+    order = [(bodies[0], False), (bodies[0], True), (bodies[1], True), (bodies[1], False),
+             (bodies[2], True), (bodies[2], False), (bodies[3], False), (bodies[3], True)]
+    order += [(data, chunked) for data in bodies[4:] for chunked in (False, True)]
+    payload = "".join(request(data, chunked) for data, chunked in order)
+    payload += f"GET /courses/{course} HTTP/1.1\r\nHost: x\r\nX-User-Id: {c.user}\r\nConnection: close\r\n\r\n"
+    answers = raw_exchange(fleet.stats_port, payload)
+    assert len(answers) == len(order) + 1, answers
+    assert [a[0] for a in answers[:8]] == [201, 201, 409, 409, 201, 201, 409, 409]
+    assert answers[0] == answers[1] and json.loads(answers[0][1]) == body(first, 3, 50, 1000)
+    assert answers[4] == answers[5] and json.loads(answers[4][1]) == body(second, 4, 60, 2000)
+    assert {answers[i] for i in (2, 3, 6, 7)} == {(409, '{"error":"Session already recorded"}')}
+    refusals = answers[8:-1]
+    assert [a[0] for a in refusals] == [400] * 10 + [413] * 2, refusals
+    for index in range(0, len(refusals), 2):
+        assert refusals[index] == refusals[index + 1]
+        assert json.loads(refusals[index][1]).keys() == {"error"}
+    # Two sessions stored, nothing else.
+    assert json.loads(answers[-1][1])["totalModulesStudied"] == 7
+
+
 def worker_transactions(fleet):
     """How many transactions w1 has committed (its `transaction_commands` histogram's count), from /metrics."""
     text = requests.get(f"http://127.0.0.1:{fleet.health_port}/metrics", timeout=5, headers=fleet.auth()).text

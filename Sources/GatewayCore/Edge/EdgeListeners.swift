@@ -42,14 +42,15 @@ package enum EdgeListeners {
     }
 
     /// An HTTP listener on `port` serving `router`; `purpose` names it in a failure to listen ("steps REST").
-    /// `reads` are answered on the event loop before the router sees them (`EventLoopReadHandler`).
+    /// The requests `onEventLoop` takes are answered on the event loop before the router sees them
+    /// (`EventLoopRequestHandler`).
     package static func http(
         _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String,
-        reads: EventLoopReadRoute? = nil, _ context: Context
+        onEventLoop: EventLoopRoute? = nil, _ context: Context
     ) -> any Service {
         listener(
             router, port: port, product: product, purpose: purpose, webSocketLiveness: false,
-            reads: reads.map { ($0, context.fleet, product) }, context
+            onEventLoop: onEventLoop.map { ($0, context.fleet, product) }, context
         ) {
             HTTP1Channel(responder: $0)
         }
@@ -88,7 +89,7 @@ package enum EdgeListeners {
     private static func listener<Inner: ServerChildChannel>(
         _ router: Router<BasicRequestContext>, port: Int, product: ProductCode, purpose: String,
         webSocketLiveness: Bool,
-        reads: (route: EventLoopReadRoute, fleet: any FleetRequester, product: ProductCode)? = nil,
+        onEventLoop: (route: EventLoopRoute, fleet: any FleetRequester, product: ProductCode)? = nil,
         _ context: Context,
         inner: @escaping @Sendable (@escaping HTTPChannelHandler.Responder) -> Inner
     ) -> any Service {
@@ -100,7 +101,7 @@ package enum EdgeListeners {
             server: HTTPServerBuilder { responder in
                 GuardedChildChannel(
                     inner: inner(responder), policy: policy, webSocketLiveness: webSocketLiveness,
-                    connections: connections, reads: reads)
+                    connections: connections, onEventLoop: onEventLoop)
             },
             configuration: .init(address: .hostname(context.host, port: port), serverName: "switchyard"),
             onServerRunning: { _ in fleet.listenerBound() },

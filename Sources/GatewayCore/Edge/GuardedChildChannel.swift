@@ -13,21 +13,21 @@ package struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChanne
     let policy: EdgePolicy
     let webSocketLiveness: Bool
     let connections: EdgeCounter?
-    /// The port's reads answered on the event loop, with the fleet they go to and the product they count for.
-    let reads: (route: EventLoopReadRoute, fleet: any FleetRequester, product: ProductCode)?
+    /// The port's requests answered on the event loop, with the fleet they go to and the product they count for.
+    let onEventLoop: (route: EventLoopRoute, fleet: any FleetRequester, product: ProductCode)?
 
     /// `inner` behind the guard of `policy`; `webSocketLiveness` makes the guard ping its WebSockets; `connections`
-    /// counts the port's open connections for its product; `reads` puts an `EventLoopReadHandler` in front of the
-    /// router.
+    /// counts the port's open connections for its product; `onEventLoop` puts an `EventLoopRequestHandler` in front
+    /// of the router.
     package init(
         inner: Inner, policy: EdgePolicy, webSocketLiveness: Bool, connections: EdgeCounter? = nil,
-        reads: (route: EventLoopReadRoute, fleet: any FleetRequester, product: ProductCode)? = nil
+        onEventLoop: (route: EventLoopRoute, fleet: any FleetRequester, product: ProductCode)? = nil
     ) {
         self.inner = inner
         self.policy = policy
         self.webSocketLiveness = webSocketLiveness
         self.connections = connections
-        self.reads = reads
+        self.onEventLoop = onEventLoop
     }
 
     package func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -47,9 +47,9 @@ package struct GuardedChildChannel<Inner: ServerChildChannel>: ServerChildChanne
             let observer = HTTPPhaseObserver(guard: connectionGuard)
             try channel.pipeline.syncOperations.addHandler(observer, position: .after(decoder))
             connectionGuard.observer = observer
-            if let reads {
-                let handler = EventLoopReadHandler(
-                    route: reads.route, fleet: reads.fleet, policy: policy, product: reads.product)
+            if let onEventLoop {
+                let handler = EventLoopRequestHandler(
+                    route: onEventLoop.route, fleet: onEventLoop.fleet, policy: policy, product: onEventLoop.product)
                 try channel.pipeline.syncOperations.addHandler(handler, position: .after(observer))
             }
             return value

@@ -3,22 +3,23 @@ import NIOCore
 import NIOHTTP1
 import Wire
 
-/// Answers a port's plain reads (`EventLoopReadRoute`) on the connection's event loop, and hands every other request
+/// Answers a port's plain requests (`EventLoopRoute`) on the connection's event loop, and hands every other request
 /// to the router behind it untouched.
 ///
-/// Through the router a read costs four thread hand-overs: the event loop to the connection's task, the task to
+/// Through the router a request costs four thread hand-overs: the event loop to the connection's task, the task to
 /// the ZeroMQ thread, back to the task, back to the event loop. Here it costs two: the command goes to the fleet
-/// from the event loop and the reply comes back to it, as the WebSocket handlers' commands do. Sits right behind
-/// the connection guard's `HTTPPhaseObserver`, so the guard's deadlines see these requests like any other.
+/// from the event loop and the reply comes back to it, as the WebSocket handlers' commands do. A body the route
+/// refuses is answered at once, without the fleet. Sits right behind the connection guard's `HTTPPhaseObserver`,
+/// so the guard's deadlines see these requests like any other.
 ///
-/// Responses stay in request order: a read is taken only while no request given to the router awaits its
-/// response, and what arrives while a read is answered (pipelined requests) waits until its answer is written;
+/// Responses stay in request order: a request is taken only while no request given to the router awaits its
+/// response, and what arrives while one is answered (pipelined requests) waits until its answer is written;
 /// past `heldPartsLimit` parts the socket is not read further meanwhile. A client that does not read its answers
-/// gets no more: while the channel is not writable, no read is taken, nothing held goes on and the socket is not
+/// gets no more: while the channel is not writable, no request is taken, nothing held goes on and the socket is not
 /// read (the router's writer waits for writability the same way). On a graceful shutdown
-/// (`ChannelShouldQuiesceEvent`) during a read, the answer says `Connection: close` and the connection closes after
-/// it; otherwise the router decides, as before.
-final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// (`ChannelShouldQuiesceEvent`) during a request, the answer says `Connection: close` and the connection closes
+/// after it; otherwise the router decides, as before.
+final class EventLoopRequestHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -29,34 +30,34 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case idle
         /// A request for the router is being read.
         case passing
-        /// A read's head has come; its end has not.
-        case reading(EventLoopRead, version: HTTPVersion, started: ContinuousClock.Instant)
-        /// A read is with the fleet.
-        case answering(EventLoopRead, version: HTTPVersion, started: ContinuousClock.Instant)
+        /// A request's head has come; its end has not. `body` is what came of its body so far.
+        case collecting(EventLoopRequest, body: ByteBuffer?, version: HTTPVersion, started: ContinuousClock.Instant)
+        /// A request's command is with the fleet.
+        case answering(EventLoopCommand, version: HTTPVersion, started: ContinuousClock.Instant)
         /// The channel is gone.
         case closed
     }
 
-    private let route: EventLoopReadRoute
+    private let route: EventLoopRoute
     private let fleet: any FleetRequester
     private let policy: EdgePolicy
     private let product: ProductCode
     private let messagesIn: EdgeCounter?
     private let messagesOut: EdgeCounter?
     private var state = State.idle
-    /// Requests given to the router whose response has not ended: a read answered now could overtake them.
+    /// Requests given to the router whose response has not ended: a request answered here now could overtake them.
     private var routerResponsesDue = 0
-    /// Parts that came while a read was answered, replayed in order once it is.
+    /// Parts that came while a request was answered, replayed in order once it is.
     private var held = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 1)
-    /// A `read()` held back while a read was answered.
+    /// A `read()` held back while a request was answered.
     private var readHeld = false
-    /// A graceful shutdown began while a read was in progress: close once it is answered.
+    /// A graceful shutdown began while a request was in progress: close once it is answered.
     private var closeAfterAnswer = false
     private var date = HTTPDateCache()
 
-    /// A handler answering `route`'s reads through `fleet`, counting them for `product`; while `policy` says the
+    /// A handler answering `route`'s requests through `fleet`, counting them for `product`; while `policy` says the
     /// gateway sheds, every request goes to the router (which answers 503).
-    init(route: @escaping EventLoopReadRoute, fleet: any FleetRequester, policy: EdgePolicy, product: ProductCode) {
+    init(route: @escaping EventLoopRoute, fleet: any FleetRequester, policy: EdgePolicy, product: ProductCode) {
         self.route = route
         self.fleet = fleet
         self.policy = policy
@@ -70,7 +71,8 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         switch state {
         case .answering: held.append(part)
         case .closed: break
-        default: take(part, context: context)
+        // Parts still held (the client is not reading its answers) go first.
+        default: if held.isEmpty { take(part, context: context) } else { held.append(part) }
         }
     }
 
@@ -79,10 +81,10 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case (.idle, .head(let head)):
             // Not while the client leaves its answers unread: the router's writer waits for writability too.
             if routerResponsesDue == 0, context.channel.isWritable, !closeAfterAnswer, !policy.isOverloaded,
-                let read = route(head)
+                let request = route(head)
             {
                 if let messagesIn { fleet.counters.add(messagesIn) }
-                state = .reading(read, version: head.version, started: .now)
+                state = .collecting(request, body: nil, version: head.version, started: .now)
                 return
             }
             routerResponsesDue += 1
@@ -91,31 +93,61 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         case (.passing, .end):
             state = .idle
             context.fireChannelRead(wrapInboundOut(part))
-        case (.reading, .body):
-            // The route took only requests announcing no body; nothing to read here.
-            break
-        case (.reading(let read, let version, let started), .end):
-            state = .answering(read, version: version, started: started)
-            send(read, context: context)
+        case (.collecting(let request, var body, let version, let started), .body(var bytes)):
+            // A request complete at its head announced no body; there is nothing to keep of one.
+            guard case .body = request else { return }
+            if body == nil {
+                body = bytes
+            } else {
+                body!.writeBuffer(&bytes)
+            }
+            state = .collecting(request, body: body, version: version, started: started)
+        case (.collecting(let request, let body, let version, let started), .end):
+            let command: EventLoopCommand
+            switch request {
+            case .command(let complete):
+                command = complete
+            case .body(let make):
+                switch make(body ?? ByteBuffer()) {
+                case .command(let made):
+                    command = made
+                case .refused(let refusal):
+                    state = .idle
+                    write(refusal, version: version, started: started, context: context)
+                    return
+                }
+            }
+            state = .answering(command, version: version, started: started)
+            send(command, context: context)
         default:
             context.fireChannelRead(wrapInboundOut(part))
         }
     }
 
-    private func send(_ read: EventLoopRead, context: ChannelHandlerContext) {
+    private func send(_ command: EventLoopCommand, context: ChannelHandlerContext) {
         let loop = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         fleet.request(
-            product: read.product, key: read.key, partition: nil, body: read.body, idempotent: true, timeout: nil
+            product: command.product, key: command.key, partition: nil, body: command.body, idempotent: true,
+            timeout: nil
         ) { result in
             eventLoop.execute { loop.value.handler.answered(result, context: loop.value.context) }
         }
     }
 
     private func answered(_ result: Result<[UInt8], FleetRequestError>, context: ChannelHandlerContext) {
-        guard case .answering(let read, let version, let started) = state else { return }
+        guard case .answering(let command, let version, let started) = state else { return }
         state = .idle
-        let answer = read.answer(result)
+        if write(command.answer(result), version: version, started: started, context: context) {
+            resume(context: context)
+        }
+    }
+
+    /// Writes `answer` as the response to the request taken at `started`; false when the connection closes after it.
+    @discardableResult
+    private func write(
+        _ answer: JSONAnswer, version: HTTPVersion, started: ContinuousClock.Instant, context: ChannelHandlerContext
+    ) -> Bool {
         var body = context.channel.allocator.buffer(capacity: answer.body.utf8.count)
         body.writeString(answer.body)
         var headers = HTTPHeaders()
@@ -133,17 +165,17 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         fleet.counters.observeDuration(.requestDuration, product: product, since: started)
         guard !closeAfterAnswer else {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
-            return
+            return false
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        resume(context: context)
+        return true
     }
 
-    /// Goes on with what waited for a read's answer, unless another read is being answered or the client is not
+    /// Goes on with what waited for an answer, unless another request is being answered or the client is not
     /// reading what it was sent (then `channelWritabilityChanged` resumes).
     private func resume(context: ChannelHandlerContext) {
         guard context.channel.isWritable else { return }
-        // Pipelined requests that came meanwhile, in order, until one of them is a read again. The handlers behind
+        // Pipelined requests that came meanwhile, in order, until one of them goes to the fleet again. The handlers behind
         // (NIO's async channel) pass on what they were given at the read's completion, so complete it again.
         if !held.isEmpty, !isAnswering {
             while !held.isEmpty, !isAnswering {
@@ -174,7 +206,7 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func read(context: ChannelHandlerContext) {
-        // Reading on while a read is answered costs nothing when nothing comes (the usual client waits for its
+        // Reading on while a request is answered costs nothing when nothing comes (the usual client waits for its
         // answer); holding every read back would change the socket's epoll interest twice per request. Only a
         // client that pipelines past the bound is not read until the answer.
         guard context.channel.isWritable, !isAnswering || held.count < Self.heldPartsLimit else {
@@ -184,13 +216,13 @@ final class EventLoopReadHandler: ChannelDuplexHandler, RemovableChannelHandler 
         context.read()
     }
 
-    /// Request parts kept while a read is answered before the socket is not read any more.
+    /// Request parts kept while a request is answered before the socket is not read any more.
     static let heldPartsLimit = 16
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             switch state {
-            case .reading, .answering:
+            case .collecting, .answering:
                 // The router knows nothing of this request and would close at once; close after its answer.
                 closeAfterAnswer = true
                 return

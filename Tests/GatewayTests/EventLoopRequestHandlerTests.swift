@@ -36,7 +36,7 @@ final class RouterSpy: ChannelInboundHandler {
     }
 }
 
-@Suite struct EventLoopReadHandlerTests {
+@Suite struct EventLoopRequestHandlerTests {
     static let user = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     static let course = "1c6f8a0e-93a4-4b1e-9d4b-0a6c2d4e8f10"
 
@@ -51,7 +51,9 @@ final class RouterSpy: ChannelInboundHandler {
             channel = EmbeddedChannel()
             try channel.pipeline.syncOperations.addHandler(reads)
             try channel.pipeline.syncOperations.addHandler(
-                EventLoopReadHandler(route: StatsRoutes.eventLoopReads, fleet: fleet, policy: policy, product: .stats))
+                EventLoopRequestHandler(
+                    route: StatsRoutes.eventLoopRequests(validator: StatsValidator()), fleet: fleet, policy: policy,
+                    product: .stats))
             try channel.pipeline.syncOperations.addHandler(router)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
@@ -59,8 +61,22 @@ final class RouterSpy: ChannelInboundHandler {
         func get(_ uri: String, headers: [(String, String)]? = nil) throws {
             let head = HTTPRequestHead(
                 version: .http1_1, method: .GET, uri: uri,
-                headers: HTTPHeaders(headers ?? [("Host", "x"), ("X-User-Id", EventLoopReadHandlerTests.user)]))
+                headers: HTTPHeaders(headers ?? [("Host", "x"), ("X-User-Id", EventLoopRequestHandlerTests.user)]))
             try channel.writeInbound(HTTPServerRequestPart.head(head))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+
+        func post(_ uri: String, body parts: [String], headers: [(String, String)]? = nil) throws {
+            let length = parts.reduce(0) { $0 + $1.utf8.count }
+            let head = HTTPRequestHead(
+                version: .http1_1, method: .POST, uri: uri,
+                headers: HTTPHeaders(
+                    headers ?? [
+                        ("Host", "x"), ("X-User-Id", EventLoopRequestHandlerTests.user),
+                        ("Content-Length", "\(length)"),
+                    ]))
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            for part in parts { try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: part))) }
             try channel.writeInbound(HTTPServerRequestPart.end(nil))
         }
 
@@ -145,7 +161,7 @@ final class RouterSpy: ChannelInboundHandler {
         var before = h.reads.reads
         h.channel.read()
         #expect(h.reads.reads == before + 1)  // two parts held: reading goes on
-        let more = EventLoopReadHandler.heldPartsLimit / 2
+        let more = EventLoopRequestHandler.heldPartsLimit / 2
         for index in 0..<more { try h.get("/courses/bad\(index)") }
         before = h.reads.reads
         h.channel.read()
@@ -248,10 +264,102 @@ final class RouterSpy: ChannelInboundHandler {
         #expect(segments("/users/bob/steps", [("Transfer-Encoding", "chunked")]) == nil)
     }
 
+    static let session = StatsSession(
+        sessionID: StatsID("0b9e2f55-3c1d-4a7e-8f60-1d2c3b4a5e6f")!, totalModulesStudied: 3, averageScore: 50,
+        timeStudied: 1000)
+    static let sessionJSON =
+        #"{"sessionId":"0b9e2f55-3c1d-4a7e-8f60-1d2c3b4a5e6f","totalModulesStudied":3,"averageScore":50,"#
+        + #""timeStudied":1000}"#
+
+    @Test func aPostIsValidatedHereAndItsSessionSentInOnePieceOrMany() throws {
+        let h = try Harness()
+        let json = Self.sessionJSON
+        let cut = json.index(json.startIndex, offsetBy: 20)
+        try h.post("/courses/\(Self.course)", body: [String(json[..<cut]), String(json[cut...])])
+        let command = StatsCommand.record(
+            user: StatsID(Self.user)!, course: StatsID(Self.course)!, session: Self.session)
+        #expect(h.fleet.waitingBodies == [command.encoded()])
+        h.fleet.answer(.success(StatsReply.recorded(Self.session).encoded()))
+        var responses = try h.responses()
+        try h.post("/courses/\(Self.course)", body: [json])
+        h.fleet.answer(.success(StatsReply.conflict.encoded()))
+        responses += try h.responses()
+        try #require(responses.map(\.0) == [.created, .conflict])
+        #expect(responses[0].2 == StatsJSON.session(Self.session))
+        #expect(responses[1].2 == #"{"error":"Session already recorded"}"#)
+        #expect(h.router.parts.isEmpty)
+    }
+
+    @Test func aRefusedBodyIsAnsweredAtOnceWithoutTheFleetAndInOrder() throws {
+        let h = try Harness()
+        try h.post("/courses/\(Self.course)", body: ["{"])
+        try h.post("/courses/\(Self.course)", body: [])
+        #expect(h.fleet.waiting.isEmpty)
+        let refusals = try h.responses()
+        #expect(refusals.map(\.0) == [.badRequest, .badRequest])
+        let validator = StatsValidator()
+        for (response, body) in zip(refusals, ["{", ""]) {
+            guard case .failure(let error) = validator.session(from: Array(body.utf8)) else {
+                Issue.record("\(body) is valid")
+                continue
+            }
+            #expect(response.2 == StatsRoutes.refusal(error).body)
+        }
+        // Pipelined behind a read with the fleet: answered after the read's answer, not before.
+        try h.get("/courses/\(Self.course)")
+        try h.post("/courses/\(Self.course)", body: [#"{"sessionId":"x"}"#])
+        #expect(try h.responses().isEmpty)
+        h.fleet.answer(.success(Self.courseReply.encoded()))
+        let responses = try h.responses()
+        try #require(responses.map(\.0) == [.ok, .badRequest])
+        #expect(responses[1].2 == #"{"error":"sessionId must be a UUID"}"#)
+        #expect(h.router.parts.isEmpty)
+    }
+
+    @Test func postsTheRouterMustAnswerGoThere() throws {
+        let h = try Harness()
+        let json = Self.sessionJSON
+        let tooLarge = String(repeating: " ", count: StatsLimits.default.maxBodyBytes) + json
+        try h.post("/courses/\(Self.course)", body: [tooLarge])  // 413 is the router's
+        h.router.respond(.payloadTooLarge)
+        try h.post("/courses/\(Self.course)", body: [json], headers: [("Content-Length", "\(json.utf8.count)")])
+        h.router.respond(.badRequest)  // no X-User-Id
+        try h.post(
+            "/courses/\(Self.course)", body: [json],
+            headers: [("X-User-Id", Self.user), ("Transfer-Encoding", "chunked")])
+        h.router.respond(.created)
+        try h.post("/courses/\(Self.course)/sessions/\(Self.user)", body: [json])
+        h.router.respond(.notFound)
+        #expect(h.router.uris.count == 4)
+        #expect(h.router.parts.count == 4 * 3)  // head, body, end: nothing dropped
+        #expect(h.fleet.waiting.isEmpty)
+    }
+
+    @Test func plainPostSegmentsTakeOnePlainLengthWithinTheLimit() {
+        func segments(_ uri: String, method: HTTPMethod = .POST, _ headers: [(String, String)]) -> [Substring]? {
+            HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: HTTPHeaders(headers))
+                .plainPostSegments(maxLength: 10)
+        }
+        #expect(segments("/courses/c", [("Content-Length", "10")]) == ["courses", "c"])
+        #expect(segments("/courses/c", [("Content-Length", "0")]) == ["courses", "c"])
+        #expect(segments("/courses/c", [("Content-Length", "11")]) == nil)
+        #expect(segments("/courses/c", [("Content-Length", "-1")]) == nil)
+        #expect(segments("/courses/c", [("Content-Length", "1"), ("Content-Length", "1")]) == nil)
+        #expect(segments("/courses/c", []) == nil)
+        #expect(segments("/courses/c", [("Content-Length", "1"), ("Transfer-Encoding", "chunked")]) == nil)
+        #expect(segments("/courses/c", [("Content-Length", "1"), ("Expect", "100-continue")]) == nil)
+        #expect(segments("/courses/c", [("Content-Length", "1"), ("Connection", "close")]) == nil)
+        #expect(segments("/courses/c?x", [("Content-Length", "1")]) == nil)
+        #expect(segments("/courses/c", method: .PUT, [("Content-Length", "1")]) == nil)
+    }
+
     @Test func theStepTrackersReadTakesNamesWithinTheLimit() {
-        let route = StepsRoutes.eventLoopReads(limits: StepsLimits(maxUsernameBytes: 4))
-        func read(_ uri: String) -> EventLoopRead? {
-            route(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri))
+        let route = StepsRoutes.eventLoopRequests(limits: StepsLimits(maxUsernameBytes: 4))
+        func read(_ uri: String) -> EventLoopCommand? {
+            guard case .command(let command) = route(HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)) else {
+                return nil
+            }
+            return command
         }
         #expect(read("/users/bob/steps")?.key == "bob")
         #expect(read("/users/bobby/steps") == nil)
