@@ -4,7 +4,6 @@
 #include <zmq.h>
 #include <errno.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <stdint.h>
 
@@ -22,9 +21,6 @@ static inline void czmq_wake_fd_signal(int fd) {
     uint64_t one = 1;
     while (write(fd, &one, sizeof one) < 0 && errno == EINTR) {}
 }
-
-/// Names the calling thread for the system (ps, top -H, perf); the kernel keeps the first 15 bytes.
-static inline void czmq_name_thread(const char *name) { (void)prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 /// Makes the eventfd unreadable again; EAGAIN (already clear) is fine.
 static inline void czmq_wake_fd_clear(int fd) {

@@ -113,8 +113,11 @@ final class StandardErrorPump: Sendable {
         let (read, write) = try FileDescriptor.pipe()
         writeEnd = write
         let readEnd = read.rawValue
-        let thread = Thread { [self] in self.drain(readEnd) }
-        thread.name = "stderr-pump"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux only the running thread's own name reaches the kernel (`top -H`).
+            Thread.current.name = "stderr-pump"
+            self.drain(readEnd)
+        }
         thread.start()
     }
 

@@ -42,17 +42,12 @@ package final class ZMQEngine: Sendable {
         // A plain thread, not a Task: zmq_poll blocks, and a blocked cooperative-pool thread starves async code.
         let threadName = "zmq-\(name)"
         let thread = Thread {
-            Self.nameCurrentThread(threadName)
+            // Named from inside: on Linux only the running thread's own name reaches the kernel (`top -H`, `perf`,
+            // `/proc/…/task/…/comm`), which keeps its first 15 bytes.
+            Thread.current.name = threadName
             loop.run()
         }
-        thread.name = threadName
         thread.start()
-    }
-
-    /// Gives the calling thread `name` as the system sees it (`top -H`, `perf`, `/proc/…/task/…/comm`): on Linux,
-    /// Foundation's `Thread.name` does not reach the kernel. The kernel keeps its first 15 bytes.
-    static func nameCurrentThread(_ name: String) {
-        czmq_name_thread(name)
     }
 
     deinit {
