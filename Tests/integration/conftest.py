@@ -183,8 +183,26 @@ def read_until_closed(sock, timeout):
         total += len(chunk)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries the tail of every fleet running at the time: the fleet's log is deleted with
+    its data folder when it stops, and without it a failure seen only once in CI cannot be explained."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for fleet in list(Fleet.running):
+            try:
+                tail = fleet.tail(12_000)
+            except (OSError, ValueError) as error:
+                tail = f"(unreadable: {error})"
+            report.sections.append((f"fleet log {fleet.data} (last 12 000 bytes)", tail))
+
+
 class Fleet:
     """One fleet: a supervisor with its gateways and workers, on fresh ports and a fresh data folder."""
+
+    #: Fleets started and not stopped yet, for the failure reports.
+    running = []
 
     def __init__(self, workers=2, partitions=16, extra=(), env=None, gateways=1, nofile=None, wait=True):
         self.data = tempfile.mkdtemp(prefix="switchyard-it-")
@@ -213,6 +231,7 @@ class Fleet:
         limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(self.args, stdout=self.log, stderr=subprocess.STDOUT,
                                      env={**os.environ, **(env or {})}, preexec_fn=limit)
+        Fleet.running.append(self)
         try:
             if wait:
                 self.wait_healthy()
@@ -220,6 +239,7 @@ class Fleet:
             # Nobody will call stop() on a fleet that never came up: do not leave it running.
             self.proc.kill()
             self.proc.wait()
+            Fleet.running.remove(self)
             raise
 
     @property
@@ -320,6 +340,8 @@ class Fleet:
             with open(os.environ["OVERLOAD_REPORT"], "a") as f:
                 f.write(" ".join(self.args[-12:]) + "\n")
         self.log.close()
+        if self in Fleet.running:
+            Fleet.running.remove(self)
         shutil.rmtree(self.data, ignore_errors=True)
         assert code == 0, f"fleet did not stop cleanly on SIGTERM (exit {code}):\n{tail}"
 
