@@ -400,26 +400,47 @@ def test_past_the_connection_limit_new_connections_get_503_and_are_accepted_agai
         s.close()
 
 
-def test_a_client_that_pipelines_reads_and_reads_no_answers_is_answered_only_as_it_reads(fresh_fleet):
-    """Step-total reads are answered on the gateway's event loop. A client that pipelines thousands of them and
-    reads nothing gets only what its socket takes (the gateway stops taking its requests while the answers sit
-    unread), other clients are served meanwhile, and once it reads, every answer arrives, in order."""
+STATS_USER, STATS_COURSE = "3fa85f64-5717-4562-b3fc-2c963f66afa6", "1c6f8a0e-93a4-4b1e-9d4b-0a6c2d4e8f10"
+PIPELINED = {
+    # Step-total reads, each sent to the fleet.
+    "steps reads": ("http_port", "steps", lambda i: f"GET /users/p{i}/steps HTTP/1.1\r\nHost: x\r\n\r\n",
+                    b'{"error":"User doesn\'t exist"}',
+                    lambda fleet: requests.get(f"{fleet.http}/users/someone/steps", timeout=5),
+                    (404, {"error": "User doesn't exist"})),
+    # Learning-stats POSTs whose bodies are refused at once, without the fleet.
+    "stats refused POSTs": ("stats_port", "stats",
+                            lambda i: f"POST /courses/{STATS_COURSE} HTTP/1.1\r\nHost: x\r\nX-User-Id: {STATS_USER}\r\n"
+                                      f"Content-Length: 1\r\n\r\n{{",
+                            b'{"error":"body is not valid JSON',
+                            lambda fleet: requests.get(f"{fleet.stats}/courses/{STATS_COURSE}",
+                                                       headers={"X-User-Id": STATS_USER}, timeout=5),
+                            (404, {"error": "Course not found"})),
+}
+
+
+@pytest.mark.parametrize("kind", PIPELINED)
+def test_a_client_that_pipelines_requests_and_reads_no_answers_is_answered_only_as_it_reads(fresh_fleet, kind):
+    """Step-total reads and learning-stats POSTs are answered on the gateway's event loop (a refused POST body at
+    once). A client that pipelines thousands of them and reads nothing gets only what its socket takes (the gateway
+    stops taking its requests while the answers sit unread), other clients are served meanwhile, and once it
+    reads, every answer arrives, in order."""
+    port_name, product, request, answer_prefix, other_request, other_answer = PIPELINED[kind]
     fleet = fresh_fleet(workers=1, partitions=4, extra=("--socket-send-buffer", "4096"))
     count = 3000
-    requests_bytes = b"".join(f"GET /users/p{i}/steps HTTP/1.1\r\nHost: x\r\n\r\n".encode() for i in range(count))
+    requests_bytes = "".join(request(i) for i in range(count)).encode()
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    sock.connect(("127.0.0.1", fleet.http_port))
+    sock.connect(("127.0.0.1", getattr(fleet, port_name)))
     sender = threading.Thread(target=sock.sendall, args=(requests_bytes,), daemon=True)
     sender.start()
     try:
         with pytest.raises(AssertionError, match="timed out"):
-            poll(lambda: gateway(fleet)["stepsMessagesOut"] >= count, timeout=3,
+            poll(lambda: gateway(fleet)[f"{product}MessagesOut"] >= count, timeout=3,
                  what="every answer sent to a client that reads none, which should not happen")
-        answered = gateway(fleet)["stepsMessagesOut"]
+        answered = gateway(fleet)[f"{product}MessagesOut"]
         assert answered < count // 2, answered
-        other = requests.get(f"{fleet.http}/users/someone/steps", timeout=5)
-        assert other.status_code == 404 and other.json() == {"error": "User doesn't exist"}
+        other = other_request(fleet)
+        assert (other.status_code, other.json()) == other_answer
 
         data, answers = b"", 0
         sock.settimeout(30)
@@ -429,7 +450,7 @@ def test_a_client_that_pipelines_reads_and_reads_no_answers_is_answered_only_as_
             data += chunk
             answers = data.count(b"HTTP/1.1 ")
         assert answers == count
-        assert data.count(b'{"error":"User doesn\'t exist"}') == count
+        assert data.count(answer_prefix) == count
         sender.join(timeout=10)
         assert not sender.is_alive()
     finally:
