@@ -96,6 +96,9 @@ final class EventLoopRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
         case (.collecting(let request, var body, let version, let started), .body(var bytes)):
             // A request complete at its head announced no body; there is nothing to keep of one.
             guard case .body = request else { return }
+            // Out of the state first: appending to a buffer the state still shares would copy all of it for every
+            // part, which a client sending its body a byte at a time would turn into quadratic work.
+            state = .idle
             if body == nil {
                 body = bytes
             } else {
@@ -175,8 +178,8 @@ final class EventLoopRequestHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// reading what it was sent (then `channelWritabilityChanged` resumes).
     private func resume(context: ChannelHandlerContext) {
         guard context.channel.isWritable else { return }
-        // Pipelined requests that came meanwhile, in order, until one of them goes to the fleet again. The handlers behind
-        // (NIO's async channel) pass on what they were given at the read's completion, so complete it again.
+        // Pipelined requests that came meanwhile, in order, until one of them goes to the fleet again. The handlers
+        // behind (NIO's async channel) pass on what they were given at the read's completion, so complete it again.
         if !held.isEmpty, !isAnswering {
             while !held.isEmpty, !isAnswering {
                 take(held.removeFirst(), context: context)
